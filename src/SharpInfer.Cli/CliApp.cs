@@ -1,0 +1,14 @@
+using System.CommandLine;
+
+namespace SharpInfer.Cli;
+
+/// <summary>The <c>sharpinfer</c> command: one subcommand per job, llama.cpp's flag spellings.</summary>
+public static class CliApp
+{
+    public static int Run(string[] args)
+    {
+        var root = new RootCommand("SharpInfer: run GGUF language models in pure C#.");
+        var parse = root.Parse(args);
+        return parse.Invoke();
+    }
+}

@@ -1,0 +1,1 @@
+return SharpInfer.Cli.CliApp.Run(args);

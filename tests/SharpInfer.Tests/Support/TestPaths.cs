@@ -1,0 +1,34 @@
+namespace SharpInfer.Tests.Support;
+
+/// <summary>Locates the repository's fixtures from the test's working directory.</summary>
+public static class TestPaths
+{
+    private static readonly Lazy<string> Root = new(() =>
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "SharpInfer.sln")))
+            dir = dir.Parent;
+        return dir?.FullName ?? throw new InvalidOperationException(
+            $"cannot find the repository root (SharpInfer.sln) above {AppContext.BaseDirectory}");
+    });
+
+    public static string RepoRoot => Root.Value;
+
+    /// <summary>tests/fixtures</summary>
+    public static string Fixtures => Path.Combine(RepoRoot, "tests", "fixtures");
+
+    /// <summary>tests/fixtures/models: micro models, vocab files, bad files (see PROVENANCE.md there).</summary>
+    public static string Models => Path.Combine(Fixtures, "models");
+
+    /// <summary>tests/fixtures/reference: llama.cpp's outputs (see README.md there).</summary>
+    public static string Reference => Path.Combine(Fixtures, "reference");
+
+    /// <summary>The bundled trained model, models/stories260K.gguf.</summary>
+    public static string Stories260K => Path.Combine(RepoRoot, "models", "stories260K.gguf");
+
+    public static string Micro(string name) => Path.Combine(Models, "micro", name);
+
+    /// <summary>A fixture file that must exist: a missing one fails the test loudly instead of skipping it.</summary>
+    public static string Require(string path) =>
+        File.Exists(path) ? path : throw new FileNotFoundException($"test fixture missing: {path}");
+}
