@@ -9,6 +9,7 @@ public static class CliApp
     {
         var root = new RootCommand("SharpInfer: run GGUF language models in pure C#.");
         root.Subcommands.Add(Commands.InspectCommand.Create());
+        root.Subcommands.Add(Commands.QuantizeCommand.Create());
         var parse = root.Parse(args);
         return parse.Invoke();
     }
