@@ -80,10 +80,7 @@ internal static class IQ4Impl
         const int blockSize = 32;
         var values = IQ4_NLFormat.Values;
 
-        float sigma2 = 0;
-        for (int j = 0; j < superBlockSize; ++j) sigma2 += x[j] * x[j];
-        sigma2 *= 2f / superBlockSize; // unused without importance weights; kept for parity
-
+        // (ggml's sigma2 only feeds importance weights, which llama-quantize --pure does not have.)
         q4.Slice(0, superBlockSize / 2).Clear();
         Fp16.Write(dst, offD, 0f);
 
