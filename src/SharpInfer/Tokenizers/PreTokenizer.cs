@@ -35,6 +35,8 @@ internal sealed class PreTokenizer
 
     public IReadOnlyList<string> Regexes { get; }
 
+    internal IReadOnlyList<SplitStep> Steps => _steps;
+
     /// <summary>The words of <paramref name="text"/>, each already in byte-level form.</summary>
     public List<string> Split(string text)
     {

@@ -162,9 +162,12 @@ internal sealed class TokenizerConfig
         int Detect(int current, string[] candidates)
         {
             if (current >= 0) return current;
-            for (var id = 0; id < texts.Length; id++)
+            // llama.cpp takes the first match in hash-map order; we take the first candidate
+            // in its list order (for Llama 3 that is <|eot_id|>, as llama.cpp reports).
+            foreach (var candidate in candidates)
             {
-                if (Array.IndexOf(candidates, texts[id]) < 0) continue;
+                var id = Vocab.Find(candidate);
+                if (id < 0) continue;
                 attrs[id] |= TokenAttributes.Control;
                 return id;
             }

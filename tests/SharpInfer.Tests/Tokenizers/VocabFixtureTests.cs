@@ -1,5 +1,4 @@
 using System.Text;
-using SharpInfer.Format.Gguf;
 using SharpInfer.Tests.Support;
 using SharpInfer.Tokenizers;
 using Xunit.Abstractions;
@@ -53,10 +52,8 @@ public class VocabFixtureTests(ITestOutputHelper output)
     [MemberData(nameof(Vocabs))]
     public void Matches_llama_cpp_test_vectors(string vocab)
     {
-        var path = Path.Combine(TestPaths.Models, "vocab", $"ggml-vocab-{vocab}.gguf");
-        using var file = GgufFile.Open(TestPaths.Require(path));
-        var tokenizer = Tokenizer.FromGguf(file);
-        var vectors = ReadVectors(path);
+        var tokenizer = VocabFiles.Load(vocab);
+        var vectors = ReadVectors(VocabFiles.PathOf(vocab));
 
         var failures = new List<string>();
         foreach (var (text, expected) in vectors)
