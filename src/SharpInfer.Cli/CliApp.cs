@@ -13,6 +13,7 @@ public static class CliApp
         root.Subcommands.Add(Commands.RunCommand.Create());
         root.Subcommands.Add(Commands.TokenizeCommand.Create());
         root.Subcommands.Add(Commands.LogitsCommand.Create());
+        root.Subcommands.Add(Commands.BenchCommand.Create());
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
         {
