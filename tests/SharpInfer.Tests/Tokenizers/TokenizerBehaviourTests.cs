@@ -93,6 +93,18 @@ public class TokenizerBehaviourTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Load_reads_the_tokenizer_of_a_model_file()
+    {
+        var t = Tokenizer.Load(SharpInfer.Tests.Support.TestPaths.Require(SharpInfer.Tests.Support.TestPaths.Stories260K));
+        Assert.Equal(512, t.VocabSize);
+        Assert.Equal(TokenizerKind.Spm, t.Kind);
+        Assert.Equal("<unk>", t.GetTokenText(t.UnknownId));
+        Assert.Throws<ArgumentOutOfRangeException>(() => t.GetTokenText(512));
+        // Usable after the file is closed: nothing refers back to the mapped file.
+        Assert.Equal(VocabFiles.Stories().Encode("Once upon a time", true, true), t.Encode("Once upon a time", true, true));
+    }
+
+    [Fact]
     public void Phi3_special_tokens_strip_following_spaces()
     {
         var t = VocabFiles.Load("phi-3");
