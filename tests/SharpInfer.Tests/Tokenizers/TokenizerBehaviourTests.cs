@@ -29,6 +29,21 @@ public class TokenizerBehaviourTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Qwen2_chat_markers_are_cut_out_before_bpe()
+    {
+        var t = VocabFiles.Load("qwen2");
+        var start = t.FindToken("<|im_start|>");
+        var end = t.FindToken("<|im_end|>");
+        Assert.True(start > 0 && end > 0);
+        Assert.False(t.AddBos);
+        Assert.True(t.IsEndOfGeneration(end));
+        var body = t.Encode("user\nHi there", addSpecial: false, parseSpecial: false);
+        Assert.Equal([start, .. body, end, .. t.Encode("\n", false, false)],
+            t.Encode("<|im_start|>user\nHi there<|im_end|>\n", addSpecial: true, parseSpecial: true));
+        Assert.DoesNotContain(start, t.Encode("<|im_start|>user", addSpecial: true, parseSpecial: false));
+    }
+
+    [Fact]
     public void Llama3_end_of_generation_tokens()
     {
         var t = VocabFiles.Load("llama-bpe");
