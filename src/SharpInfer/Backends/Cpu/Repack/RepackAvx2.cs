@@ -30,17 +30,25 @@ internal static unsafe class RepackAvx2
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<float> Accumulate(Vector256<float> acc, Vector256<int> rows0123, Vector256<int> rows4567, byte* d, float da)
+    private static Vector256<float> Accumulate(Vector256<float> acc, Vector256<int> rows0123, Vector256<int> rows4567, byte* d, float da, bool scalesFirst)
     {
-        var sumi = Avx2.PermuteVar8x32(Avx2.HorizontalAdd(rows0123, rows4567), RowOrder);
-        var t = Avx.Multiply(Avx.ConvertToVector256Single(sumi), Scales(d));
-        return Avx.Add(acc, Avx.Multiply(t, Vector256.Create(da)));
+        var sumi = Avx.ConvertToVector256Single(Avx2.PermuteVar8x32(Avx2.HorizontalAdd(rows0123, rows4567), RowOrder));
+        var term = scalesFirst
+            ? Avx.Multiply(sumi, Avx.Multiply(Scales(d), Vector256.Create(da)))   // sumi * (d_w * d_a): Q8_0
+            : Avx.Multiply(Avx.Multiply(sumi, Scales(d)), Vector256.Create(da));  // sumi * d_w * d_a: Q4_0
+        return Avx.Add(acc, term);
     }
+
+    // packed nibble p holds q ^ 8; (p ^ 8) - 8 = q - 8, the signed weight
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<sbyte> Lo(Vector256<byte> v) =>
+        Avx2.Subtract(Avx2.Xor(Avx2.And(v, Vector256.Create((byte)0x0F)), Vector256.Create((byte)8)).AsSByte(), Vector256.Create((sbyte)8));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<sbyte> Hi(Vector256<byte> v) => Lo(Avx2.ShiftRightLogical(v.AsUInt16(), 4).AsByte());
 
     public static void GroupQ4_0(byte* w, byte* a, int nb, float* out8)
     {
-        var low = Vector256.Create((byte)0x0F);
-        var eight = Vector256.Create((sbyte)8);
         var ones = Vector256.Create((short)1);
         var acc = Vector256<float>.Zero;
         for (int b = 0; b < nb; b++)
@@ -52,16 +60,13 @@ internal static unsafe class RepackAvx2
             var aLo1 = Broadcast8(aq + 8);
             var aHi0 = Broadcast8(aq + 16);
             var aHi1 = Broadcast8(aq + 24);
-            // packed nibble p holds q ^ 8; (p ^ 8) - 8 = q - 8, the signed weight
-            Vector256<sbyte> Lo(Vector256<byte> v) => Avx2.Subtract(Avx2.Xor(Avx2.And(v, low), eight.AsByte()).AsSByte(), eight);
-            Vector256<sbyte> Hi(Vector256<byte> v) => Lo(Avx2.ShiftRightLogical(v.AsUInt16(), 4).AsByte());
             var b0 = Avx.LoadVector256(blk + 16);   // rows 0-3, quant bytes 0..7
             var b1 = Avx.LoadVector256(blk + 48);   // rows 4-7, quant bytes 0..7
             var b2 = Avx.LoadVector256(blk + 80);   // rows 0-3, quant bytes 8..15
             var b3 = Avx.LoadVector256(blk + 112);  // rows 4-7, quant bytes 8..15
             var s03 = Avx2.Add(Avx2.Add(Dot(Lo(b0), aLo0), Dot(Hi(b0), aHi0)), Avx2.Add(Dot(Lo(b2), aLo1), Dot(Hi(b2), aHi1)));
             var s47 = Avx2.Add(Avx2.Add(Dot(Lo(b1), aLo0), Dot(Hi(b1), aHi0)), Avx2.Add(Dot(Lo(b3), aLo1), Dot(Hi(b3), aHi1)));
-            acc = Accumulate(acc, Avx2.MultiplyAddAdjacent(s03, ones), Avx2.MultiplyAddAdjacent(s47, ones), blk, (float)*(Half*)ab);
+            acc = Accumulate(acc, Avx2.MultiplyAddAdjacent(s03, ones), Avx2.MultiplyAddAdjacent(s47, ones), blk, (float)*(Half*)ab, scalesFirst: false);
         }
         Avx.Store(out8, acc);
     }
@@ -85,7 +90,7 @@ internal static unsafe class RepackAvx2
                 p03 = Avx2.Add(p03, Avx2.MultiplyAddAdjacent(Dot(w03, ak), ones));
                 p47 = Avx2.Add(p47, Avx2.MultiplyAddAdjacent(Dot(w47, ak), ones));
             }
-            acc = Accumulate(acc, p03, p47, blk, (float)*(Half*)ab);
+            acc = Accumulate(acc, p03, p47, blk, (float)*(Half*)ab, scalesFirst: true);
         }
         Avx.Store(out8, acc);
     }

@@ -18,17 +18,25 @@ internal static unsafe class RepackAvx512
     private static Vector512<sbyte> Broadcast8(byte* p) => Vector512.Create(*(long*)p).AsSByte();
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<float> Accumulate(Vector256<float> acc, Vector256<int> sumi, byte* d, float da)
+    private static Vector256<float> Accumulate(Vector256<float> acc, Vector256<int> sumi, byte* d, float da, bool scalesFirst)
     {
         float* f = stackalloc float[8];
         for (int r = 0; r < 8; r++) f[r] = (float)((Half*)d)[r];
-        var t = Avx.Multiply(Avx.ConvertToVector256Single(sumi), Avx.LoadVector256(f));
-        return Avx.Add(acc, Avx.Multiply(t, Vector256.Create(da)));
+        var s = Avx.ConvertToVector256Single(sumi);
+        var term = scalesFirst
+            ? Avx.Multiply(s, Avx.Multiply(Avx.LoadVector256(f), Vector256.Create(da)))
+            : Avx.Multiply(Avx.Multiply(s, Avx.LoadVector256(f)), Vector256.Create(da));
+        return Avx.Add(acc, term);
     }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<byte> Lo(Vector512<byte> v) => Avx512F.Xor(Avx512F.And(v, Vector512.Create((byte)0x0F)), Vector512.Create((byte)8));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<byte> Hi(Vector512<byte> v) => Lo(Avx512BW.ShiftRightLogical(v.AsUInt16(), 4).AsByte());
 
     public static void GroupQ4_0(byte* w, byte* a, int nb, float* out8)
     {
-        var low = Vector512.Create((byte)0x0F);
         var eight = Vector512.Create((byte)8);
         var ones = Vector512.Create((short)1);
         var acc = Vector256<float>.Zero;
@@ -42,8 +50,6 @@ internal static unsafe class RepackAvx512
             var aHi0 = Broadcast8(aq + 16);
             var aHi1 = Broadcast8(aq + 24);
             // unsigned nibble q = p ^ 8, and Σ(q-8)·a = Σq·a − Σ8·a
-            Vector512<byte> Lo(Vector512<byte> v) => Avx512F.Xor(Avx512F.And(v, low), eight);
-            Vector512<byte> Hi(Vector512<byte> v) => Lo(Avx512BW.ShiftRightLogical(v.AsUInt16(), 4).AsByte());
             var w0 = Avx512F.LoadVector512(blk + 16);  // rows 0-7, quant bytes 0..7
             var w1 = Avx512F.LoadVector512(blk + 80);  // rows 0-7, quant bytes 8..15
             var s = Avx512BW.Add(
@@ -54,7 +60,7 @@ internal static unsafe class RepackAvx512
                 Avx512BW.Add(Avx512BW.MultiplyAddAdjacent(eight, aLo1), Avx512BW.MultiplyAddAdjacent(eight, aHi1)));
             var pairs = Avx512BW.MultiplyAddAdjacent(Avx512BW.Subtract(s, c), ones); // two ints per row, rows in order
             var sumi = Avx2.PermuteVar8x32(Avx2.HorizontalAdd(pairs.GetLower(), pairs.GetUpper()), RowOrderPairs);
-            acc = Accumulate(acc, sumi, blk, (float)*(Half*)ab);
+            acc = Accumulate(acc, sumi, blk, (float)*(Half*)ab, scalesFirst: false);
         }
         Avx.Store(out8, acc);
     }
@@ -80,7 +86,7 @@ internal static unsafe class RepackAvx512
             var h1 = Avx2.HorizontalAdd(q03.GetLower(), q03.GetUpper());
             var h2 = Avx2.HorizontalAdd(q47.GetLower(), q47.GetUpper());
             var sumi = Avx2.PermuteVar8x32(Avx2.HorizontalAdd(h1, h2), RowOrderQuads);
-            acc = Accumulate(acc, sumi, blk, (float)*(Half*)ab);
+            acc = Accumulate(acc, sumi, blk, (float)*(Half*)ab, scalesFirst: true);
         }
         Avx.Store(out8, acc);
     }

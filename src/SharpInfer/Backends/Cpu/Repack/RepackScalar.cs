@@ -2,8 +2,8 @@ namespace SharpInfer.Backends.Cpu.Repack;
 
 /// <summary>
 /// Reference kernels over one group of eight packed rows against one Q8_0 activation row. Per block
-/// the integer dot product is exact; the float part is ggml's generic vec_dot arithmetic:
-/// <c>sum += sumi * d_w * d_a</c>, in block order.
+/// the integer dot product is exact; the float part is ggml's generic vec_dot arithmetic, in block
+/// order: <c>sum += sumi * d_w * d_a</c> for Q4_0 and <c>sum += sumi * (d_w * d_a)</c> for Q8_0.
 /// </summary>
 internal static unsafe class RepackScalar
 {
@@ -58,7 +58,7 @@ internal static unsafe class RepackScalar
                     for (int i = 0; i < 8; i++) sumi += ch[i] * aq[k * 8 + i];
                 }
                 float dw = (float)*(Half*)(blk + 2 * r);
-                acc[r] += sumi * dw * da;
+                acc[r] += sumi * (dw * da); // vec_dot_q8_0_q8_0 multiplies the scales first
             }
         }
         for (int r = 0; r < RepackLayout.Rows; r++) out8[r] = acc[r];
