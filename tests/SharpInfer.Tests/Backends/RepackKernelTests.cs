@@ -35,39 +35,6 @@ public unsafe class RepackKernelTests
         return q;
     }
 
-    /// <summary>ggml_vec_dot_q4_0_q8_0_generic / ggml_vec_dot_q8_0_q8_0_generic on the file layout.</summary>
-    private static float ReferenceDot(GgmlType type, ReadOnlySpan<byte> w, ReadOnlySpan<byte> a, int cols)
-    {
-        int wb = GgmlTypeInfo.Get(type).BytesPerBlock;
-        float sumf = 0;
-        for (int ib = 0; ib < cols / 32; ib++)
-        {
-            var x = w.Slice(ib * wb, wb);
-            var y = a.Slice(ib * 34, 34);
-            float dx = (float)MemoryMarshal.Read<Half>(x), dy = (float)MemoryMarshal.Read<Half>(y);
-            int sumi = 0;
-            if (type == GgmlType.Q4_0)
-            {
-                int sumi0 = 0, sumi1 = 0;
-                for (int j = 0; j < 16; j++)
-                {
-                    int v0 = (x[2 + j] & 0x0F) - 8;
-                    int v1 = (x[2 + j] >> 4) - 8;
-                    sumi0 += v0 * (sbyte)y[2 + j];
-                    sumi1 += v1 * (sbyte)y[2 + j + 16];
-                }
-                sumi = sumi0 + sumi1;
-                sumf += sumi * dx * dy;
-            }
-            else
-            {
-                for (int j = 0; j < 32; j++) sumi += (sbyte)x[2 + j] * (sbyte)y[2 + j];
-                sumf += sumi * (dx * dy);
-            }
-        }
-        return sumf;
-    }
-
     private static float[] Run(GgmlType type, byte[] packed, int rows, int cols, byte[] act, int count, RepackKernelPath path)
     {
         var output = new float[rows * count];
@@ -107,7 +74,7 @@ public unsafe class RepackKernelTests
         for (int t = 0; t < 3; t++)
         for (int r = 0; r < rows; r++)
         {
-            float expected = ReferenceDot(type, file.AsSpan(r * rowBytes, rowBytes), act.AsSpan(t * actBytes, actBytes), cols);
+            float expected = GgmlReferenceDot.Dot(type, file.AsSpan(r * rowBytes, rowBytes), act.AsSpan(t * actBytes, actBytes), cols);
             Assert.True(BitConverter.SingleToInt32Bits(expected) == BitConverter.SingleToInt32Bits(output[t * rows + r]),
                 $"{type} row {r} act {t}: {output[t * rows + r]} vs ggml {expected}");
         }
@@ -163,7 +130,7 @@ public unsafe class RepackKernelTests
             var scalar = Run(type, packed, rows, cols, act, 1, RepackKernelPath.Scalar);
             int rowBytes = (int)GgmlTypeInfo.Get(type).RowBytes(cols);
             for (int r = 0; r < rows; r++)
-                Assert.Equal(ReferenceDot(type, file.AsSpan(r * rowBytes, rowBytes), act, cols), scalar[r]);
+                Assert.Equal(GgmlReferenceDot.Dot(type, file.AsSpan(r * rowBytes, rowBytes), act, cols), scalar[r]);
             foreach (var path in new[] { RepackKernelPath.Avx2, RepackKernelPath.Avx512 })
                 if (RepackKernelPaths.IsSupported(path))
                     Assert.Equal(scalar, Run(type, packed, rows, cols, act, 1, path));
