@@ -22,12 +22,7 @@ internal static unsafe class RepackAvx2
     private static Vector256<sbyte> Broadcast8(byte* p) => Vector256.Create(*(long*)p).AsSByte();
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<float> Scales(byte* d)
-    {
-        float* f = stackalloc float[8];
-        for (int r = 0; r < 8; r++) f[r] = (float)((Half*)d)[r];
-        return Avx.LoadVector256(f);
-    }
+    private static Vector256<float> Scales(byte* d) => HalfTable.Load8(d);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector256<float> Accumulate(Vector256<float> acc, Vector256<int> rows0123, Vector256<int> rows4567, byte* d, float da, bool scalesFirst)
@@ -66,7 +61,7 @@ internal static unsafe class RepackAvx2
             var b3 = Avx.LoadVector256(blk + 112);  // rows 4-7, quant bytes 8..15
             var s03 = Avx2.Add(Avx2.Add(Dot(Lo(b0), aLo0), Dot(Hi(b0), aHi0)), Avx2.Add(Dot(Lo(b2), aLo1), Dot(Hi(b2), aHi1)));
             var s47 = Avx2.Add(Avx2.Add(Dot(Lo(b1), aLo0), Dot(Hi(b1), aHi0)), Avx2.Add(Dot(Lo(b3), aLo1), Dot(Hi(b3), aHi1)));
-            acc = Accumulate(acc, Avx2.MultiplyAddAdjacent(s03, ones), Avx2.MultiplyAddAdjacent(s47, ones), blk, (float)*(Half*)ab, scalesFirst: false);
+            acc = Accumulate(acc, Avx2.MultiplyAddAdjacent(s03, ones), Avx2.MultiplyAddAdjacent(s47, ones), blk, HalfTable.ToFloat(ab), scalesFirst: false);
         }
         Avx.Store(out8, acc);
     }
@@ -90,7 +85,7 @@ internal static unsafe class RepackAvx2
                 p03 = Avx2.Add(p03, Avx2.MultiplyAddAdjacent(Dot(w03, ak), ones));
                 p47 = Avx2.Add(p47, Avx2.MultiplyAddAdjacent(Dot(w47, ak), ones));
             }
-            acc = Accumulate(acc, p03, p47, blk, (float)*(Half*)ab, scalesFirst: true);
+            acc = Accumulate(acc, p03, p47, blk, HalfTable.ToFloat(ab), scalesFirst: true);
         }
         Avx.Store(out8, acc);
     }

@@ -20,12 +20,11 @@ internal static unsafe class RepackAvx512
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector256<float> Accumulate(Vector256<float> acc, Vector256<int> sumi, byte* d, float da, bool scalesFirst)
     {
-        float* f = stackalloc float[8];
-        for (int r = 0; r < 8; r++) f[r] = (float)((Half*)d)[r];
+        var scales = HalfTable.Load8(d);
         var s = Avx.ConvertToVector256Single(sumi);
         var term = scalesFirst
-            ? Avx.Multiply(s, Avx.Multiply(Avx.LoadVector256(f), Vector256.Create(da)))
-            : Avx.Multiply(Avx.Multiply(s, Avx.LoadVector256(f)), Vector256.Create(da));
+            ? Avx.Multiply(s, Avx.Multiply(scales, Vector256.Create(da)))
+            : Avx.Multiply(Avx.Multiply(s, scales), Vector256.Create(da));
         return Avx.Add(acc, term);
     }
 
@@ -60,7 +59,7 @@ internal static unsafe class RepackAvx512
                 Avx512BW.Add(Avx512BW.MultiplyAddAdjacent(eight, aLo1), Avx512BW.MultiplyAddAdjacent(eight, aHi1)));
             var pairs = Avx512BW.MultiplyAddAdjacent(Avx512BW.Subtract(s, c), ones); // two ints per row, rows in order
             var sumi = Avx2.PermuteVar8x32(Avx2.HorizontalAdd(pairs.GetLower(), pairs.GetUpper()), RowOrderPairs);
-            acc = Accumulate(acc, sumi, blk, (float)*(Half*)ab, scalesFirst: false);
+            acc = Accumulate(acc, sumi, blk, HalfTable.ToFloat(ab), scalesFirst: false);
         }
         Avx.Store(out8, acc);
     }
@@ -86,7 +85,7 @@ internal static unsafe class RepackAvx512
             var h1 = Avx2.HorizontalAdd(q03.GetLower(), q03.GetUpper());
             var h2 = Avx2.HorizontalAdd(q47.GetLower(), q47.GetUpper());
             var sumi = Avx2.PermuteVar8x32(Avx2.HorizontalAdd(h1, h2), RowOrderQuads);
-            acc = Accumulate(acc, sumi, blk, (float)*(Half*)ab, scalesFirst: true);
+            acc = Accumulate(acc, sumi, blk, HalfTable.ToFloat(ab), scalesFirst: true);
         }
         Avx.Store(out8, acc);
     }

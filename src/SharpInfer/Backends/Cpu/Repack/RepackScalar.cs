@@ -15,7 +15,7 @@ internal static unsafe class RepackScalar
         {
             byte* blk = w + b * 144;
             byte* ab = a + b * 34;
-            float da = (float)*(Half*)ab;
+            float da = HalfTable.ToFloat(ab);
             sbyte* aq = (sbyte*)(ab + 2);
             for (int r = 0; r < RepackLayout.Rows; r++)
             {
@@ -32,7 +32,7 @@ internal static unsafe class RepackScalar
                         sumi += lo * aq[j] + hi * aq[j + 16];
                     }
                 }
-                float dw = (float)*(Half*)(blk + 2 * r);
+                float dw = HalfTable.ToFloat(blk + 2 * r);
                 acc[r] += sumi * dw * da;
             }
         }
@@ -47,7 +47,7 @@ internal static unsafe class RepackScalar
         {
             byte* blk = w + b * 272;
             byte* ab = a + b * 34;
-            float da = (float)*(Half*)ab;
+            float da = HalfTable.ToFloat(ab);
             sbyte* aq = (sbyte*)(ab + 2);
             for (int r = 0; r < RepackLayout.Rows; r++)
             {
@@ -57,7 +57,7 @@ internal static unsafe class RepackScalar
                     sbyte* ch = (sbyte*)(blk + 16 + (k * 8 + r) * 8);
                     for (int i = 0; i < 8; i++) sumi += ch[i] * aq[k * 8 + i];
                 }
-                float dw = (float)*(Half*)(blk + 2 * r);
+                float dw = HalfTable.ToFloat(blk + 2 * r);
                 acc[r] += sumi * (dw * da); // vec_dot_q8_0_q8_0 multiplies the scales first
             }
         }
