@@ -138,3 +138,17 @@ public class LayerPlacementTests
         Assert.Contains("-mg 2", ex.Message);
     }
 }
+
+public class NegativeNglTests
+{
+    [Fact]
+    public void NegativeNgl_MeansEveryLayer()
+    {
+        var gpus = new BackendSet(SharpInfer.Backends.Cpu.CpuBackend.CreateWithoutExtras()).WithGpus(BackendDevice.SimulatedGpu(0, 80L << 30, 80L << 30));
+        var input = ModelShapes.Llama3_8B_(ModelShapes.Quant.Q4_0);
+        var all = Planner.Create(input, ModelParams.Default with { NGpuLayers = -1 }, gpus);
+        var explicitAll = Planner.Create(input, ModelParams.Default with { NGpuLayers = 33 }, gpus);
+        Assert.Equal(33, all.OffloadedLayers);
+        Assert.Equal(PlanSerializer.ToText(explicitAll).Replace("n_gpu_layers 33", "n_gpu_layers -1"), PlanSerializer.ToText(all));
+    }
+}
