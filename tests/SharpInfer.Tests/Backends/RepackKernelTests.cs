@@ -1,6 +1,7 @@
 using System.Runtime.InteropServices;
 using SharpInfer.Backends.Cpu.Repack;
 using SharpInfer.Numerics;
+using SharpInfer.Numerics.Kernels;
 
 namespace SharpInfer.Tests.Backends;
 
@@ -30,7 +31,7 @@ public unsafe class RepackKernelTests
         for (int t = 0; t < count; t++)
         {
             for (int i = 0; i < cols; i++) x[i] = (float)(rng.NextDouble() * 4 - 2) * (i % 7 == 0 ? 10 : 1);
-            Q8_0Activations.QuantizeRow(x, q.AsSpan(t * RepackMatMul.ActivationRowBytes(cols)));
+            ActivationQuantizer.QuantizeQ8_0(x, q.AsSpan(t * RepackMatMul.ActivationRowBytes(cols)));
         }
         return q;
     }
@@ -195,18 +196,25 @@ public unsafe class RepackKernelTests
         Assert.Equal(file, back);
     }
 
-    [Fact]
-    public void QuantizeRow_IsGgmlReferenceQ8_0()
+    [Theory]
+    [InlineData(GgmlType.Q4_0)]
+    [InlineData(GgmlType.Q8_0)]
+    public void RepackedProduct_EqualsThePlainForwardPassDot(GgmlType type)
     {
-        var x = new float[32];
-        for (int i = 0; i < 32; i++) x[i] = i - 15.25f;
-        var q = new byte[34];
-        Q8_0Activations.QuantizeRow(x, q);
-        float d = 15.75f / 127f;
-        Assert.Equal((Half)d, MemoryMarshal.Read<Half>(q));
-        for (int i = 0; i < 32; i++)
-            Assert.Equal((sbyte)MathF.Round(x[i] * (1f / d), MidpointRounding.AwayFromZero), (sbyte)q[2 + i]);
-        Assert.Equal(127, (sbyte)q[33]);
-        Assert.Equal(-123, (sbyte)q[2]); // -15.25 * 127/15.75 = -122.97
+        // the forward pass's own row dot (Numerics/Kernels/LegacyDots): switching a weight to CPU_REPACK changes no bit
+        int rows = 40, cols = 320;
+        var rng = new Random(21);
+        var file = RandomMatrix(type, rows, cols, rng);
+        var act = RandomActivations(2, cols, rng);
+        var y = Run(type, Pack(type, file, rows, cols), rows, cols, act, 2, RepackMatMul.DefaultPath);
+        int rowBytes = (int)GgmlTypeInfo.Get(type).RowBytes(cols), actBytes = RepackMatMul.ActivationRowBytes(cols);
+        for (int t = 0; t < 2; t++)
+        for (int r = 0; r < rows; r++)
+        {
+            var w = file.AsSpan(r * rowBytes, rowBytes);
+            var a = act.AsSpan(t * actBytes, actBytes);
+            float plain = type == GgmlType.Q4_0 ? LegacyDots.Q4_0(w, a, cols) : LegacyDots.Q8_0(w, a, cols);
+            Assert.Equal(BitConverter.SingleToInt32Bits(plain), BitConverter.SingleToInt32Bits(y[t * rows + r]));
+        }
     }
 }

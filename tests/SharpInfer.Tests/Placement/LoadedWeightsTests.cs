@@ -3,6 +3,7 @@ using SharpInfer.Backends.Cpu.Repack;
 using SharpInfer.Format.Gguf;
 using SharpInfer.Models;
 using SharpInfer.Numerics;
+using SharpInfer.Numerics.Kernels;
 using SharpInfer.Placement;
 using SharpInfer.Tests.Backends;
 using SharpInfer.Tests.Support;
@@ -36,7 +37,7 @@ public unsafe class LoadedWeightsTests
             var x = new float[cols];
             for (int i = 0; i < cols; i++) x[i] = (float)(rng.NextDouble() * 2 - 1);
             var act = new byte[RepackMatMul.ActivationRowBytes(cols)];
-            Q8_0Activations.QuantizeRow(x, act);
+            ActivationQuantizer.QuantizeQ8_0(x, act);
             var y = new float[rows];
             fixed (byte* a = act) fixed (float* o = y)
                 RepackMatMul.Gemv(t.Type, w.Data, rows, cols, a, o);

@@ -5,7 +5,8 @@ namespace SharpInfer.Backends.Cpu.Repack;
 /// <summary>
 /// Matrix-vector and matrix-matrix products over weights in <see cref="RepackLayout"/> against
 /// activations already quantized to Q8_0 (ggml's block_q8_0: fp16 d + 32 int8, one row of
-/// <c>cols / 32</c> blocks per activation vector). Each output equals ggml's generic row-by-row
+/// <c>cols / 32</c> blocks per activation vector, as <c>Numerics.Kernels.ActivationQuantizer.QuantizeQ8_0</c>
+/// writes them; the output layout is the forward pass's MatMul.Multiply layout, n × rows). Each output equals ggml's generic row-by-row
 /// <c>vec_dot_q4_0_q8_0</c> / <c>vec_dot_q8_0_q8_0</c>: per block the exact integer sum scaled by
 /// d_w and d_a (<c>sumi*d_w*d_a</c> for Q4_0, <c>sumi*(d_w*d_a)</c> for Q8_0), summed in float in block order. Activation quants must lie in [−127, 127].
 /// </summary>
