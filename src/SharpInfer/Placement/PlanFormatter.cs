@@ -27,6 +27,16 @@ public static class PlanFormatter
         return lines;
     }
 
+    /// <summary>What a <c>plan</c> command prints: the plan's messages, the load_tensors lines, then the table.</summary>
+    public static string Report(Plan plan)
+    {
+        var sb = new StringBuilder();
+        foreach (var m in plan.Messages) sb.Append(m).Append('\n');
+        foreach (var l in LoadTensorsLines(plan)) sb.Append(l).Append('\n');
+        sb.Append('\n').Append(Table(plan));
+        return sb.ToString();
+    }
+
     public static string BufferLine(string name, long bytes) =>
         string.Format(CultureInfo.InvariantCulture, "load_tensors: {0,12} model buffer size = {1,8:F2} MiB", name, bytes / 1024.0 / 1024.0);
 
