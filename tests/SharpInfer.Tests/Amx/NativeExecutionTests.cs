@@ -9,7 +9,7 @@ public sealed unsafe class NativeExecutionTests
     [Fact]
     public void AddsTwoInts()
     {
-        using var code = new ExecutableCode(SampleFunctions.AddInts(CallingConvention.Native));
+        using var code = new ExecutableCode(SampleFunctions.AddInts(X64Abi.Native));
         var add = (delegate* unmanaged<int, int, int>)code.Entry;
         Assert.Equal(5, add(2, 3));
         Assert.Equal(int.MinValue, add(int.MaxValue, 1)); // 32-bit wrap-around
@@ -19,7 +19,7 @@ public sealed unsafe class NativeExecutionTests
     [Fact]
     public void SumsAnArrayInALoop()
     {
-        using var code = new ExecutableCode(SampleFunctions.SumInts(CallingConvention.Native));
+        using var code = new ExecutableCode(SampleFunctions.SumInts(X64Abi.Native));
         var sum = (delegate* unmanaged<int*, long, int>)code.Entry;
         var data = new int[1000];
         var rng = new Random(1);
@@ -36,7 +36,7 @@ public sealed unsafe class NativeExecutionTests
     [Fact]
     public void ScalesLongsInPlace()
     {
-        using var code = new ExecutableCode(SampleFunctions.ScaleLongs(CallingConvention.Native));
+        using var code = new ExecutableCode(SampleFunctions.ScaleLongs(X64Abi.Native));
         var scale = (delegate* unmanaged<long*, long, long, void>)code.Entry;
         var data = new long[] { 1, -2, 3, long.MaxValue / 2, 5 };
         var expected = new long[data.Length];

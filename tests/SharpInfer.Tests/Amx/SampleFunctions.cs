@@ -6,7 +6,7 @@ namespace SharpInfer.Tests.Amx;
 internal static class SampleFunctions
 {
     /// <summary><c>int add(int a, int b)</c>.</summary>
-    public static byte[] AddInts(CallingConvention cc)
+    public static byte[] AddInts(X64Abi cc)
     {
         var e = new X64Emitter();
         e.Mov(Reg.Rax, cc.IntArgs[0], wide: false);
@@ -17,7 +17,7 @@ internal static class SampleFunctions
 
     /// <summary><c>int sum(const int* p, long n)</c>: a counted loop with a memory operand,
     /// using callee-saved registers so the prologue/epilogue matter.</summary>
-    public static byte[] SumInts(CallingConvention cc)
+    public static byte[] SumInts(X64Abi cc)
     {
         var e = new X64Emitter();
         var saved = cc.Prologue(e, [Reg.Rbx, Reg.R12]);
@@ -35,13 +35,13 @@ internal static class SampleFunctions
         e.Cmp(Reg.Rcx, Reg.R12);
         e.J(Cond.L, loop);
         e.Bind(done);
-        CallingConvention.Epilogue(e, saved);
+        X64Abi.Epilogue(e, saved);
         return e.ToArray();
     }
 
     /// <summary><c>void scale(long* p, long n, long k)</c>: p[i] = p[i] * k + i, exercising
     /// load/store, imul, lea and a decrementing loop.</summary>
-    public static byte[] ScaleLongs(CallingConvention cc)
+    public static byte[] ScaleLongs(X64Abi cc)
     {
         var e = new X64Emitter();
         var saved = cc.Prologue(e, [Reg.R12, Reg.R13, Reg.R14]);
@@ -63,7 +63,7 @@ internal static class SampleFunctions
         e.SubImm(Reg.R13, 1);
         e.J(Cond.NE, loop);
         e.Bind(done);
-        CallingConvention.Epilogue(e, saved);
+        X64Abi.Epilogue(e, saved);
         return e.ToArray();
     }
 }

@@ -76,7 +76,7 @@ public static class AmxSupport
     {
         var (_, _, ecx, _) = System.Runtime.Intrinsics.X86.X86Base.CpuId(1, 0);
         if ((ecx & (1 << 27)) == 0) return null;
-        var cc = CallingConvention.Native;
+        var cc = X64Abi.Native;
         var e = new X64Emitter();
         e.Mov(Reg.R8, cc.IntArgs[0]);       // the out pointer; xgetbv clobbers rdx
         e.MovImm32(Reg.Rcx, 0);

@@ -5,20 +5,20 @@ namespace SharpInfer.Backends.Cpu.Amx.Emit;
 /// first arguments arrive and which registers must be saved. Emitted functions make no calls, so
 /// stack alignment and the Windows shadow space do not matter.
 /// </summary>
-internal sealed class CallingConvention
+internal sealed class X64Abi
 {
-    public static readonly CallingConvention SystemV = new("System V",
+    public static readonly X64Abi SystemV = new("System V",
         [Reg.Rdi, Reg.Rsi, Reg.Rdx, Reg.Rcx, Reg.R8, Reg.R9],
         [Reg.Rbx, Reg.Rbp, Reg.R12, Reg.R13, Reg.R14, Reg.R15]);
 
-    public static readonly CallingConvention Windows = new("Windows x64",
+    public static readonly X64Abi Windows = new("Windows x64",
         [Reg.Rcx, Reg.Rdx, Reg.R8, Reg.R9],
         [Reg.Rbx, Reg.Rbp, Reg.Rdi, Reg.Rsi, Reg.R12, Reg.R13, Reg.R14, Reg.R15]);
 
     /// <summary>The convention <c>delegate* unmanaged</c> uses on this OS.</summary>
-    public static CallingConvention Native => OperatingSystem.IsWindows() ? Windows : SystemV;
+    public static X64Abi Native => OperatingSystem.IsWindows() ? Windows : SystemV;
 
-    private CallingConvention(string name, Reg[] args, Reg[] calleeSaved)
+    private X64Abi(string name, Reg[] args, Reg[] calleeSaved)
     {
         Name = name;
         IntArgs = args;
