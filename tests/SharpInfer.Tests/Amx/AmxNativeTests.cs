@@ -1,0 +1,59 @@
+using SharpInfer.Backends.Cpu.Amx;
+using SharpInfer.Backends.Cpu.Amx.Emit;
+using SharpInfer.Backends.Cpu.Amx.Kernels;
+using SharpInfer.Tests.Amx.Interpreter;
+using Xunit.Abstractions;
+
+namespace SharpInfer.Tests.Amx;
+
+/// <summary>
+/// The tile kernels on the real CPU. Where AMX is offered they must equal the scalar reference and
+/// the interpreter; where it is not, the native runner must refuse with the detection's reason
+/// (running tile code without permission would kill the process). tools/amx/amx-check.sh sets
+/// SHARPINFER_REQUIRE_AMX=1, which turns "not offered" into a failure.
+/// </summary>
+public sealed class AmxNativeTests(ITestOutputHelper output)
+{
+    private static bool Required => Environment.GetEnvironmentVariable("SHARPINFER_REQUIRE_AMX") == "1";
+
+    [Fact]
+    public void NativeTileKernelsMatchReferenceWhereAmxIsOffered()
+    {
+        var status = AmxSupport.Status;
+        output.WriteLine($"detection: {status}");
+        if (!status.IsAvailable)
+        {
+            Assert.False(Required, $"SHARPINFER_REQUIRE_AMX=1 but {status}");
+            var refusal = Assert.Throws<InvalidOperationException>(() => new NativeTileProgramRunner());
+            Assert.Contains(status.Reason!, refusal.Message);
+            return;
+        }
+
+        using var native = new NativeTileProgramRunner();
+        foreach (var (m, n, k) in new[] { (1, 1, 64), (32, 32, 128), (17, 33, 192), (100, 70, 512) })
+        {
+            var rng = new Random(m + n + k);
+            var a = Int8TileGemmTests.RandomInt8(rng, m * k);
+            var w = Int8TileGemmTests.RandomInt8(rng, n * k);
+            var packed = Int8VnniPacking.Pack(w, n, k);
+            var c = new int[m * n];
+            new Int8TileGemm(native).Multiply(a, m, k, packed, n, c);
+            Assert.Equal(Int8TileGemmTests.Reference(a, w, m, n, k), c);
+            output.WriteLine($"int8 GEMM {m}x{k} · {k}x{n}: native == scalar reference");
+        }
+
+        foreach (var (m, n, k) in new[] { (1, 16, 32), (33, 48, 256), (64, 64, 1024) })
+        {
+            var rng = new Random(m * n + k);
+            var w = Q8_0TileMatmulTests.RandomQ8_0Rows(rng, n, k);
+            var act = Q8_0TileMatmulTests.RandomQ8_0Rows(rng, m, k);
+            var packed = Q8_0AmxLayout.Pack(w, n, k);
+            var viaCpu = new float[m * n];
+            var viaVm = new float[m * n];
+            new Q8_0TileMatmul(native).Multiply(act, m, k, packed, n, viaCpu);
+            new Q8_0TileMatmul(new InterpretedTileRunner(X64Abi.Native)).Multiply(act, m, k, packed, n, viaVm);
+            Assert.Equal(viaVm, viaCpu);
+            output.WriteLine($"Q8_0 matmul {m}x{k} · {k}x{n}: native == interpreter");
+        }
+    }
+}
