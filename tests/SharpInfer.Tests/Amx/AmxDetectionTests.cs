@@ -37,6 +37,15 @@ public sealed class AmxDetectionTests
     }
 
     [Fact]
+    public void DotNetThreadsHaveAnAlternateSignalStackWeCanMeasure()
+    {
+        // The size the ENOSPC message reports; .NET installs one on every thread it runs managed code on.
+        if (!OperatingSystem.IsLinux()) throw new InvalidOperationException("this test is for Linux, where the suite runs");
+        long bytes = LinuxTilePermission.CurrentAltStackBytes();
+        Assert.True(bytes >= 4096, $"alternate signal stack: {bytes} bytes");
+    }
+
+    [Fact]
     public void EmittedXgetbvReadsXcr0()
     {
         // The suite runs on x86-64 with AVX enabled by the OS: x87, SSE and AVX state are in XCR0.
@@ -61,6 +70,7 @@ public sealed class AmxDetectionTests
         Assert.False(enospc.IsAvailable);
         Assert.StartsWith("kernel refused XTILEDATA permission: ENOSPC", enospc.Reason);
         Assert.Contains("signal stack", enospc.Reason);
+        Assert.Contains("this thread's is 8192 bytes", enospc.Reason);
 
         Assert.StartsWith("OS does not enable AMX tile state", Decide(FullAmx, AmxSupport.OsKind.Windows, new Probe { Xcr0 = 0xe7 }).Reason);
         Assert.Equal("OS does not enable XSAVE", Decide(FullAmx, AmxSupport.OsKind.Windows, new Probe { Xcr0 = null }).Reason);
@@ -92,6 +102,7 @@ public sealed class AmxDetectionTests
         public int Requests;
         public (ulong Mask, int Errno) LinuxSupportedFeatures() => (QueryErrno == 0 ? Mask : 0, QueryErrno);
         public int LinuxRequestTileData() { Requests++; return RequestErrno; }
+        public long LinuxAltStackBytes() => 8192;
         public ulong? WindowsXcr0() => Xcr0;
     }
 }

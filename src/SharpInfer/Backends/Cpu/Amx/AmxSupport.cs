@@ -27,6 +27,8 @@ public static class AmxSupport
     {
         (ulong Mask, int Errno) LinuxSupportedFeatures();
         int LinuxRequestTileData();
+        /// <summary>The calling thread's alternate signal stack size, for the ENOSPC message.</summary>
+        long LinuxAltStackBytes();
         /// <summary>XCR0, or null when the OS does not enable XSAVE.</summary>
         ulong? WindowsXcr0();
     }
@@ -47,7 +49,7 @@ public static class AmxSupport
                 if ((mask & tileBits) != tileBits)
                     return AmxStatus.Unavailable($"kernel does not offer AMX tile state (xfeatures 0x{mask:x})", cpu.Int8, cpu.Bf16);
                 int refused = probe.LinuxRequestTileData();
-                if (refused != 0) return AmxStatus.Unavailable(LinuxTilePermission.DescribeRefusal(refused), cpu.Int8, cpu.Bf16);
+                if (refused != 0) return AmxStatus.Unavailable(LinuxTilePermission.DescribeRefusal(refused, refused == 28 ? probe.LinuxAltStackBytes() : -1), cpu.Int8, cpu.Bf16);
                 return new AmxStatus(true, cpu.Int8, cpu.Bf16, null);
             }
             case OsKind.Windows:
@@ -68,6 +70,7 @@ public static class AmxSupport
     {
         public (ulong Mask, int Errno) LinuxSupportedFeatures() => LinuxTilePermission.QuerySupported();
         public int LinuxRequestTileData() => LinuxTilePermission.RequestTileData();
+        public long LinuxAltStackBytes() => LinuxTilePermission.CurrentAltStackBytes();
         public ulong? WindowsXcr0() => ReadXcr0();
     }
 

@@ -22,6 +22,18 @@ internal static class LinuxTilePermission
     [DllImport("libc", SetLastError = true, EntryPoint = "syscall")]
     private static extern long syscall2(long number, long arg1, long arg2);
 
+    [DllImport("libc", SetLastError = true)]
+    private static extern unsafe int sigaltstack(void* ss, void* oldSs);
+
+    /// <summary>This thread's alternate signal stack size in bytes (0 when none), or -1 if unknown.
+    /// .NET 10 installs 16 KiB stacks; AMX signal frames need roughly 12 KiB.</summary>
+    public static unsafe long CurrentAltStackBytes()
+    {
+        byte* stackT = stackalloc byte[24]; // stack_t: ss_sp, ss_flags, ss_size
+        if (sigaltstack(null, stackT) != 0) return -1;
+        return (*(int*)(stackT + 8) & 2) != 0 ? 0 : (long)*(ulong*)(stackT + 16); // SS_DISABLE = 2
+    }
+
     /// <summary>The kernel's supported xfeatures mask, or the errno of the failed query.</summary>
     public static unsafe (ulong Mask, int Errno) QuerySupported()
     {
@@ -45,10 +57,11 @@ internal static class LinuxTilePermission
     };
 
     /// <summary>One line for a refused ARCH_REQ_XCOMP_PERM.</summary>
-    public static string DescribeRefusal(int errno) => "kernel refused XTILEDATA permission: " + errno switch
+    public static string DescribeRefusal(int errno, long altStackBytes = -1) => "kernel refused XTILEDATA permission: " + errno switch
     {
         28 => "ENOSPC (an alternate signal stack of a thread in this process is too small for tile state; " +
-              "the .NET runtime installs such stacks)",
+              "the .NET runtime installs such stacks" +
+              (altStackBytes >= 0 ? $", this thread's is {altStackBytes} bytes)" : ")"),
         1 => "EPERM (tile permission was locked for this process)",
         22 => "EINVAL (kernel does not know XTILEDATA; Linux 5.16+ needed)",
         95 => "EOPNOTSUPP (kernel has AMX disabled)",
