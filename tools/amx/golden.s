@@ -32,6 +32,8 @@
     tdpbf16ps tmm0, tmm7, tmm1
     mov r11, rdi
     mov r11, rcx
+    mov r8, rdi
+    mov r8, rcx
     mov rax, r14
     mov eax, ecx
     mov rax, 0x7fffffff
@@ -41,6 +43,7 @@
     mov r9, 0x100000000
     mov eax, 5
     mov r12d, 7
+    mov ecx, 0
     mov rax, qword ptr [r11]
     mov r8, qword ptr [r11+8]
     mov rbx, qword ptr [r11+16]
@@ -53,6 +56,8 @@
     mov qword ptr [rsp+8], rax
     mov qword ptr [rsp+56], rax
     mov dword ptr [rdi], esi
+    mov dword ptr [r8], eax
+    mov dword ptr [r8+4], edx
     lea r14, [rax+r8*8]
     lea rax, [rdi+rsi*1]
     lea r15, [rcx+rdx*1+0x200]
