@@ -1,0 +1,42 @@
+using System.Runtime.InteropServices;
+using SharpInfer.Numerics;
+
+namespace SharpInfer.Models.Compute;
+
+/// <summary>Turns one stored row into floats (ggml's get_rows / to_float), e.g. for the token embedding.</summary>
+internal static unsafe class RowDecoder
+{
+    public static bool Supports(GgmlType type) => type is GgmlType.F32 or GgmlType.F16 or GgmlType.BF16;
+
+    public static void Decode(GgmlType type, byte* src, Span<float> dst)
+    {
+        var n = dst.Length;
+        switch (type)
+        {
+            case GgmlType.F32:
+                new ReadOnlySpan<float>(src, n).CopyTo(dst);
+                break;
+            case GgmlType.F16:
+                FloatFormats.HalfToFloat(new ReadOnlySpan<ushort>(src, n), dst);
+                break;
+            case GgmlType.BF16:
+                var b = new ReadOnlySpan<ushort>(src, n);
+                for (var i = 0; i < n; i++) dst[i] = FloatFormats.BFloat16ToFloat(b[i]);
+                break;
+            default:
+                throw new NotSupportedException($"decoding rows of type {type}");
+        }
+    }
+
+    public static float[] DecodeVector(GgmlType type, byte* src, int n)
+    {
+        var result = new float[n];
+        Decode(type, src, result);
+        return result;
+    }
+
+    internal static void DecodeBytes(GgmlType type, ReadOnlySpan<byte> src, Span<float> dst)
+    {
+        fixed (byte* p = &MemoryMarshal.GetReference(src)) Decode(type, p, dst);
+    }
+}
