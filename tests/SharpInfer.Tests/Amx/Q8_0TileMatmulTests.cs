@@ -1,5 +1,8 @@
 using SharpInfer.Backends.Cpu.Amx.Emit;
 using SharpInfer.Backends.Cpu.Amx.Kernels;
+using SharpInfer.Numerics;
+using SharpInfer.Numerics.Kernels;
+using SharpInfer.Numerics.Quants;
 using SharpInfer.Tests.Amx.Interpreter;
 
 namespace SharpInfer.Tests.Amx;
@@ -50,6 +53,33 @@ public sealed class Q8_0TileMatmulTests
                 float got = c[i * n + j];
                 Assert.Equal(BitConverter.SingleToInt32Bits(fused), BitConverter.SingleToInt32Bits(got));
                 Assert.True(Math.Abs(got - plain) <= 1e-6 * magnitude + 1e-30, $"({i},{j}): {got} vs {plain}");
+            }
+    }
+
+    [Fact]
+    public void AgreesWithTheProjectsScalarVecDotOnQuantizedFloats()
+    {
+        // Real data path: weights quantized with quantize_row_q8_0_ref, activations with ggml-cpu's
+        // from_float; the reference is SharpInfer's scalar Q8_0·Q8_0 dot (ggml's generic vec_dot).
+        int m = 9, n = 48, k = 256;
+        var rng = new Random(21);
+        var wf = new float[n * k];
+        var af = new float[m * k];
+        for (int i = 0; i < wf.Length; i++) wf[i] = (float)(rng.NextDouble() * 2 - 1);
+        for (int i = 0; i < af.Length; i++) af[i] = (float)(rng.NextDouble() * 6 - 3);
+        int rowBytes = k / 32 * 34;
+        var w = new byte[n * rowBytes];
+        var act = new byte[m * rowBytes];
+        Quantization.Quantize(GgmlType.Q8_0, wf, w);
+        for (int i = 0; i < m; i++) VecDot.QuantizeActivations(GgmlType.Q8_0, af.AsSpan(i * k, k), act.AsSpan(i * rowBytes, rowBytes));
+
+        var c = new float[m * n];
+        new Q8_0TileMatmul(new InterpretedTileRunner(X64Abi.Native)).Multiply(act, m, k, Q8_0AmxLayout.Pack(w, n, k), n, c);
+        for (int i = 0; i < m; i++)
+            for (int j = 0; j < n; j++)
+            {
+                float expected = VecDot.Dot(GgmlType.Q8_0, w.AsSpan(j * rowBytes, rowBytes), act.AsSpan(i * rowBytes, rowBytes), k);
+                Assert.True(Math.Abs(c[i * n + j] - expected) <= 1e-5f * (1 + Math.Abs(expected)), $"({i},{j}): {c[i * n + j]} vs {expected}");
             }
     }
 
