@@ -21,6 +21,24 @@ public sealed class KernelBytesTests
     }
 
     [Fact]
+    public void ArgumentOffsetsMatchTheStructLayout()
+    {
+        // The emitted code reads fields at fixed displacements; the struct must agree.
+        int Off(string field) => (int)System.Runtime.InteropServices.Marshal.OffsetOf<TileGemmArgs>(field);
+        Assert.Equal(TileGemmArgs.OffA, Off(nameof(TileGemmArgs.A)));
+        Assert.Equal(TileGemmArgs.OffLda, Off(nameof(TileGemmArgs.Lda)));
+        Assert.Equal(TileGemmArgs.OffB0, Off(nameof(TileGemmArgs.B0)));
+        Assert.Equal(TileGemmArgs.OffB1, Off(nameof(TileGemmArgs.B1)));
+        Assert.Equal(TileGemmArgs.OffAStep, Off(nameof(TileGemmArgs.AStep)));
+        Assert.Equal(TileGemmArgs.OffBStep, Off(nameof(TileGemmArgs.BStep)));
+        Assert.Equal(TileGemmArgs.OffC, Off(nameof(TileGemmArgs.C)));
+        Assert.Equal(TileGemmArgs.OffLdc, Off(nameof(TileGemmArgs.Ldc)));
+        Assert.Equal(TileGemmArgs.OffCStep, Off(nameof(TileGemmArgs.CStep)));
+        Assert.Equal(TileGemmArgs.OffKSteps, Off(nameof(TileGemmArgs.KSteps)));
+        Assert.Equal(80, System.Runtime.CompilerServices.Unsafe.SizeOf<TileGemmArgs>());
+    }
+
+    [Fact]
     public void TileConfigIsGgmlsQ8_0Config()
     {
         // ggml_tile_config_init: tmm0/1 8×64 (B), tmm2/3 16×32 (A), tmm4–7 16×64 (C), palette 1.
