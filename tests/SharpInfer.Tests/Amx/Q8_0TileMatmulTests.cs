@@ -84,6 +84,22 @@ public sealed class Q8_0TileMatmulTests
     }
 
     [Fact]
+    public void ColumnRangesComposeToTheWholeProduct()
+    {
+        int m = 20, n = 80, k = 64;
+        var rng = new Random(4);
+        byte[] w = RandomQ8_0Rows(rng, n, k), act = RandomQ8_0Rows(rng, m, k);
+        byte[] packed = Q8_0AmxLayout.Pack(w, n, k);
+        var mm = new Q8_0TileMatmul(new InterpretedTileRunner(X64Abi.Native));
+        var whole = new float[m * n];
+        mm.Multiply(act, m, k, packed, n, whole);
+        var pieces = new float[m * n];
+        Parallel.ForEach(new[] { (0, 16), (16, 48), (64, 16) }, r => mm.Multiply(act, m, k, packed, n, pieces, r.Item1, r.Item2));
+        Assert.Equal(whole, pieces);
+        Assert.Throws<ArgumentException>(() => mm.Multiply(act, m, k, packed, n, pieces, 8, 16));
+    }
+
+    [Fact]
     public void RepackMatchesGgmlPackB()
     {
         // pack_B for block_q8_0: quants {k/4, n, 4}, then 16 fp16 d, then Σ 128·q per row.

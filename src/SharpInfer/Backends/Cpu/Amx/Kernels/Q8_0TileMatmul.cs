@@ -11,6 +11,7 @@ internal sealed unsafe class Q8_0TileMatmul
     private const int Block = Q8_0AmxLayout.BlockElements;
     private readonly ITileProgramRunner _runner;
     private readonly Dictionary<TileGemmShape, byte[]> _programs = new();
+    [ThreadStatic] private static int[]? t_scratch;
 
     public Q8_0TileMatmul(ITileProgramRunner runner) => _runner = runner;
 
@@ -28,25 +29,36 @@ internal sealed unsafe class Q8_0TileMatmul
     /// <paramref name="activations"/>: M rows of K values as ggml block_q8_0; <paramref name="packedWeights"/>:
     /// from <see cref="Q8_0AmxLayout.Pack"/>; <paramref name="c"/>: M × N fp32, row-major.
     /// </summary>
-    public void Multiply(ReadOnlySpan<byte> activations, int m, int k, ReadOnlySpan<byte> packedWeights, int n, Span<float> c)
+    public void Multiply(ReadOnlySpan<byte> activations, int m, int k, ReadOnlySpan<byte> packedWeights, int n, Span<float> c) =>
+        Multiply(activations, m, k, packedWeights, n, c, 0, n);
+
+    /// <summary>
+    /// Computes only output columns [<paramref name="columnStart"/>, +<paramref name="columnCount"/>)
+    /// (both multiples of 16), so callers can split N across threads; each thread uses its own scratch.
+    /// </summary>
+    public void Multiply(ReadOnlySpan<byte> activations, int m, int k, ReadOnlySpan<byte> packedWeights, int n, Span<float> c,
+        int columnStart, int columnCount)
     {
         if (!Q8_0AmxLayout.CanPack(n, k)) throw new ArgumentException($"N % 16 and K % 32 must be 0 (N = {n}, K = {k})");
+        if (columnStart < 0 || columnCount < 0 || columnStart % 16 != 0 || columnCount % 16 != 0 || columnStart + columnCount > n)
+            throw new ArgumentException($"column range {columnStart}+{columnCount} must be 16-aligned within N = {n}");
         int kb = k / Block;
         long rowBytes = (long)kb * Q8_0AmxLayout.BlockBytes;
         long panelBytes = (long)kb * Q8_0AmxLayout.TileBytes;
         if (activations.Length < m * rowBytes || packedWeights.Length < Q8_0AmxLayout.PackedBytes(n, k) || c.Length < (long)m * n)
             throw new ArgumentException("buffer too small for the given shape");
 
-        // One 32×32 int32 slice per block: the tile program's per-step output.
-        var scratch = new int[kb * 32 * 32];
+        // One 32×32 int32 slice per block: the tile program's per-step output (reused per thread).
+        if (t_scratch is null || t_scratch.Length < kb * 32 * 32) t_scratch = new int[kb * 32 * 32];
+        var scratch = t_scratch;
         fixed (byte* pa = activations)
         fixed (byte* pw = packedWeights)
         fixed (int* ps = scratch)
         {
             for (int mb = 0; mb < m; mb += 32)
-                for (int nb = 0; nb < n; nb += 32)
+                for (int nb = columnStart; nb < columnStart + columnCount; nb += 32)
                 {
-                    int rows = Math.Min(32, m - mb), cols = Math.Min(32, n - nb);
+                    int rows = Math.Min(32, m - mb), cols = Math.Min(32, columnStart + columnCount - nb);
                     var shape = new TileGemmShape(Math.Min(16, rows), Math.Max(0, rows - 16),
                         Math.Min(16, cols), Math.Max(0, cols - 16), Block, PerStepOutput: true);
                     byte* panel0 = pw + nb / 16 * panelBytes;
