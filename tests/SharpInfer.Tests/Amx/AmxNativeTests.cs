@@ -55,5 +55,23 @@ public sealed class AmxNativeTests(ITestOutputHelper output)
             Assert.Equal(viaVm, viaCpu);
             output.WriteLine($"Q8_0 matmul {m}x{k} · {k}x{n}: native == interpreter");
         }
+
+        if (!status.HasBf16) { output.WriteLine("CPU has no AMX-BF16: BF16 program not run"); return; }
+        foreach (var (m, n, k) in new[] { (19, 45, 128), (64, 64, 512) })
+        {
+            var rng = new Random(m - n + k);
+            var a = new ushort[m * k];
+            var w = new ushort[n * k];
+            for (int i = 0; i < a.Length; i++) a[i] = (ushort)(BitConverter.SingleToInt32Bits((float)(rng.NextDouble() * 2 - 1)) >> 16);
+            for (int i = 0; i < w.Length; i++) w[i] = (ushort)(BitConverter.SingleToInt32Bits((float)(rng.NextDouble() * 2 - 1)) >> 16);
+            var packed = Bf16TileGemm.Pack(w, n, k);
+            var viaCpu = new float[m * n];
+            var viaVm = new float[m * n];
+            new Bf16TileGemm(native).Multiply(a, m, k, packed, n, viaCpu);
+            new Bf16TileGemm(new InterpretedTileRunner(X64Abi.Native)).Multiply(a, m, k, packed, n, viaVm);
+            // Bit-exact only if the hardware really adds the products one at a time as the SDM pseudocode reads.
+            Assert.Equal(viaVm, viaCpu);
+            output.WriteLine($"BF16 GEMM {m}x{k} · {k}x{n}: native == interpreter");
+        }
     }
 }

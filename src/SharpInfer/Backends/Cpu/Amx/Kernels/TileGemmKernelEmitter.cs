@@ -3,8 +3,8 @@ using SharpInfer.Backends.Cpu.Amx.Emit;
 namespace SharpInfer.Backends.Cpu.Amx.Kernels;
 
 /// <summary>
-/// Emits <c>void kernel(TileGemmArgs* args)</c>: signed int8 × int8 → int32 tile GEMM with
-/// tdpbssd in ggml's 2-2-4 tile pattern. The tile config is built on the stack from immediates,
+/// Emits <c>void kernel(TileGemmArgs* args)</c>: a tile GEMM in ggml's 2-2-4 tile pattern with
+/// tdpbssd (int8 → int32) or tdpbf16ps (bf16 → fp32); both use the same tile geometry. The tile config is built on the stack from immediates,
 /// loaded with ldtilecfg and released with tilerelease before returning.
 /// </summary>
 internal static class TileGemmKernelEmitter
@@ -76,10 +76,11 @@ internal static class TileGemmKernelEmitter
         e.Tileloadd(Tmm.Tmm0, Mem.Sib(B0, BPitch));
         if (twoCols) e.Tileloadd(Tmm.Tmm1, Mem.Sib(B1, BPitch));
         if (s.PerStepOutput) ZeroAccumulators(e, twoRows, twoCols);
-        e.Tdpbssd(Tmm.Tmm4, Tmm.Tmm2, Tmm.Tmm0);
-        if (twoCols) e.Tdpbssd(Tmm.Tmm6, Tmm.Tmm2, Tmm.Tmm1);
-        if (twoRows) e.Tdpbssd(Tmm.Tmm5, Tmm.Tmm3, Tmm.Tmm0);
-        if (twoRows && twoCols) e.Tdpbssd(Tmm.Tmm7, Tmm.Tmm3, Tmm.Tmm1);
+        Action<Tmm, Tmm, Tmm> dot = s.Dot == TileDot.Bf16 ? e.Tdpbf16ps : e.Tdpbssd;
+        dot(Tmm.Tmm4, Tmm.Tmm2, Tmm.Tmm0);
+        if (twoCols) dot(Tmm.Tmm6, Tmm.Tmm2, Tmm.Tmm1);
+        if (twoRows) dot(Tmm.Tmm5, Tmm.Tmm3, Tmm.Tmm0);
+        if (twoRows && twoCols) dot(Tmm.Tmm7, Tmm.Tmm3, Tmm.Tmm1);
         if (s.PerStepOutput)
         {
             StoreAccumulators(e, twoRows, twoCols);

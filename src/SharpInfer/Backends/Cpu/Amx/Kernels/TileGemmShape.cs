@@ -14,7 +14,9 @@ namespace SharpInfer.Backends.Cpu.Amx.Kernels;
 /// <param name="PerStepOutput">True: every K step gets fresh accumulators stored to its own C slice
 /// (so per-block scales can be applied outside the tile product, as ggml does for Q8_0);
 /// false: accumulate over all of K and store once.</param>
-internal readonly record struct TileGemmShape(int M0, int M1, int N0, int N1, int KStepBytes, bool PerStepOutput)
+/// <param name="Dot">Which tile dot product: signed int8 (tdpbssd → int32) or BF16 pairs (tdpbf16ps → fp32).</param>
+internal readonly record struct TileGemmShape(int M0, int M1, int N0, int N1, int KStepBytes, bool PerStepOutput,
+    TileDot Dot = TileDot.SignedInt8)
 {
     public void Validate()
     {
@@ -23,8 +25,18 @@ internal readonly record struct TileGemmShape(int M0, int M1, int N0, int N1, in
         if ((M1 > 0 && M0 != 16) || (N1 > 0 && N0 != 16))
             throw new ArgumentException($"second tiles need full first tiles: {this}");
         if (KStepBytes is not (32 or 64)) throw new ArgumentException("K step must be 32 or 64 bytes");
+        if (Dot == TileDot.Bf16 && KStepBytes != 64) throw new ArgumentException("BF16 programs step K by 32 values (64 bytes)");
     }
 
     public int Rows => M0 + M1;
     public int Cols => N0 + N1;
+}
+
+/// <summary>The tile dot-product instruction a program uses.</summary>
+internal enum TileDot
+{
+    /// <summary>tdpbssd: int8 × int8 → int32, K in groups of 4 (VNNI {k/4, n, 4}).</summary>
+    SignedInt8,
+    /// <summary>tdpbf16ps: bf16 × bf16 → fp32, K in pairs (VNNI {k/2, n, 2}).</summary>
+    Bf16,
 }
