@@ -15,4 +15,4 @@ echo "== SharpInfer AMX tests (native kernels required)"
 cd "$repo"
 SHARPINFER_REQUIRE_AMX=1 dotnet test tests/SharpInfer.Tests \
   --filter "FullyQualifiedName~SharpInfer.Tests.Amx" \
-  --logger "console;verbosity=detailed" 2>&1 | grep -Ev '^\s*$' | grep -E 'detection:|native ==|^  Failed |Error Message|AMX unavailable|error|Total tests|Passed:|Failed:'
+  --logger "console;verbosity=detailed" 2>&1 | grep -Ev '^\s*$' | grep -E 'detection:|native ==|AMX-BF16|^  Failed |Error Message|AMX unavailable|error|Total tests|Passed:|Failed:'

@@ -69,9 +69,15 @@ public sealed class AmxNativeTests(ITestOutputHelper output)
             var viaVm = new float[m * n];
             new Bf16TileGemm(native).Multiply(a, m, k, packed, n, viaCpu);
             new Bf16TileGemm(new InterpretedTileRunner(X64Abi.Native)).Multiply(a, m, k, packed, n, viaVm);
-            // Bit-exact only if the hardware really adds the products one at a time as the SDM pseudocode reads.
-            Assert.Equal(viaVm, viaCpu);
-            output.WriteLine($"BF16 GEMM {m}x{k} · {k}x{n}: native == interpreter");
+            // The interpreter follows the SDM pseudocode (one product added at a time); hardware may
+            // round pairs differently, so report bit-exactness and require only fp32-level agreement.
+            int differing = 0;
+            for (int i = 0; i < viaCpu.Length; i++)
+            {
+                if (viaCpu[i] != viaVm[i]) differing++;
+                Assert.True(Math.Abs(viaCpu[i] - viaVm[i]) <= 1e-5f * (1 + Math.Abs(viaVm[i])), $"BF16 [{i}]: native {viaCpu[i]} vs interpreter {viaVm[i]}");
+            }
+            output.WriteLine($"BF16 GEMM {m}x{k} · {k}x{n}: native == interpreter within 1e-5 ({differing} of {viaCpu.Length} not bit-exact)");
         }
     }
 }
