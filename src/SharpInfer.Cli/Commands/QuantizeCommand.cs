@@ -1,0 +1,37 @@
+using System.CommandLine;
+using SharpInfer.Numerics;
+using SharpInfer.Tools;
+
+namespace SharpInfer.Cli.Commands;
+
+/// <summary><c>sharpinfer quantize IN.gguf OUT.gguf TYPE</c>, like <c>llama-quantize --pure</c>.</summary>
+internal static class QuantizeCommand
+{
+    public static Command Create()
+    {
+        var input = new Argument<string>("IN") { Description = "Source GGUF (F32, F16 or BF16 weights)" };
+        var output = new Argument<string>("OUT") { Description = "GGUF file to write" };
+        var type = new Argument<string>("TYPE") { Description = "Target type: " + string.Join(", ", ModelQuantizer.Targets) };
+        var requantize = new Option<bool>("--allow-requantize") { Description = "Allow requantizing already-quantized tensors" };
+        var verbose = new Option<bool>("--verbose", "-v") { Description = "Print stack traces on errors" };
+        var cmd = new Command("quantize", "Write a copy of a model with every 2-D weight in one type (llama-quantize --pure)")
+            { input, output, type, requantize, verbose };
+        cmd.SetAction(r => CommandGuard.Run(r.GetValue(verbose), () =>
+        {
+            var typeName = r.GetValue(type)!;
+            var target = GgmlTypeInfo.TryParse(typeName)?.Type
+                ?? throw new SharpInferException($"unknown type '{typeName}'; choose one of {string.Join(", ", ModelQuantizer.Targets)}");
+            var inPath = r.GetValue(input)!;
+            var outPath = r.GetValue(output)!;
+            if (Path.GetFullPath(inPath) == Path.GetFullPath(outPath)) throw new SharpInferException("IN and OUT are the same file");
+            Console.Error.WriteLine($"quantize: {inPath} -> {outPath} as {GgmlTypeInfo.Get(target).Name}");
+            var reports = ModelQuantizer.Quantize(inPath, outPath, target, r.GetValue(requantize), (t, i, n) =>
+                Console.Error.WriteLine($"[{i,4}/{n,4}] {t.Name,-32} {GgmlTypeInfo.Get(t.From).Name,6} -> {GgmlTypeInfo.Get(t.To).Name,-6} {t.BytesIn / 1048576.0,9:F2} MiB -> {t.BytesOut / 1048576.0,9:F2} MiB"));
+            long before = 0, after = 0;
+            foreach (var t in reports) { before += t.BytesIn; after += t.BytesOut; }
+            Console.Error.WriteLine($"quantize: model size {before / 1048576.0:F2} MiB -> {after / 1048576.0:F2} MiB; wrote {new FileInfo(outPath).Length} bytes");
+            return 0;
+        }));
+        return cmd;
+    }
+}
