@@ -16,27 +16,27 @@ public sealed class MicroModelTests(ITestOutputHelper output)
     [InlineData("micro-qwen2-F16", "kvf32", ReferenceTolerances.F16Weights)]
     [InlineData("micro-qwen3-F32", "kvf32", ReferenceTolerances.F32)]
     [InlineData("micro-qwen3-F16", "kvf32", ReferenceTolerances.F16Weights)]
-    [InlineData("micro-llama-Q8_0", "kvf32", 1.0f)]
-    [InlineData("micro-llama-Q4_0", "kvf32", 1.0f)]
-    [InlineData("micro-llama-Q4_1", "kvf32", 1.0f)]
-    [InlineData("micro-llama-Q5_0", "kvf32", 1.0f)]
-    [InlineData("micro-llama-Q5_1", "kvf32", 1.0f)]
-    [InlineData("micro-llama-Q2_K", "kvf32", 1.0f)]
-    [InlineData("micro-llama-Q3_K", "kvf32", 1.0f)]
-    [InlineData("micro-llama-Q4_K", "kvf32", 1.0f)]
-    [InlineData("micro-llama-Q4_K_M", "kvf32", 1.0f)]
-    [InlineData("micro-llama-Q5_K", "kvf32", 1.0f)]
-    [InlineData("micro-llama-Q6_K", "kvf32", 1.0f)]
-    [InlineData("micro-llama-IQ4_NL", "kvf32", 1.0f)]
-    [InlineData("micro-llama-IQ4_XS", "kvf32", 1.0f)]
-    [InlineData("micro-qwen2-Q8_0", "kvf32", 1.0f)]
-    [InlineData("micro-qwen2-Q4_0", "kvf32", 1.0f)]
-    [InlineData("micro-qwen2-Q4_K", "kvf32", 1.0f)]
-    [InlineData("micro-qwen2-Q6_K", "kvf32", 1.0f)]
-    [InlineData("micro-qwen3-Q8_0", "kvf32", 1.0f)]
-    [InlineData("micro-qwen3-Q4_0", "kvf32", 1.0f)]
-    [InlineData("micro-qwen3-Q4_K", "kvf32", 1.0f)]
-    [InlineData("micro-qwen3-Q6_K", "kvf32", 1.0f)]
+    [InlineData("micro-llama-Q8_0", "kvf32", ReferenceTolerances.QuantizedActivations)]
+    [InlineData("micro-llama-Q4_0", "kvf32", ReferenceTolerances.QuantizedActivations)]
+    [InlineData("micro-llama-Q4_1", "kvf32", ReferenceTolerances.QuantizedActivations)]
+    [InlineData("micro-llama-Q5_0", "kvf32", ReferenceTolerances.QuantizedActivations)]
+    [InlineData("micro-llama-Q5_1", "kvf32", ReferenceTolerances.QuantizedActivations)]
+    [InlineData("micro-llama-Q2_K", "kvf32", ReferenceTolerances.QuantizedActivations)]
+    [InlineData("micro-llama-Q3_K", "kvf32", ReferenceTolerances.QuantizedActivations)]
+    [InlineData("micro-llama-Q4_K", "kvf32", ReferenceTolerances.QuantizedActivations)]
+    [InlineData("micro-llama-Q4_K_M", "kvf32", ReferenceTolerances.QuantizedActivations)]
+    [InlineData("micro-llama-Q5_K", "kvf32", ReferenceTolerances.QuantizedActivations)]
+    [InlineData("micro-llama-Q6_K", "kvf32", ReferenceTolerances.QuantizedActivations)]
+    [InlineData("micro-llama-IQ4_NL", "kvf32", ReferenceTolerances.QuantizedActivations)]
+    [InlineData("micro-llama-IQ4_XS", "kvf32", ReferenceTolerances.QuantizedActivations)]
+    [InlineData("micro-qwen2-Q8_0", "kvf32", ReferenceTolerances.QuantizedActivations)]
+    [InlineData("micro-qwen2-Q4_0", "kvf32", ReferenceTolerances.QuantizedActivations)]
+    [InlineData("micro-qwen2-Q4_K", "kvf32", ReferenceTolerances.QuantizedActivations)]
+    [InlineData("micro-qwen2-Q6_K", "kvf32", ReferenceTolerances.QuantizedActivations)]
+    [InlineData("micro-qwen3-Q8_0", "kvf32", ReferenceTolerances.QuantizedActivations)]
+    [InlineData("micro-qwen3-Q4_0", "kvf32", ReferenceTolerances.QuantizedActivations)]
+    [InlineData("micro-qwen3-Q4_K", "kvf32", ReferenceTolerances.QuantizedActivations)]
+    [InlineData("micro-qwen3-Q6_K", "kvf32", ReferenceTolerances.QuantizedActivations)]
     public void LogitsAndGreedyTokensMatchLlamaCpp(string model, string cache, float tolerance)
     {
         var run = ReferenceRun.Load($"{model}.p1.{cache}");
@@ -57,19 +57,5 @@ public sealed class MicroModelTests(ITestOutputHelper output)
             checkedSteps++;
         }
         output.WriteLine($"greedy tokens equal for the {checkedSteps} steps before the first top-2 gap ≤ {2 * tolerance:G3}");
-    }
-
-    /// <summary>
-    /// Types whose kernels have not landed yet must be refused at load with the tensor and type named.
-    /// When the shared quantization kernels arrive these move into the theory above.
-    /// </summary>
-    [Theory]
-    [InlineData("micro-llama-Q4_0", "Q4_0")]
-    [InlineData("micro-llama-Q4_K", "Q4_K")]
-    [InlineData("micro-llama-IQ4_XS", "IQ4_XS")]
-    public void UnsupportedWeightTypeIsRefusedAtLoad(string model, string type)
-    {
-        var e = Assert.Throws<SharpInferException>(() => Model.Load(TestPaths.Require(TestPaths.Micro(model + ".gguf"))));
-        Assert.Matches($"tensor \\S+ has type {type}, which is not supported yet", e.Message);
     }
 }

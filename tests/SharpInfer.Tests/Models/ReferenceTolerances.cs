@@ -36,4 +36,20 @@ public static class ReferenceTolerances
 
     /// <summary>BF16 weights (activations rounded to BF16). Measured 4.7e-4; BF16-vs-F32 weights is 0.098.</summary>
     public const float BF16Weights = 1e-3f;
+
+    /// <summary>
+    /// Block-quantized weights (activations quantized to Q8_0 / Q8_1 / Q8_K). The integer block
+    /// sums are exact, so a file either agrees to the last bits or differs by whole "flips": an
+    /// activation whose x·127/amax lies within an ulp of a rounding boundary rounds the other way
+    /// because our float sums (ggml's generic scalar order) differ from llama.cpp's AVX kernels in
+    /// the last bit; one flip moves that activation by amax/127 and the logits by up to ~0.17.
+    /// Measured max |logit diff|: flip-free files ≤ 6e-6 (llama Q4_0 1.2e-6, Q4_1 2.9e-6,
+    /// Q2_K 2.9e-6, Q3_K 2.9e-6, IQ4_NL 9.5e-7, IQ4_XS 2.9e-6; qwen2 Q4_0 1.4e-6, Q4_K 2.9e-6,
+    /// Q6_K 1.9e-6; qwen3 Q4_K 5.3e-6); with flips: llama Q8_0 0.108, Q5_0 0.084, Q5_1 0.094,
+    /// Q4_K 0.163, Q4_K_M 0.167, Q5_K 0.143, Q6_K 0.109; qwen2 Q8_0 0.032; qwen3 Q8_0 0.0023,
+    /// Q4_0 0.098, Q6_K 0.133. The bound covers one flip. It is far below the README's
+    /// quantization effects for 2–6-bit types (Q6_K 0.83, Q4_K 3.2, Q4_0 3.4, Q2_K 9.4) but only
+    /// about 1.2× below Q8_0's 0.29; bit-exact agreement needs the x86 kernels' summation order.
+    /// </summary>
+    public const float QuantizedActivations = 0.25f;
 }
