@@ -21,4 +21,8 @@ public sealed class BackendSet
     /// <summary>The same CPU with simulated GPUs described by data.</summary>
     public BackendSet WithGpus(params BackendDevice[] devices) =>
         new(Cpu, devices.Select(d => new GpuBackend(d)).ToArray());
+
+    /// <summary>The same CPU with the live GPUs of a runtime (CUDA devices, or the CPU accelerator standing in for them).</summary>
+    public BackendSet WithGpus(GpuRuntime runtime) =>
+        new(Cpu, runtime.Devices.Select(d => new GpuBackend(d)).ToArray());
 }

@@ -2,11 +2,13 @@ namespace SharpInfer.Backends.Gpu;
 
 /// <summary>
 /// A GPU: its device memory, the family's pinned host type and the family's row-split type.
-/// There is no GPU runtime yet: the types carry the facts the planner needs, and allocating device
-/// memory says so.
+/// A backend described by data only (<see cref="Runtime"/> null) serves plans; one with a
+/// <see cref="GpuDevice"/> also runs the offloaded layers.
 /// </summary>
 public sealed class GpuBackend : Backend
 {
+    public GpuBackend(GpuDevice device) : this(device.Info) => Runtime = device;
+
     public GpuBackend(BackendDevice device)
     {
         if (device.Kind != DeviceKind.Gpu) throw new ArgumentException($"{device.Name} is not a GPU", nameof(device));
@@ -18,4 +20,7 @@ public sealed class GpuBackend : Backend
     public override BackendDevice Device { get; }
     public override BufferType DefaultBufferType { get; }
     public override BufferType HostBufferType { get; }
+
+    /// <summary>The live device, or null for a described (simulated-for-planning) one.</summary>
+    public GpuDevice? Runtime { get; }
 }

@@ -38,6 +38,9 @@ internal sealed class Rope
         }
     }
 
+    /// <summary>The cos/sin pairs of the last <see cref="SetPosition"/> (interleaved, n_rot floats): what the GPU's RoPE kernel reads.</summary>
+    public ReadOnlySpan<float> Table => _cache;
+
     /// <summary>Rotates one head in place with the angles of the last <see cref="SetPosition"/>; dimensions past n_rot are unchanged.</summary>
     public void Apply(Span<float> head)
     {

@@ -1,0 +1,24 @@
+using ILGPU.Runtime;
+using SharpInfer.Backends.Gpu.Kernels;
+
+namespace SharpInfer.Backends.Gpu;
+
+/// <summary>A live GPU (or its CPU-accelerator stand-in): its description for the planner, its accelerator and kernels.</summary>
+public sealed class GpuDevice
+{
+    private KernelSet? _kernels;
+
+    internal GpuDevice(BackendDevice info, Accelerator accelerator)
+    {
+        Info = info;
+        Accelerator = accelerator;
+    }
+
+    public BackendDevice Info { get; }
+    internal Accelerator Accelerator { get; }
+
+    /// <summary>The kernels, compiled for this accelerator on first use.</summary>
+    internal KernelSet Kernels => _kernels ??= new KernelSet(Accelerator);
+
+    public override string ToString() => $"{Info.Name}: {Info.Description}";
+}

@@ -1,0 +1,93 @@
+using ILGPU;
+using ILGPU.Runtime;
+using ILGPU.Runtime.CPU;
+using ILGPU.Runtime.Cuda;
+
+namespace SharpInfer.Backends.Gpu;
+
+/// <summary>
+/// The ILGPU context and the GPU devices it found. With <see cref="GpuBackendKind.Cuda"/> these are
+/// the NVIDIA devices the driver reports (none without a driver); with <see cref="GpuBackendKind.IlgpuCpu"/>
+/// ILGPU's CPU accelerator stands in for CUDA0, CUDA1, … (for tests on machines without a GPU).
+/// Dispose after everything that uses the devices.
+/// </summary>
+public sealed class GpuRuntime : IDisposable
+{
+    private readonly Context? _context;
+    private readonly List<Accelerator> _accelerators;
+
+    private GpuRuntime(Context? context, List<Accelerator> accelerators, IReadOnlyList<GpuDevice> devices, GpuBackendChoice choice, string? problem)
+    {
+        _context = context;
+        _accelerators = accelerators;
+        Devices = devices;
+        Choice = choice;
+        Problem = problem;
+    }
+
+    public IReadOnlyList<GpuDevice> Devices { get; }
+    public GpuBackendChoice Choice { get; }
+
+    /// <summary>Why no device was found (no driver, a driver error), or null.</summary>
+    public string? Problem { get; }
+
+    /// <summary>Whether the devices are ILGPU's CPU accelerator standing in for GPUs.</summary>
+    public bool IsSimulated => Choice.Kind == GpuBackendKind.IlgpuCpu;
+
+    public static GpuRuntime Open(GpuBackendChoice choice) =>
+        choice.Kind == GpuBackendKind.IlgpuCpu ? OpenCpuStandIns(choice) : OpenCuda(choice);
+
+    private static GpuRuntime OpenCuda(GpuBackendChoice choice)
+    {
+        Context? context = null;
+        var accelerators = new List<Accelerator>();
+        try
+        {
+            context = Context.Create(b => b.Cuda().Optimize(OptimizationLevel.O1));
+            var devices = new List<GpuDevice>();
+            var cuda = context.GetCudaDevices();
+            for (int i = 0; i < cuda.Count; i++)
+            {
+                var acc = cuda[i].CreateCudaAccelerator(context);
+                accelerators.Add(acc);
+                long free = 0, total = acc.MemorySize;
+                acc.Bind();
+                if (CudaAPI.CurrentAPI.GetMemoryInfo(out long f, out long t) == CudaError.CUDA_SUCCESS) { free = f; total = t; }
+                var info = new BackendDevice($"CUDA{i}", DeviceKind.Gpu, "CUDA", cuda[i].Name, total, free);
+                devices.Add(new GpuDevice(info, acc));
+            }
+            return new GpuRuntime(context, accelerators, devices, choice, devices.Count == 0 ? "no CUDA device" : null);
+        }
+        catch (Exception e) when (e is DllNotFoundException or TypeInitializationException or CudaException or NotSupportedException or InvalidOperationException)
+        {
+            foreach (var a in accelerators) a.Dispose();
+            context?.Dispose();
+            return new GpuRuntime(null, [], [], choice, $"CUDA unavailable: {e.GetBaseException().Message}");
+        }
+    }
+
+    private static GpuRuntime OpenCpuStandIns(GpuBackendChoice choice)
+    {
+        // Small groups: the CPU accelerator runs each group's threads on its own worker threads.
+        var cpu = new CPUDevice(numThreadsPerWarp: 2, numWarpsPerMultiprocessor: 1, numMultiprocessors: Math.Max(1, Environment.ProcessorCount));
+        var context = Context.Create(b => b.CPU(cpu).Optimize(OptimizationLevel.O1));
+        var accelerators = new List<Accelerator>();
+        var devices = new List<GpuDevice>();
+        for (int i = 0; i < choice.SimulatedDevices; i++)
+        {
+            var acc = cpu.CreateAccelerator(context);
+            accelerators.Add(acc);
+            // Memory unknown (0): the planner then splits equally (or by -ts) and checks no fit.
+            var info = new BackendDevice($"CUDA{i}", DeviceKind.Gpu, "CUDA", $"ILGPU CPU accelerator standing in for CUDA{i} (testing)", 0, 0);
+            devices.Add(new GpuDevice(info, acc));
+        }
+        return new GpuRuntime(context, accelerators, devices, choice, null);
+    }
+
+    public void Dispose()
+    {
+        foreach (var a in _accelerators) a.Dispose();
+        _accelerators.Clear();
+        _context?.Dispose();
+    }
+}

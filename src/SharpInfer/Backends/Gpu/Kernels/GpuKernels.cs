@@ -1,0 +1,179 @@
+using ILGPU;
+
+namespace SharpInfer.Backends.Gpu.Kernels;
+
+/// <summary>Scalars of a matrix product: weight type, row length K, rows M of this weight (slice), bytes per row.</summary>
+internal struct MatMulArgs
+{
+    public int Type;
+    public int K;
+    public int M;
+    public long RowBytes;
+}
+
+/// <summary>Scalars of a RoPE launch.</summary>
+internal struct RopeArgs
+{
+    public int Heads;
+    public int HeadDim;
+    public int NRot;
+    public int Neox;
+}
+
+/// <summary>Scalars of an attention launch (see <see cref="GpuKernels.Attention"/>).</summary>
+internal struct AttentionArgs
+{
+    public int Heads;
+    public int GroupSize;
+    public int HeadK;
+    public int HeadV;
+    public int KeyWidth;
+    public int CacheSize;
+    public int P0;
+    public float Scale;
+    public int KF16;
+    public int VF16;
+}
+
+/// <summary>
+/// The kernels of the GPU backend, written once in C# and compiled by ILGPU for CUDA (PTX) or run
+/// by its CPU accelerator. Each thread computes one output element or row; they follow the CPU
+/// implementations in Models/Compute operation by operation so results agree to rounding.
+/// </summary>
+internal static class GpuKernels
+{
+    /// <summary>y[t, r] = W[r] · x[t] for n tokens: one thread per output (index = t·M + r).</summary>
+    public static void MatMul(Index1D i, ArrayView<byte> w, ArrayView<float> x, ArrayView<float> y, MatMulArgs a)
+    {
+        long t = i / a.M;
+        long r = i % a.M;
+        y[i] = WeightDot.Dot(a.Type, w, r * a.RowBytes, x, t * a.K, a.K);
+    }
+
+    /// <summary>y[t, r] += b[r] for rows of length m.</summary>
+    public static void AddBias(Index1D i, ArrayView<float> y, ArrayView<float> b, int m) => y[i] += b[i % m];
+
+    /// <summary>Residual add: a += b.</summary>
+    public static void Add(Index1D i, ArrayView<float> a, ArrayView<float> b) => a[i] += b[i];
+
+    /// <summary>
+    /// ggml_rms_norm then ggml_mul, one thread per row of n: squares summed in double as the CPU
+    /// backend does, scale 1/sqrt(mean + eps) in float.
+    /// </summary>
+    public static void RmsNorm(Index1D row, ArrayView<float> x, ArrayView<float> w, ArrayView<float> y, int n, float eps)
+    {
+        long o = (long)(int)row * n;
+        double sum = 0;
+        for (int j = 0; j < n; j++) { float v = x[o + j]; sum += v * v; }
+        float mean = (float)(sum / n);
+        float scale = 1.0f / MathF.Sqrt(mean + eps);
+        for (int j = 0; j < n; j++) y[o + j] = x[o + j] * scale * w[j];
+    }
+
+    /// <summary>
+    /// Rotates one pair per thread (index over tokens × heads × n_rot/2) with the per-token cos/sin
+    /// table (interleaved, n_rot floats per token) the host computed as ggml_rope_cache_init does.
+    /// Normal style rotates (2i, 2i+1), NeoX (i, i + n_rot/2).
+    /// </summary>
+    public static void Rope(Index1D i, ArrayView<float> v, ArrayView<float> table, RopeArgs a)
+    {
+        int half = a.NRot / 2;
+        long pairsPerToken = (long)a.Heads * half;
+        long t = i / pairsPerToken;
+        long rest = i % pairsPerToken;
+        long h = rest / half;
+        int p = (int)(rest % half);
+        float cos = table[t * a.NRot + 2 * p];
+        float sin = table[t * a.NRot + 2 * p + 1];
+        long baseIndex = (t * a.Heads + h) * a.HeadDim;
+        long i0 = a.Neox != 0 ? baseIndex + p : baseIndex + 2 * p;
+        long i1 = a.Neox != 0 ? baseIndex + p + half : baseIndex + 2 * p + 1;
+        float x0 = v[i0], x1 = v[i1];
+        v[i0] = x0 * cos - x1 * sin;
+        v[i1] = x0 * sin + x1 * cos;
+    }
+
+    /// <summary>ggml_swiglu: y = silu(gate) · up.</summary>
+    public static void SwiGlu(Index1D i, ArrayView<float> gate, ArrayView<float> up, ArrayView<float> y) =>
+        y[i] = DeviceMath.Silu(gate[i]) * up[i];
+
+    /// <summary>ggml_soft_max_ext without mask over rows of n: one thread per row, in place.</summary>
+    public static void Softmax(Index1D row, ArrayView<float> x, int n, float scale) =>
+        SoftmaxRow(x, (long)(int)row * n, n, scale);
+
+    /// <summary>Scale, subtract the max, exp, sum in double, multiply by 1/sum (the CPU's order).</summary>
+    private static void SoftmaxRow(ArrayView<float> s, long o, int n, float scale)
+    {
+        float max = float.NegativeInfinity;
+        for (int j = 0; j < n; j++)
+        {
+            float v = s[o + j] * scale;
+            s[o + j] = v;
+            if (v > max) max = v;
+        }
+        double sum = 0;
+        for (int j = 0; j < n; j++)
+        {
+            float e = DeviceMath.Exp(s[o + j] - max);
+            sum += e;
+            s[o + j] = e;
+        }
+        float inv = (float)(1.0 / sum);
+        for (int j = 0; j < n; j++) s[o + j] *= inv;
+    }
+
+    /// <summary>Writes n tokens' keys (n × keyWidth) at position p0 of a layer's K cache (F32 or F16 bits).</summary>
+    public static void StoreKeys(Index1D i, ArrayView<float> k, ArrayView<float> kF32, ArrayView<ushort> kF16, long offset, int f16)
+    {
+        if (f16 != 0) kF16[offset + i] = (ushort)DeviceMath.FloatToHalf(k[i]);
+        else kF32[offset + i] = k[i];
+    }
+
+    /// <summary>Writes n tokens' values transposed: channel c of token t goes to [c · size + p0 + t].</summary>
+    public static void StoreValues(Index1D i, ArrayView<float> v, ArrayView<float> vF32, ArrayView<ushort> vF16, int valueWidth, int size, int p0, int f16)
+    {
+        long t = i / valueWidth;
+        long c = i % valueWidth;
+        long dst = c * size + p0 + t;
+        if (f16 != 0) vF16[dst] = (ushort)DeviceMath.FloatToHalf(v[i]);
+        else vF32[dst] = v[i];
+    }
+
+    /// <summary>
+    /// Causal GQA attention for one (token, head) per thread over the device KV cache, as
+    /// Models/Compute/Attention: KQ (q rounded to F16 when K is F16), softmax, KQV (probabilities
+    /// rounded to F16 when V is F16). <paramref name="scores"/> holds cacheSize floats per thread.
+    /// </summary>
+    public static void Attention(Index1D i, ArrayView<float> q, ArrayView<float> kF32, ArrayView<ushort> kF16,
+        ArrayView<float> vF32, ArrayView<ushort> vF16, ArrayView<float> scores, ArrayView<float> output, AttentionArgs a)
+    {
+        long t = i / a.Heads;
+        int h = (int)(i % a.Heads);
+        int g = h / a.GroupSize;
+        int nKv = a.P0 + (int)t + 1;
+        long qo = (t * a.Heads + h) * a.HeadK;
+        long so = (long)(int)i * a.CacheSize;
+        for (int j = 0; j < nKv; j++)
+        {
+            long ko = (long)j * a.KeyWidth + (long)g * a.HeadK;
+            float s = 0;
+            if (a.KF16 != 0)
+                for (int d = 0; d < a.HeadK; d++) s += DeviceMath.HalfToFloat(kF16[ko + d]) * DeviceMath.RoundToHalf(q[qo + d]);
+            else
+                for (int d = 0; d < a.HeadK; d++) s += kF32[ko + d] * q[qo + d];
+            scores[so + j] = s;
+        }
+        SoftmaxRow(scores, so, nKv, a.Scale);
+        long oo = (t * a.Heads + h) * a.HeadV;
+        for (int d = 0; d < a.HeadV; d++)
+        {
+            long vo = ((long)g * a.HeadV + d) * a.CacheSize;
+            float s = 0;
+            if (a.VF16 != 0)
+                for (int j = 0; j < nKv; j++) s += DeviceMath.HalfToFloat(vF16[vo + j]) * DeviceMath.RoundToHalf(scores[so + j]);
+            else
+                for (int j = 0; j < nKv; j++) s += vF32[vo + j] * scores[so + j];
+            output[oo + d] = s;
+        }
+    }
+}

@@ -1,0 +1,62 @@
+using ILGPU;
+using ILGPU.Runtime;
+
+namespace SharpInfer.Backends.Gpu.Kernels;
+
+/// <summary>The kernels compiled for one accelerator, with launch helpers that take lengths instead of grid shapes.</summary>
+internal sealed class KernelSet
+{
+    private readonly Action<Index1D, ArrayView<byte>, ArrayView<float>, ArrayView<float>, MatMulArgs> _matMul;
+    private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, int> _addBias;
+    private readonly Action<Index1D, ArrayView<float>, ArrayView<float>> _add;
+    private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, float> _rmsNorm;
+    private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, RopeArgs> _rope;
+    private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>> _swiGlu;
+    private readonly Action<Index1D, ArrayView<float>, int, float> _softmax;
+    private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<ushort>, long, int> _storeKeys;
+    private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<ushort>, int, int, int, int> _storeValues;
+    private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<ushort>, ArrayView<float>, ArrayView<ushort>,
+        ArrayView<float>, ArrayView<float>, AttentionArgs> _attention;
+
+    public KernelSet(Accelerator accelerator)
+    {
+        Accelerator = accelerator;
+        _matMul = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<byte>, ArrayView<float>, ArrayView<float>, MatMulArgs>(GpuKernels.MatMul);
+        _addBias = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int>(GpuKernels.AddBias);
+        _add = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>>(GpuKernels.Add);
+        _rmsNorm = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, float>(GpuKernels.RmsNorm);
+        _rope = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, RopeArgs>(GpuKernels.Rope);
+        _swiGlu = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>>(GpuKernels.SwiGlu);
+        _softmax = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, int, float>(GpuKernels.Softmax);
+        _storeKeys = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<ushort>, long, int>(GpuKernels.StoreKeys);
+        _storeValues = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<ushort>, int, int, int, int>(GpuKernels.StoreValues);
+        _attention = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<ushort>, ArrayView<float>, ArrayView<ushort>,
+            ArrayView<float>, ArrayView<float>, AttentionArgs>(GpuKernels.Attention);
+    }
+
+    public Accelerator Accelerator { get; }
+
+    /// <summary>y (n × m) = x (n × k) · Wᵀ for a weight of m rows in <paramref name="type"/>'s format.</summary>
+    public void MatMul(ArrayView<byte> w, int type, int k, int m, long rowBytes, ArrayView<float> x, ArrayView<float> y, int n) =>
+        _matMul((int)((long)n * m), w, x, y, new MatMulArgs { Type = type, K = k, M = m, RowBytes = rowBytes });
+
+    public void AddBias(ArrayView<float> y, ArrayView<float> b, int m, int n) => _addBias(n * m, y, b, m);
+    public void Add(ArrayView<float> a, ArrayView<float> b, int length) => _add(length, a, b);
+    public void RmsNorm(ArrayView<float> x, ArrayView<float> w, ArrayView<float> y, int n, int rows, float eps) => _rmsNorm(rows, x, w, y, n, eps);
+
+    public void Rope(ArrayView<float> v, ArrayView<float> table, int tokens, int heads, int headDim, int nRot, bool neox) =>
+        _rope(tokens * heads * (nRot / 2), v, table, new RopeArgs { Heads = heads, HeadDim = headDim, NRot = nRot, Neox = neox ? 1 : 0 });
+
+    public void SwiGlu(ArrayView<float> gate, ArrayView<float> up, ArrayView<float> y, int length) => _swiGlu(length, gate, up, y);
+    public void Softmax(ArrayView<float> x, int n, int rows, float scale) => _softmax(rows, x, n, scale);
+
+    public void StoreKeys(ArrayView<float> k, ArrayView<float> kF32, ArrayView<ushort> kF16, long offset, int length, bool f16) =>
+        _storeKeys(length, k, kF32, kF16, offset, f16 ? 1 : 0);
+
+    public void StoreValues(ArrayView<float> v, ArrayView<float> vF32, ArrayView<ushort> vF16, int valueWidth, int size, int p0, int tokens, bool f16) =>
+        _storeValues(tokens * valueWidth, v, vF32, vF16, valueWidth, size, p0, f16 ? 1 : 0);
+
+    public void Attention(ArrayView<float> q, ArrayView<float> kF32, ArrayView<ushort> kF16, ArrayView<float> vF32, ArrayView<ushort> vF16,
+        ArrayView<float> scores, ArrayView<float> output, int tokens, AttentionArgs args) =>
+        _attention(tokens * args.Heads, q, kF32, kF16, vF32, vF16, scores, output, args);
+}

@@ -1,0 +1,32 @@
+using SharpInfer.Backends.Gpu;
+
+namespace SharpInfer.Tests.Backends.Gpu;
+
+/// <summary>
+/// The devices GPU tests run on: ILGPU's CPU accelerator standing in for two CUDA devices, or real
+/// CUDA devices when <c>SHARPINFER_GPU_TESTS=cuda</c> (tools/gpu-check.sh sets it; then a missing
+/// device fails the tests rather than falling back).
+/// </summary>
+public static class GpuTestDevices
+{
+    public const string EnvironmentVariable = "SHARPINFER_GPU_TESTS";
+
+    private static readonly Lazy<GpuRuntime> Shared = new(Open);
+
+    public static bool OnCuda => string.Equals(Environment.GetEnvironmentVariable(EnvironmentVariable), "cuda", StringComparison.OrdinalIgnoreCase);
+
+    public static GpuBackendChoice Choice => OnCuda ? GpuBackendChoice.Cuda : GpuBackendChoice.IlgpuCpu(2);
+
+    /// <summary>One runtime for the whole test run (compiling kernels once per device).</summary>
+    public static GpuRuntime Runtime => Shared.Value;
+
+    public static GpuDevice First => Runtime.Devices[0];
+
+    private static GpuRuntime Open()
+    {
+        var runtime = GpuRuntime.Open(Choice);
+        if (runtime.Devices.Count == 0)
+            throw new InvalidOperationException($"{EnvironmentVariable}={Environment.GetEnvironmentVariable(EnvironmentVariable)}: no device ({runtime.Problem})");
+        return runtime;
+    }
+}
