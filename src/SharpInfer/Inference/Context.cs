@@ -10,6 +10,7 @@ namespace SharpInfer.Inference;
 public sealed class Context : IDisposable
 {
     private readonly ForwardPass _forward;
+    private readonly Backends.Gpu.Offload.GpuSession? _gpu; // offloaded layers' KV cache and scratch
     private readonly int _microBatch;
     private float[] _logits = [];
     private int _lastCount;      // tokens in the last Decode call
@@ -30,7 +31,8 @@ public sealed class Context : IDisposable
             : Math.Min(hp.TrainingContextLength, ContextParams.DefaultContextCap);
         _microBatch = Math.Min(Math.Min(p.BatchSize, p.MicroBatchSize), ContextLength);
         Cache = new KvCache(hp.BlockCount, ContextLength, hp.KeyWidth, hp.ValueWidth, p.TypeK, p.TypeV);
-        _forward = new ForwardPass(model, Cache, _microBatch);
+        if (model.Gpu is { } gpu) _gpu = new Backends.Gpu.Offload.GpuSession(gpu, model, ContextLength, p.TypeK, p.TypeV, _microBatch);
+        _forward = new ForwardPass(model, Cache, _microBatch, _gpu);
         _logits = new float[hp.VocabSize];
     }
 
@@ -111,5 +113,5 @@ public sealed class Context : IDisposable
         _lastCount = 0;
     }
 
-    public void Dispose() { }
+    public void Dispose() => _gpu?.Dispose();
 }

@@ -23,8 +23,11 @@ internal sealed class ForwardPass
     private readonly byte[] _act;
     private GgmlType? _actType; // the vec_dot type _act currently holds, so q/k/v and gate/up share one conversion
 
-    public ForwardPass(Model model, KvCache cache, int maxTokens)
+    private readonly Backends.Gpu.Offload.GpuSession? _gpu; // runs layers from _gpu.FirstLayer on
+
+    public ForwardPass(Model model, KvCache cache, int maxTokens, Backends.Gpu.Offload.GpuSession? gpu = null)
     {
+        _gpu = gpu;
         _model = model;
         _hp = model.Hyperparameters;
         _w = model.Weights;
@@ -63,7 +66,8 @@ internal sealed class ForwardPass
         var emb = _w.TokenEmbedding;
         for (var t = 0; t < n; t++) RowDecoder.Decode(emb.Type, emb.Row(tokens[t]), _x.AsSpan(t * e, e));
 
-        for (var l = 0; l < hp.BlockCount; l++)
+        var cpuLayers = _gpu?.FirstLayer ?? hp.BlockCount;
+        for (var l = 0; l < cpuLayers; l++)
         {
             var lw = _w.Layers[l];
             var x = _x.AsSpan(0, n * e);
@@ -99,6 +103,8 @@ internal sealed class ForwardPass
             var down = Project(lw.FfnDown, gate, n, _proj, null);
             Add(x, down);
         }
+
+        if (_gpu is not null && _gpu.Run(_x.AsSpan(0, n * e), n, p0, firstOutput, logits)) return;
 
         var nOut = n - firstOutput;
         if (nOut <= 0) return;

@@ -36,7 +36,9 @@ public sealed class Model : IDisposable
             var hp = HyperparameterReader.Read(file, arch);
             var weights = WeightBinder.Bind(file, arch, hp);
             if (p.CheckTensors) ThrowOnBadValues(file);
-            return new Model(file, p, arch, hp, weights, Tokenizer.FromGguf(file));
+            var tokenizer = Tokenizer.FromGguf(file);
+            var gpu = Backends.Gpu.Offload.GpuModel.Create(file, hp, weights, p, out var gpuNotice);
+            return new Model(file, p, arch, hp, weights, tokenizer) { Gpu = gpu, GpuNotice = gpuNotice };
         }
         catch
         {
@@ -67,8 +69,21 @@ public sealed class Model : IDisposable
 
     public int VocabSize => Hyperparameters.VocabSize;
 
+    /// <summary>The offloaded layers on their GPUs (null when -ngl is 0 or no GPU backend exists).</summary>
+    internal Backends.Gpu.Offload.GpuModel? Gpu { get; private init; }
+
+    /// <summary>The placement used for GPU offload (null when nothing is offloaded).</summary>
+    public Placement.Plan? GpuPlan => Gpu?.Plan;
+
+    /// <summary>Why -ngl was ignored (no usable GPU), or null.</summary>
+    public string? GpuNotice { get; private init; }
+
     /// <summary>Creates an inference context (KV cache and buffers) for this model.</summary>
     public Context CreateContext(ContextParams? p = null) => new(this, p);
 
-    public void Dispose() => File.Dispose();
+    public void Dispose()
+    {
+        Gpu?.Dispose();
+        File.Dispose();
+    }
 }

@@ -42,5 +42,11 @@ public sealed record ModelParams
     /// <summary><c>--amx</c>: let CPU-layer weights use the CPU's extra (repacked) buffer types.</summary>
     public bool UseAmx { get; init; }
 
+    /// <summary>
+    /// <c>--gpu-backend</c>: CUDA through ILGPU (default; no GPU backend without an NVIDIA driver), or,
+    /// for testing only, ILGPU's CPU accelerator standing in for one or more CUDA devices.
+    /// </summary>
+    public Backends.Gpu.GpuBackendChoice GpuBackend { get; init; } = Backends.Gpu.GpuBackendChoice.Cuda;
+
     public static ModelParams Default { get; } = new();
 }

@@ -34,6 +34,24 @@ public sealed class GpuRuntime : IDisposable
     /// <summary>Whether the devices are ILGPU's CPU accelerator standing in for GPUs.</summary>
     public bool IsSimulated => Choice.Kind == GpuBackendKind.IlgpuCpu;
 
+    private static readonly Dictionary<GpuBackendChoice, GpuRuntime> SharedRuntimes = [];
+
+    /// <summary>
+    /// The process-wide runtime for <paramref name="choice"/>, opened on first use and kept (as
+    /// llama.cpp registers its backends once per process): devices are probed and kernels compiled
+    /// once, not per model load. Models do not dispose it.
+    /// </summary>
+    public static GpuRuntime Shared(GpuBackendChoice choice)
+    {
+        lock (SharedRuntimes)
+        {
+            if (!SharedRuntimes.TryGetValue(choice, out var runtime))
+                SharedRuntimes[choice] = runtime = Open(choice);
+            return runtime;
+        }
+    }
+
+    /// <summary>Opens a runtime of its own (the caller disposes it).</summary>
     public static GpuRuntime Open(GpuBackendChoice choice) =>
         choice.Kind == GpuBackendKind.IlgpuCpu ? OpenCpuStandIns(choice) : OpenCuda(choice);
 

@@ -11,20 +11,20 @@ public static class GpuTestDevices
 {
     public const string EnvironmentVariable = "SHARPINFER_GPU_TESTS";
 
-    private static readonly Lazy<GpuRuntime> Shared = new(Open);
+    private static readonly Lazy<GpuRuntime> SharedRuntime = new(Open);
 
     public static bool OnCuda => string.Equals(Environment.GetEnvironmentVariable(EnvironmentVariable), "cuda", StringComparison.OrdinalIgnoreCase);
 
     public static GpuBackendChoice Choice => OnCuda ? GpuBackendChoice.Cuda : GpuBackendChoice.IlgpuCpu(2);
 
     /// <summary>One runtime for the whole test run (compiling kernels once per device).</summary>
-    public static GpuRuntime Runtime => Shared.Value;
+    public static GpuRuntime Runtime => SharedRuntime.Value;
 
     public static GpuDevice First => Runtime.Devices[0];
 
     private static GpuRuntime Open()
     {
-        var runtime = GpuRuntime.Open(Choice);
+        var runtime = GpuRuntime.Shared(Choice); // the same runtime Model.Load uses
         if (runtime.Devices.Count == 0)
             throw new InvalidOperationException($"{EnvironmentVariable}={Environment.GetEnvironmentVariable(EnvironmentVariable)}: no device ({runtime.Problem})");
         return runtime;

@@ -52,6 +52,21 @@ internal static class DeviceMath
     /// <summary>Rounds through half precision (what storing to an F16 KV cache does).</summary>
     public static float RoundToHalf(float f) => HalfToFloat(FloatToHalf(f));
 
+    /// <summary>ggml's nearest_int: round to nearest even through the float magic number (|v| &lt; 2^22).</summary>
+    public static int NearestInt(float v)
+    {
+        float f = v + 12582912f;
+        return (int)(Interop.FloatAsInt(f) & 0x007FFFFFu) - 0x00400000;
+    }
+
+    /// <summary>Rounds through bfloat16 as ggml's FP32_TO_BF16 (nearest even; NaN kept quiet).</summary>
+    public static float RoundToBFloat16(float f)
+    {
+        uint u = Interop.FloatAsInt(f);
+        if ((u & 0x7FFFFFFFu) > 0x7F800000u) return BFloat16ToFloat((u >> 16) | 64u);
+        return BFloat16ToFloat((u + (0x7FFFu + ((u >> 16) & 1u))) >> 16);
+    }
+
     public static float BFloat16ToFloat(uint b) => Interop.IntAsFloat(b << 16);
 
     /// <summary>

@@ -2,6 +2,22 @@ using ILGPU;
 
 namespace SharpInfer.Backends.Gpu.Kernels;
 
+/// <summary>How activations are rounded before a product (ggml's vec_dot type of the weight's type).</summary>
+internal static class ActivationRounding
+{
+    public const int None = 0, F16 = 1, BF16 = 2, Q8_0 = 3, Q8_K = 4;
+
+    /// <summary>The rounding ggml's CPU backend applies for <paramref name="weightType"/> (Q8_1 rounds as Q8_0).</summary>
+    public static int For(SharpInfer.Numerics.GgmlType weightType) => SharpInfer.Numerics.Kernels.VecDot.ActivationType(weightType) switch
+    {
+        SharpInfer.Numerics.GgmlType.F32 => None,
+        SharpInfer.Numerics.GgmlType.F16 => F16,
+        SharpInfer.Numerics.GgmlType.BF16 => BF16,
+        SharpInfer.Numerics.GgmlType.Q8_K => Q8_K,
+        _ => Q8_0,
+    };
+}
+
 /// <summary>Scalars of a matrix product: weight type, row length K, rows M of this weight (slice), bytes per row.</summary>
 internal struct MatMulArgs
 {
@@ -48,6 +64,60 @@ internal static class GpuKernels
         long t = i / a.M;
         long r = i % a.M;
         y[i] = WeightDot.Dot(a.Type, w, r * a.RowBytes, x, t * a.K, a.K);
+    }
+
+    /// <summary>
+    /// Rounds activations (rows of k) to what ggml's CPU backend multiplies a weight by — its
+    /// vec_dot type — and writes them back as floats: one thread per block of 32 (256 for Q8_K).
+    /// Then the float product equals ggml's to float rounding. See <see cref="ActivationRounding"/>.
+    /// </summary>
+    public static void RoundActivations(Index1D i, ArrayView<float> x, ArrayView<float> y, int mode, int k)
+    {
+        int block = mode == ActivationRounding.Q8_K ? 256 : 32;
+        int blocksPerRow = (k + block - 1) / block;
+        long row = i / blocksPerRow;
+        int b0 = (int)(i % blocksPerRow) * block;
+        int end = Math.Min(b0 + block, k);
+        long o = row * k;
+        if (mode == ActivationRounding.F16)
+        {
+            for (int j = b0; j < end; j++) y[o + j] = DeviceMath.RoundToHalf(x[o + j]);
+        }
+        else if (mode == ActivationRounding.BF16)
+        {
+            for (int j = b0; j < end; j++) y[o + j] = DeviceMath.RoundToBFloat16(x[o + j]);
+        }
+        else if (mode == ActivationRounding.Q8_0)
+        {
+            // quantize_row_q8_0: d = amax/127 stored as f16, q = round-to-even(x·127/amax)
+            float amax = 0;
+            for (int j = b0; j < end; j++) amax = Math.Max(amax, Math.Abs(x[o + j]));
+            float d = DeviceMath.RoundToHalf(amax / 127f);
+            float id = amax != 0f ? 127f / amax : 0f;
+            for (int j = b0; j < end; j++)
+            {
+                int q = Math.Max(-128, Math.Min(127, DeviceMath.NearestInt(x[o + j] * id)));
+                y[o + j] = d * q;
+            }
+        }
+        else
+        {
+            // quantize_row_q8_K: the signed value of largest magnitude sets iscale = -127/max, d = 1/iscale (float)
+            float max = 0, amax = 0;
+            for (int j = b0; j < end; j++)
+            {
+                float ax = Math.Abs(x[o + j]);
+                if (ax > amax) { amax = ax; max = x[o + j]; }
+            }
+            if (amax == 0f)
+            {
+                for (int j = b0; j < end; j++) y[o + j] = 0f;
+                return;
+            }
+            float iscale = -127f / max;
+            float d = 1f / iscale;
+            for (int j = b0; j < end; j++) y[o + j] = d * Math.Min(127, DeviceMath.NearestInt(iscale * x[o + j]));
+        }
     }
 
     /// <summary>y[t, r] += b[r] for rows of length m.</summary>

@@ -8,6 +8,7 @@ internal sealed class KernelSet
 {
     private readonly Action<Index1D, ArrayView<byte>, ArrayView<float>, ArrayView<float>, MatMulArgs> _matMul;
     private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, int> _addBias;
+    private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, int, int> _roundActivations;
     private readonly Action<Index1D, ArrayView<float>, ArrayView<float>> _add;
     private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, float> _rmsNorm;
     private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, RopeArgs> _rope;
@@ -22,6 +23,7 @@ internal sealed class KernelSet
     {
         Accelerator = accelerator;
         _matMul = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<byte>, ArrayView<float>, ArrayView<float>, MatMulArgs>(GpuKernels.MatMul);
+        _roundActivations = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int, int>(GpuKernels.RoundActivations);
         _addBias = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int>(GpuKernels.AddBias);
         _add = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>>(GpuKernels.Add);
         _rmsNorm = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, float>(GpuKernels.RmsNorm);
@@ -39,6 +41,13 @@ internal sealed class KernelSet
     /// <summary>y (n × m) = x (n × k) · Wᵀ for a weight of m rows in <paramref name="type"/>'s format.</summary>
     public void MatMul(ArrayView<byte> w, int type, int k, int m, long rowBytes, ArrayView<float> x, ArrayView<float> y, int n) =>
         _matMul((int)((long)n * m), w, x, y, new MatMulArgs { Type = type, K = k, M = m, RowBytes = rowBytes });
+
+    /// <summary>y = x (n rows of k) rounded as ggml's CPU rounds activations for a weight (<see cref="ActivationRounding"/>).</summary>
+    public void RoundActivations(ArrayView<float> x, ArrayView<float> y, int mode, int k, int n)
+    {
+        int block = mode == ActivationRounding.Q8_K ? 256 : 32;
+        _roundActivations(n * ((k + block - 1) / block), x, y, mode, k);
+    }
 
     public void AddBias(ArrayView<float> y, ArrayView<float> b, int m, int n) => _addBias(n * m, y, b, m);
     public void Add(ArrayView<float> a, ArrayView<float> b, int length) => _add(length, a, b);

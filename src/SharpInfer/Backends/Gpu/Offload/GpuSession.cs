@@ -1,0 +1,245 @@
+using System.Runtime.InteropServices;
+using ILGPU;
+using ILGPU.Runtime;
+using SharpInfer.Backends.Gpu.Kernels;
+using SharpInfer.Models;
+using SharpInfer.Models.Compute;
+using SharpInfer.Numerics;
+
+namespace SharpInfer.Backends.Gpu.Offload;
+
+/// <summary>
+/// One context's state on the GPUs: each offloaded layer's KV cache on its home device, activation
+/// scratch per device, and host staging through which activations cross between the CPU and a GPU
+/// or between two GPUs. Runs the offloaded layers (and the output layer when it is offloaded) of one
+/// physical batch with the same operations as <see cref="ForwardPass"/>.
+/// </summary>
+internal sealed class GpuSession : IDisposable
+{
+    private sealed class Scratch(Accelerator a, int maxTokens, Hyperparameters hp, int widestK, int widestM, int cacheSize, int attnChunk)
+    {
+        public readonly MemoryBuffer1D<float, Stride1D.Dense> X = a.Allocate1D<float>((long)maxTokens * hp.EmbeddingLength);
+        public readonly MemoryBuffer1D<float, Stride1D.Dense> Cur = a.Allocate1D<float>((long)maxTokens * hp.EmbeddingLength);
+        public readonly MemoryBuffer1D<float, Stride1D.Dense> Q = a.Allocate1D<float>((long)maxTokens * hp.HeadCount * hp.KeyLength);
+        public readonly MemoryBuffer1D<float, Stride1D.Dense> K = a.Allocate1D<float>((long)maxTokens * hp.KeyWidth);
+        public readonly MemoryBuffer1D<float, Stride1D.Dense> V = a.Allocate1D<float>((long)maxTokens * hp.ValueWidth);
+        public readonly MemoryBuffer1D<float, Stride1D.Dense> Attn = a.Allocate1D<float>((long)maxTokens * hp.HeadCount * hp.ValueLength);
+        public readonly MemoryBuffer1D<float, Stride1D.Dense> Proj = a.Allocate1D<float>((long)maxTokens * Math.Max(hp.EmbeddingLength, widestM));
+        public readonly MemoryBuffer1D<float, Stride1D.Dense> Gate = a.Allocate1D<float>((long)maxTokens * hp.FeedForwardLength);
+        public readonly MemoryBuffer1D<float, Stride1D.Dense> Up = a.Allocate1D<float>((long)maxTokens * hp.FeedForwardLength);
+        public readonly MemoryBuffer1D<float, Stride1D.Dense> Scores = a.Allocate1D<float>((long)attnChunk * hp.HeadCount * cacheSize);
+        public readonly MemoryBuffer1D<float, Stride1D.Dense> RopeTable = a.Allocate1D<float>((long)maxTokens * Math.Max(hp.RopeDimensionCount, 2));
+        public readonly MemoryBuffer1D<float, Stride1D.Dense> Act = a.Allocate1D<float>((long)maxTokens * widestK);
+        public readonly MemoryBuffer1D<float, Stride1D.Dense> SplitIn = a.Allocate1D<float>((long)maxTokens * widestK);
+        public readonly MemoryBuffer1D<float, Stride1D.Dense> SplitOut = a.Allocate1D<float>((long)maxTokens * widestM);
+
+        public void Dispose()
+        {
+            foreach (var b in new[] { Act, X, Cur, Q, K, V, Attn, Proj, Gate, Up, Scores, RopeTable, SplitIn, SplitOut }) b.Dispose();
+        }
+    }
+
+    private sealed class LayerCache(Accelerator a, int size, int kW, int vW, bool kF16, bool vF16)
+    {
+        public readonly bool KF16 = kF16, VF16 = vF16;
+        public readonly MemoryBuffer1D<float, Stride1D.Dense> KF32 = a.Allocate1D<float>(kF16 ? 1 : (long)size * kW);
+        public readonly MemoryBuffer1D<ushort, Stride1D.Dense> KHalf = a.Allocate1D<ushort>(kF16 ? (long)size * kW : 1);
+        public readonly MemoryBuffer1D<float, Stride1D.Dense> VF32 = a.Allocate1D<float>(vF16 ? 1 : (long)size * vW);
+        public readonly MemoryBuffer1D<ushort, Stride1D.Dense> VHalf = a.Allocate1D<ushort>(vF16 ? (long)size * vW : 1);
+
+        public void Dispose()
+        {
+            KF32.Dispose(); KHalf.Dispose(); VF32.Dispose(); VHalf.Dispose();
+        }
+    }
+
+    // Scores take chunk × heads × context floats; long prompts attend in chunks of tokens to bound them.
+    private const long ScoresBudget = 16L << 20;
+
+    private readonly GpuModel _model;
+    private readonly Hyperparameters _hp;
+    private readonly Rope _rope;
+    private readonly int _cacheSize, _attnChunk;
+    private readonly bool _neox;
+    private readonly Dictionary<GpuDevice, Scratch> _scratch = [];
+    private readonly LayerCache[] _caches;
+    private readonly float[] _hostX, _hostIn, _hostOut, _hostPart, _table;
+
+    public GpuSession(GpuModel model, Model cpuModel, int cacheSize, GgmlType typeK, GgmlType typeV, int maxTokens)
+    {
+        _model = model;
+        var hp = _hp = cpuModel.Hyperparameters;
+        _rope = new Rope(hp.RopeDimensionCount, cpuModel.Architecture.Rope, hp.RopeFreqBase, hp.RopeFreqScale, cpuModel.Weights.RopeFreqFactors);
+        _neox = cpuModel.Architecture.Rope == RopeStyle.NeoX;
+        _cacheSize = cacheSize;
+        _attnChunk = (int)Math.Clamp(ScoresBudget / ((long)hp.HeadCount * cacheSize), 1, maxTokens);
+        int widestK = Math.Max(hp.EmbeddingLength, Math.Max(hp.FeedForwardLength, hp.HeadCount * hp.ValueLength));
+        int widestM = Math.Max(Math.Max(hp.FeedForwardLength, hp.HeadCount * hp.KeyLength), hp.EmbeddingLength);
+        if (model.Output is not null) widestM = Math.Max(widestM, model.Output.W.M);
+        foreach (var d in model.Runtime.Devices)
+            _scratch[d] = new Scratch(d.Accelerator, maxTokens, hp, widestK, widestM, cacheSize, _attnChunk);
+        _caches = new LayerCache[model.Layers.Count];
+        for (int i = 0; i < _caches.Length; i++)
+            _caches[i] = new LayerCache(model.Layers[i].Home.Accelerator, cacheSize, hp.KeyWidth, hp.ValueWidth, typeK == GgmlType.F16, typeV == GgmlType.F16);
+        _hostX = new float[maxTokens * hp.EmbeddingLength];
+        _hostIn = new float[maxTokens * widestK];
+        _hostOut = new float[maxTokens * widestM];
+        _hostPart = new float[maxTokens * widestM];
+        _table = new float[maxTokens * Math.Max(hp.RopeDimensionCount, 2)];
+    }
+
+    /// <summary>First layer that runs here; layers before it run on the CPU.</summary>
+    public int FirstLayer => _model.FirstLayer;
+
+    /// <summary>
+    /// Runs the offloaded layers on <paramref name="x"/> (n × n_embd, host; updated in place). When the
+    /// output layer is offloaded too, writes the logits of rows firstOutput… and returns true.
+    /// </summary>
+    public bool Run(Span<float> x, int n, int p0, int firstOutput, Span<float> logits)
+    {
+        var hp = _hp;
+        int e = hp.EmbeddingLength, nRot = hp.RopeDimensionCount;
+        for (int t = 0; t < n; t++)
+        {
+            _rope.SetPosition(p0 + t);
+            _rope.Table.CopyTo(_table.AsSpan(t * nRot, nRot));
+        }
+
+        GpuDevice? current = null;
+        for (int i = 0; i < _model.Layers.Count; i++)
+        {
+            var layer = _model.Layers[i];
+            current = MoveActivations(current, layer.Home, x, n * e);
+            RunLayer(layer, _caches[i], n, p0);
+        }
+
+        var output = _model.Output;
+        if (output is null || n - firstOutput <= 0)
+        {
+            if (current is not null) Download(current, _scratch[current].X.View, x[..(n * e)]);
+            return output is not null;
+        }
+        current = MoveActivations(current, output.Home, x, n * e);
+        var s = _scratch[current];
+        int nOut = n - firstOutput;
+        var k = current.Kernels;
+        k.RmsNorm(s.X.View.SubView((long)firstOutput * e, (long)nOut * e), output.Norm.View, s.Cur.View, e, nOut, hp.RmsNormEpsilon);
+        Project(output.W, current, s.Cur.View, s.SplitOut.View, nOut, null);
+        Download(current, s.SplitOut.View, logits[..(nOut * output.W.M)]);
+        return true;
+    }
+
+    /// <summary>Gets the residual stream onto <paramref name="target"/> (from the host, or from another GPU through the host).</summary>
+    private GpuDevice MoveActivations(GpuDevice? from, GpuDevice target, Span<float> x, int length)
+    {
+        if (from == target) return target;
+        if (from is not null) Download(from, _scratch[from].X.View, x[..length]);
+        Upload(target, x[..length], _scratch[target].X.View);
+        return target;
+    }
+
+    private void RunLayer(GpuLayer L, LayerCache cache, int n, int p0)
+    {
+        var hp = _hp;
+        var d = L.Home;
+        var k = d.Kernels;
+        var s = _scratch[d];
+        int e = hp.EmbeddingLength, qW = hp.HeadCount * hp.KeyLength, nRot = hp.RopeDimensionCount;
+        float eps = hp.RmsNormEpsilon;
+        d.Accelerator.Bind();
+
+        k.RmsNorm(s.X.View, L.AttnNorm.View, s.Cur.View, e, n, eps);
+        Project(L.Wq, d, s.Cur.View, s.Q.View, n, L.Bq);
+        Project(L.Wk, d, s.Cur.View, s.K.View, n, L.Bk);
+        Project(L.Wv, d, s.Cur.View, s.V.View, n, L.Bv);
+        if (L.QNorm is not null) k.RmsNorm(s.Q.View, L.QNorm.View, s.Q.View, hp.KeyLength, n * hp.HeadCount, eps);
+        if (L.KNorm is not null) k.RmsNorm(s.K.View, L.KNorm.View, s.K.View, hp.KeyLength, n * hp.HeadCountKv, eps);
+        Upload(d, _table.AsSpan(0, n * nRot), s.RopeTable.View);
+        bool neox = _neox;
+        k.Rope(s.Q.View, s.RopeTable.View, n, hp.HeadCount, hp.KeyLength, nRot, neox);
+        k.Rope(s.K.View, s.RopeTable.View, n, hp.HeadCountKv, hp.KeyLength, nRot, neox);
+
+        k.StoreKeys(s.K.View, cache.KF32.View, cache.KHalf.View, (long)p0 * hp.KeyWidth, n * hp.KeyWidth, cache.KF16);
+        k.StoreValues(s.V.View, cache.VF32.View, cache.VHalf.View, hp.ValueWidth, _cacheSize, p0, n, cache.VF16);
+        for (int t0 = 0; t0 < n; t0 += _attnChunk)
+        {
+            int c = Math.Min(_attnChunk, n - t0);
+            k.Attention(s.Q.View.SubView((long)t0 * qW, (long)c * qW), cache.KF32.View, cache.KHalf.View, cache.VF32.View, cache.VHalf.View,
+                s.Scores.View, s.Attn.View.SubView((long)t0 * hp.HeadCount * hp.ValueLength, (long)c * hp.HeadCount * hp.ValueLength), c, new AttentionArgs
+                {
+                    Heads = hp.HeadCount, GroupSize = hp.GroupSize, HeadK = hp.KeyLength, HeadV = hp.ValueLength,
+                    KeyWidth = hp.KeyWidth, CacheSize = _cacheSize, P0 = p0 + t0, Scale = 1.0f / MathF.Sqrt(hp.KeyLength),
+                    KF16 = cache.KF16 ? 1 : 0, VF16 = cache.VF16 ? 1 : 0,
+                });
+        }
+        Project(L.Wo, d, s.Attn.View, s.Proj.View, n, L.Bo);
+        k.Add(s.X.View, s.Proj.View, n * e);
+
+        k.RmsNorm(s.X.View, L.FfnNorm.View, s.Cur.View, e, n, eps);
+        Project(L.FfnGate, d, s.Cur.View, s.Gate.View, n, null);
+        Project(L.FfnUp, d, s.Cur.View, s.Up.View, n, null);
+        k.SwiGlu(s.Gate.View, s.Up.View, s.Gate.View, n * hp.FeedForwardLength);
+        Project(L.FfnDown, d, s.Gate.View, s.Proj.View, n, null);
+        k.Add(s.X.View, s.Proj.View, n * e);
+    }
+
+    /// <summary>
+    /// output (n × M) = input (n × K) · Wᵀ on <paramref name="home"/>. A matrix split by rows (or living
+    /// on another GPU) is computed part by part on each part's device, the input and each part's rows
+    /// travelling through host memory, and assembled on <paramref name="home"/>.
+    /// </summary>
+    private void Project(DeviceMatrix w, GpuDevice home, ArrayView<float> input, ArrayView<float> output, int n,
+        MemoryBuffer1D<float, Stride1D.Dense>? bias)
+    {
+        if (w.Rounding != ActivationRounding.None)
+        {
+            var rounded = _scratch[home].Act.View;
+            home.Kernels.RoundActivations(input, rounded, w.Rounding, w.K, n);
+            input = rounded;
+        }
+        if (w.WholeOn(home) is { } whole)
+        {
+            home.Kernels.MatMul(whole.Data.View, w.Type, w.K, w.M, w.RowBytes, input, output, n);
+        }
+        else
+        {
+            var hostIn = _hostIn.AsSpan(0, n * w.K);
+            Download(home, input, hostIn);
+            var hostOut = _hostOut.AsSpan(0, n * w.M);
+            foreach (var part in w.Parts)
+            {
+                if (part.Rows == 0) continue;
+                var dev = part.Device;
+                var s = _scratch[dev];
+                dev.Accelerator.Bind();
+                Upload(dev, hostIn, s.SplitIn.View);
+                dev.Kernels.MatMul(part.Data.View, w.Type, w.K, part.Rows, w.RowBytes, s.SplitIn.View, s.SplitOut.View, n);
+                var hostPart = _hostPart.AsSpan(0, n * part.Rows);
+                Download(dev, s.SplitOut.View, hostPart);
+                for (int t = 0; t < n; t++)
+                    hostPart.Slice(t * part.Rows, part.Rows).CopyTo(hostOut.Slice(t * w.M + part.FirstRow, part.Rows));
+            }
+            home.Accelerator.Bind();
+            Upload(home, hostOut, output);
+        }
+        if (bias is not null) home.Kernels.AddBias(output, bias.View, w.M, n);
+    }
+
+    private static void Upload(GpuDevice d, ReadOnlySpan<float> src, ArrayView<float> dst)
+    {
+        if (src.Length == 0) return;
+        dst.SubView(0, src.Length).CopyFromCPU(d.Accelerator.DefaultStream, ref MemoryMarshal.GetReference(src), src.Length);
+    }
+
+    private static void Download(GpuDevice d, ArrayView<float> src, Span<float> dst)
+    {
+        if (dst.Length == 0) return;
+        src.SubView(0, dst.Length).CopyToCPU(d.Accelerator.DefaultStream, ref MemoryMarshal.GetReference(dst), dst.Length);
+    }
+
+    public void Dispose()
+    {
+        foreach (var s in _scratch.Values) s.Dispose();
+        foreach (var c in _caches) c.Dispose();
+    }
+}
