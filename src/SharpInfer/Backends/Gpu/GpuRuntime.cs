@@ -93,7 +93,7 @@ public sealed class GpuRuntime : IDisposable
         var devices = new List<GpuDevice>();
         for (int i = 0; i < choice.SimulatedDevices; i++)
         {
-            var acc = cpu.CreateAccelerator(context);
+            var acc = cpu.CreateCPUAccelerator(context, CPUAcceleratorMode.Parallel);
             accelerators.Add(acc);
             // Memory unknown (0): the planner then splits equally (or by -ts) and checks no fit.
             var info = new BackendDevice($"CUDA{i}", DeviceKind.Gpu, "CUDA", $"ILGPU CPU accelerator standing in for CUDA{i} (testing)", 0, 0);

@@ -19,25 +19,34 @@ public sealed class GpuOffloadTests(ITestOutputHelper output)
         GpuBackend = GpuTestDevices.Choice,
     };
 
+    // ILGPU's CPU accelerator runs kernels thread by thread (about 0.3 µs per multiply-add on the
+    // CI machine), so each configuration decodes a prefix of the prompt and greedy decoding is checked
+    // once per model: the suite stays within a few minutes on 2 cores.
+    private const int PromptPrefix = 8;
+    private const int GreedySteps = 3;
+
     /// <summary>
-    /// Every -ngl from 0 to n_layer + 1 (output layer included), layer and row split, for models of
-    /// each kind the GPU kernels read differently (F32, F16, a legacy and a K quant, qwen2's biases and
-    /// NeoX RoPE, qwen3's q/k norms). The tolerance is the one the CPU run is held to against
-    /// llama.cpp: the GPU multiplies by float activations where the CPU rounds them to the weight's
-    /// vec_dot type, so GPU and CPU differ by at most about what CPU and llama.cpp may.
+    /// -ngl 1 (CPU and GPU layers), n_layer (two GPUs, one layer each), n_layer + 1 (the output layer
+    /// too) with -sm layer, and n_layer + 1 with -sm row (every matrix split over both GPUs); models of
+    /// each kind the GPU kernels read differently (F32, F16, a legacy and a K quant with direct
+    /// kernels, Q3_K dequantised at upload, qwen2's biases and NeoX RoPE, qwen3's q/k norms, an F16
+    /// KV cache). -ngl 0 is the CPU run itself. The tolerance is the one the CPU run is held to
+    /// against llama.cpp: the GPU rounds activations as ggml's CPU does, so GPU and CPU differ by
+    /// float rounding plus, in the quantized micro models, the rare flip of one quantized activation.
     /// </summary>
     [Theory]
     [InlineData("micro-llama-F32", "kvf32", ReferenceTolerances.F32)]
     [InlineData("micro-llama-F32", "kvf16", ReferenceTolerances.F16Cache)]
     [InlineData("micro-llama-F16", "kvf32", ReferenceTolerances.F16Weights)]
     [InlineData("micro-llama-Q4_K", "kvf32", ReferenceTolerances.QuantizedActivations)]
+    [InlineData("micro-llama-Q3_K", "kvf32", ReferenceTolerances.QuantizedActivations)]
     [InlineData("micro-qwen2-Q8_0", "kvf32", ReferenceTolerances.QuantizedActivations)]
     [InlineData("micro-qwen3-Q6_K", "kvf32", ReferenceTolerances.QuantizedActivations)]
-    [InlineData("micro-llama-Q3_K", "kvf32", ReferenceTolerances.QuantizedActivations)]
-    public void EveryLayerCountAndSplitMode_MatchesCpuAndLlamaCpp(string model, string cache, float tolerance)
+    public void OffloadedLayers_MatchCpuAndLlamaCpp(string model, string cache, float tolerance)
     {
         var run = ReferenceRun.Load($"{model}.p1.{cache}");
         var path = TestPaths.Require(TestPaths.Micro(model + ".gguf"));
+        var prompt = run.PromptTokens.AsSpan(0, PromptPrefix).ToArray();
         float[] cpuLogits;
         int[] cpuGreedy;
         int nLayer;
@@ -46,38 +55,40 @@ public sealed class GpuOffloadTests(ITestOutputHelper output)
         {
             Assert.Null(cpu.Gpu);
             nLayer = cpu.Hyperparameters.BlockCount;
-            ctx.Decode(run.PromptTokens);
-            cpuLogits = AllLogits(ctx, run.PromptTokens.Length);
-            cpuGreedy = ReferenceComparison.Greedy(ctx, run, run.GreedyTokens.Length);
+            ctx.Decode(prompt);
+            cpuLogits = AllLogits(ctx, prompt.Length);
+            cpuGreedy = ReferenceComparison.Greedy(ctx, run, GreedySteps);
         }
 
-        foreach (var mode in new[] { SplitMode.Layer, SplitMode.Row })
-            for (var ngl = 0; ngl <= nLayer + 1; ngl++)
+        var configs = new[] { (SplitMode.Layer, 1), (SplitMode.Layer, nLayer), (SplitMode.Layer, nLayer + 1), (SplitMode.Row, nLayer + 1) };
+        foreach (var (mode, ngl) in configs)
+        {
+            using var m = Model.Load(path, Offload(ngl, mode));
+            Assert.NotNull(m.Gpu);
+            Assert.Equal(Math.Min(ngl, nLayer + 1), m.GpuPlan!.OffloadedLayers);
+            Assert.Equal(nLayer - Math.Min(ngl, nLayer), m.Gpu!.FirstLayer);
+            Assert.Equal(ngl > nLayer, m.Gpu.Output is not null);
+            using var ctx = m.CreateContext(ReferenceComparison.ParamsFor(run));
+            ctx.Decode(prompt);
+            var logits = AllLogits(ctx, prompt.Length);
+            float vsCpu = 0, vsLlama = 0;
+            for (var i = 0; i < logits.Length; i++)
             {
-                using var m = Model.Load(path, Offload(ngl, mode));
-                Assert.Equal(ngl == 0, m.Gpu is null);
-                if (m.Gpu is not null)
-                {
-                    Assert.Equal(Math.Min(ngl, nLayer + 1), m.GpuPlan!.OffloadedLayers);
-                    Assert.Equal(nLayer - Math.Min(ngl, nLayer), m.Gpu.FirstLayer);
-                    Assert.Equal(ngl > nLayer, m.Gpu.Output is not null);
-                }
-                using var ctx = m.CreateContext(ReferenceComparison.ParamsFor(run));
-                var vsLlama = ReferenceComparison.MaxPromptLogitDiff(ctx, run);
-                var logits = AllLogits(ctx, run.PromptTokens.Length);
-                var vsCpu = 0f;
-                for (var i = 0; i < logits.Length; i++) vsCpu = MathF.Max(vsCpu, MathF.Abs(logits[i] - cpuLogits[i]));
-                output.WriteLine($"{model} {cache} -sm {mode} -ngl {ngl}: max |Δ| vs CPU {vsCpu:G3}, vs llama.cpp {vsLlama:G3} (tolerance {tolerance:G3})");
-                Assert.True(vsCpu < tolerance, $"-sm {mode} -ngl {ngl}: max |logit diff| vs CPU {vsCpu} ≥ {tolerance}");
-                Assert.True(vsLlama < tolerance, $"-sm {mode} -ngl {ngl}: max |logit diff| vs llama.cpp {vsLlama} ≥ {tolerance}");
-
-                var greedy = ReferenceComparison.Greedy(ctx, run, run.GreedyTokens.Length);
-                for (var s = 0; s < greedy.Length && run.GreedyTop2Gap[s] > 2 * tolerance; s++)
-                {
-                    Assert.True(greedy[s] == cpuGreedy[s], $"-sm {mode} -ngl {ngl} step {s}: GPU {greedy[s]}, CPU {cpuGreedy[s]}");
-                    Assert.True(greedy[s] == run.GreedyTokens[s], $"-sm {mode} -ngl {ngl} step {s}: GPU {greedy[s]}, llama.cpp {run.GreedyTokens[s]}");
-                }
+                vsCpu = MathF.Max(vsCpu, MathF.Abs(logits[i] - cpuLogits[i]));
+                vsLlama = MathF.Max(vsLlama, MathF.Abs(logits[i] - run.Logits[i]));
             }
+            output.WriteLine($"{model} {cache} -sm {mode} -ngl {ngl}: max |Δ| vs CPU {vsCpu:G3}, vs llama.cpp {vsLlama:G3} (tolerance {tolerance:G3})");
+            Assert.True(vsCpu < tolerance, $"-sm {mode} -ngl {ngl}: max |logit diff| vs CPU {vsCpu} ≥ {tolerance}");
+            Assert.True(vsLlama < tolerance, $"-sm {mode} -ngl {ngl}: max |logit diff| vs llama.cpp {vsLlama} ≥ {tolerance}");
+
+            if (mode != SplitMode.Layer || ngl != nLayer + 1) continue;
+            var greedy = ReferenceComparison.Greedy(ctx, run, GreedySteps);
+            for (var s = 0; s < greedy.Length && run.GreedyTop2Gap[s] > 2 * tolerance; s++)
+            {
+                Assert.True(greedy[s] == cpuGreedy[s], $"-ngl {ngl} step {s}: GPU {greedy[s]}, CPU {cpuGreedy[s]}");
+                Assert.True(greedy[s] == run.GreedyTokens[s], $"-ngl {ngl} step {s}: GPU {greedy[s]}, llama.cpp {run.GreedyTokens[s]}");
+            }
+        }
     }
 
     private static float[] AllLogits(SharpInfer.Inference.Context ctx, int n)
