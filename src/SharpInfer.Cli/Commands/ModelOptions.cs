@@ -4,6 +4,7 @@ using System.Globalization;
 using SharpInfer.Inference;
 using SharpInfer.Models;
 using SharpInfer.Numerics;
+using Backends = SharpInfer.Backends;
 
 namespace SharpInfer.Cli.Commands;
 
@@ -27,13 +28,14 @@ internal sealed class ModelOptions
     public readonly Option<string> SplitMode = new("--split-mode", "-sm") { Description = "none, layer or row", DefaultValueFactory = _ => "layer" };
     public readonly Option<int> MainGpu = new("--main-gpu", "-mg") { Description = "GPU for -sm none and row results", DefaultValueFactory = _ => 0 };
     public readonly Option<string?> TensorSplit = new("--tensor-split", "-ts") { Description = "Proportions per GPU, e.g. 3,1" };
+    public readonly Option<string> GpuBackend = new("--gpu-backend") { Description = "GPU runtime: cuda (default), or for testing ilgpu-cpu[:N] (ILGPU's CPU accelerator standing in for N GPUs)", DefaultValueFactory = _ => "cuda" };
     public readonly Option<bool> Amx = new("--amx") { Description = "Put CPU weights in the CPU's extra (repacked: AMX, REPACK) buffer types" };
     public readonly Option<bool> Verbose = new("--verbose", "-v") { Description = "Print stack traces on errors" };
 
     public void AddTo(Command command)
     {
         foreach (var o in new Option[] { Model, ContextSize, BatchSize, UBatchSize, Threads, CacheTypeK, CacheTypeV, NoMmap, Mlock,
-                     CheckTensors, GpuLayers, SplitMode, MainGpu, TensorSplit, Amx, Verbose })
+                     CheckTensors, GpuLayers, SplitMode, MainGpu, TensorSplit, GpuBackend, Amx, Verbose })
             command.Options.Add(o);
     }
 
@@ -53,6 +55,7 @@ internal sealed class ModelOptions
             UseMlock = r.GetValue(Mlock),
             CheckTensors = r.GetValue(CheckTensors),
             UseAmx = r.GetValue(Amx),
+            GpuBackend = Backends.Gpu.GpuBackendChoice.Parse(r.GetValue(GpuBackend)!),
         };
     }
 

@@ -154,12 +154,23 @@ internal sealed class SamplingOptions
     }
 }
 
-/// <summary>llama.cpp's warning when layers are asked for on a machine with no GPU backend.</summary>
+/// <summary>llama.cpp's warning when layers are asked for on a machine with no GPU backend; a note when stand-in GPUs are used.</summary>
 internal static class GpuNotice
 {
     public static void Print(ModelParams p)
     {
         if (p.NGpuLayers <= 0) return;
+        // The runtime is shared per process: Model.Load reuses what this probes.
+        var runtime = SharpInfer.Backends.Gpu.GpuRuntime.Shared(p.GpuBackend);
+        if (runtime.Devices.Count > 0)
+        {
+            foreach (var d in runtime.Devices)
+                Console.Error.WriteLine($"GPU {d.Info.Name}: {d.Info.Description}" +
+                    (d.Info.TotalMemory > 0 ? $", {d.Info.FreeMemory >> 20} MiB free of {d.Info.TotalMemory >> 20} MiB" : ""));
+            if (runtime.IsSimulated)
+                Console.Error.WriteLine("warning: --gpu-backend ilgpu-cpu: GPU layers run on ILGPU's CPU accelerator (for testing, slow)");
+            return;
+        }
         Console.Error.WriteLine("warning: no usable GPU found, --gpu-layers option will be ignored");
         Console.Error.WriteLine("warning: one possible reason is that SharpInfer found no CUDA device and no GPU backend was selected");
     }
