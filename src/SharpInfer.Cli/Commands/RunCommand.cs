@@ -166,7 +166,8 @@ internal static class GpuNotice
         {
             foreach (var d in runtime.Devices)
                 Console.Error.WriteLine($"GPU {d.Info.Name}: {d.Info.Description}" +
-                    (d.Info.TotalMemory > 0 ? $", {d.Info.FreeMemory >> 20} MiB free of {d.Info.TotalMemory >> 20} MiB" : ""));
+                    (d.Info.TotalMemory > 0 ? $", {d.Info.FreeMemory >> 20} MiB free of {d.Info.TotalMemory >> 20} MiB" : "") +
+                    (d.PeakBandwidth > 0 ? $", peak memory bandwidth {d.PeakBandwidth / 1e9:F0} GB/s" : ""));
             if (runtime.IsSimulated)
                 Console.Error.WriteLine("warning: --gpu-backend ilgpu-cpu: GPU layers run on ILGPU's CPU accelerator (for testing, slow)");
             return;

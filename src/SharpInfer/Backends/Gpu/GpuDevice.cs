@@ -15,6 +15,9 @@ public sealed class GpuDevice
     }
 
     public BackendDevice Info { get; }
+
+    /// <summary>Peak memory bandwidth in bytes/s from the memory clock and bus width (CUDA devices; 0 when unknown).</summary>
+    public double PeakBandwidth { get; init; }
     internal Accelerator Accelerator { get; }
 
     /// <summary>The kernels, compiled for this accelerator on first use.</summary>

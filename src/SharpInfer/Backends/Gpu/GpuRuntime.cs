@@ -72,7 +72,9 @@ public sealed class GpuRuntime : IDisposable
                 acc.Bind();
                 if (CudaAPI.CurrentAPI.GetMemoryInfo(out long f, out long t) == CudaError.CUDA_SUCCESS) { free = f; total = t; }
                 var info = new BackendDevice($"CUDA{i}", DeviceKind.Gpu, "CUDA", cuda[i].Name, total, free);
-                devices.Add(new GpuDevice(info, acc));
+                // double data rate: 2 transfers per memory clock (kHz) over the bus width (bits)
+                double bandwidth = 2.0 * cuda[i].MemoryClockRate * 1000.0 * cuda[i].MemoryBusWidth / 8.0;
+                devices.Add(new GpuDevice(info, acc) { PeakBandwidth = bandwidth });
             }
             return new GpuRuntime(context, accelerators, devices, choice, devices.Count == 0 ? "no CUDA device" : null);
         }
