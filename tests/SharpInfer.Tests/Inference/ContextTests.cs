@@ -98,6 +98,10 @@ public sealed class ContextTests
         ctx.Decode(Prompt, allLogits: false);
         Assert.Equal(last, ctx.GetLogits(-1).ToArray());
         Assert.Throws<InvalidOperationException>(() => ctx.GetLogits(0));
+
+        using var split = m.CreateContext(new ContextParams { MicroBatchSize = 4 });
+        split.Decode(Prompt, allLogits: false);
+        Assert.Equal(last, split.GetLogits(-1).ToArray());
     }
 
     [Fact]
