@@ -28,11 +28,11 @@ public static class ReferenceTolerances
 
     /// <summary>
     /// F16 weights (activations rounded to F16, ggml's vec_dot type). Measured 3.5e-3
-    /// (micro-llama), 4.2e-3 (qwen2), 4.2e-3 (qwen3), already 3e-3 at position 0. Not explained:
-    /// routing any subset of the matmuls through unrounded F32 activations makes it worse, and
-    /// merely changing our F16 dot's summation order moves the qwen3 figure from 5.9e-3 to
-    /// 4.2e-3, so the F16 path is very sensitive to last-bit differences. The README's F16-vs-F32
-    /// weight difference is 0.011, so this bound is weak.
+    /// (micro-llama), 4.2e-3 (qwen2), 4.2e-3 (qwen3), already 3e-3 at position 0. Routing any subset
+    /// of the matmuls through unrounded F32 activations makes it worse, while merely changing our
+    /// F16 dot's summation order moves the qwen3 figure from 5.9e-3 to 4.2e-3: the residual behaves
+    /// like F16 rounding flips of activations on last-bit differences, not like a missing step.
+    /// The README's F16-vs-F32 weight difference is 0.011, so this bound is weak.
     /// </summary>
     public const float F16Weights = 8e-3f;
 
