@@ -1,6 +1,7 @@
 using SharpInfer.Format.Gguf;
 using SharpInfer.Inference;
 using SharpInfer.Numerics;
+using SharpInfer.Tokenizers;
 
 namespace SharpInfer.Models;
 
@@ -11,8 +12,9 @@ namespace SharpInfer.Models;
 /// </summary>
 public sealed class Model : IDisposable
 {
-    private Model(GgufFile file, ModelParams p, ArchitectureDescription arch, Hyperparameters hp, ModelWeights weights)
+    private Model(GgufFile file, ModelParams p, ArchitectureDescription arch, Hyperparameters hp, ModelWeights weights, Tokenizer tokenizer)
     {
+        Tokenizer = tokenizer;
         File = file;
         Params = p;
         Architecture = arch;
@@ -33,7 +35,8 @@ public sealed class Model : IDisposable
             var arch = Architectures.Get(file.Architecture);
             var hp = HyperparameterReader.Read(file, arch);
             var weights = WeightBinder.Bind(file, arch, hp);
-            return new Model(file, p, arch, hp, weights);
+            if (p.CheckTensors) ThrowOnBadValues(file);
+            return new Model(file, p, arch, hp, weights, Tokenizer.FromGguf(file));
         }
         catch
         {
@@ -42,7 +45,17 @@ public sealed class Model : IDisposable
         }
     }
 
+    private static void ThrowOnBadValues(GgufFile file)
+    {
+        var problems = TensorValidator.Scan(file, limit: 10);
+        if (problems.Count > 0)
+            throw new SharpInferException($"{file.Path}: --check-tensors found {problems.Count}{(problems.Count == 10 ? "+" : "")} bad values; first: {problems[0]}");
+    }
+
     public GgufFile File { get; }
+
+    /// <summary>The tokenizer described by the file's tokenizer.ggml.* metadata.</summary>
+    public Tokenizer Tokenizer { get; }
     public ModelParams Params { get; }
     public ArchitectureDescription Architecture { get; }
 
