@@ -2,8 +2,15 @@ namespace SharpInfer.Tests.Models;
 
 /// <summary>
 /// How far our logits may be from llama.cpp's, per weight type and KV cache type, measured on the
-/// reference files (max |logit diff| over every prompt position, 2026-11-29) and set a little
-/// above the worst measurement.
+/// reference files (max |logit diff| over every prompt position, 2026-11-29).
+/// Wherever activations are rounded to a narrower type (F16/BF16 vec_dot types, Q8 activation
+/// quantization, the F16 KV cache), a last-bit difference in an earlier float sum occasionally
+/// makes one value round the other way ("a flip"), and a flip is as large as that type's rounding
+/// step. Which flips happen depends on summation order: swapping our vectorized F32 dot for its
+/// scalar twin (same math, other order) moved micro-llama-BF16 from 4.7e-4 to 3.2e-2,
+/// stories260K F16-cache from 3.6e-3 to 2.6e-3 and micro-llama-Q6_K from 0.109 to 0.088, while the
+/// F32 paths stayed below 1.1e-5. So each bound covers the flips seen under both orders rather
+/// than one lucky measurement.
 /// </summary>
 public static class ReferenceTolerances
 {
@@ -36,8 +43,11 @@ public static class ReferenceTolerances
     /// </summary>
     public const float F16Weights = 8e-3f;
 
-    /// <summary>BF16 weights (activations rounded to BF16). Measured 4.7e-4; BF16-vs-F32 weights is 0.098.</summary>
-    public const float BF16Weights = 1e-3f;
+    /// <summary>
+    /// BF16 weights (activations rounded to BF16, 8-bit mantissa). Measured 4.7e-4 with our vector
+    /// F32 dot, 3.2e-2 with the scalar one (a single BF16 flip); BF16-vs-F32 weights is 0.098.
+    /// </summary>
+    public const float BF16Weights = 0.06f;
 
     /// <summary>
     /// Block-quantized weights (activations quantized to Q8_0 / Q8_1 / Q8_K). The integer block
