@@ -29,6 +29,9 @@ public sealed class Model : IDisposable
         var file = GgufFile.Open(path, new GgufLoadOptions { UseMmap = p.UseMmap, UseMlock = p.UseMlock });
         try
         {
+            if (p.CheckTensors && TensorValidator.Scan(file) is { Count: > 0 } problems)
+                throw new SharpInferException($"{path}: --check-tensors: {problems[0]}" +
+                    (problems.Count > 1 ? $" (and {problems.Count - 1} more problems)" : ""));
             var arch = Architectures.Get(file.Architecture);
             var hp = HyperparameterReader.Read(file, arch);
             var weights = WeightBinder.Bind(file, arch, hp);

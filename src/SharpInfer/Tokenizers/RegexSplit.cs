@@ -41,8 +41,6 @@ internal sealed class RegexSplit : SplitStep
         _regex = new Regex(pattern, RegexOptions.CultureInvariant | RegexOptions.Compiled);
     }
 
-    public string DotNetPattern => _regex.ToString();
-
     private static readonly string[] CategoryNames = ["\\p{N}", "\\p{L}", "\\p{P}", "\\p{M}", "\\p{S}",
         "\\p{Lu}", "\\p{Ll}", "\\p{Lt}", "\\p{Lm}", "\\p{Lo}"];
 

@@ -77,7 +77,8 @@ internal sealed class SpmEncoder(Vocabulary vocab, Func<byte, int> byteToToken)
             TryAddBigram(syms, bigram.Left, left.Next);
         }
 
-        Span<byte> utf8 = stackalloc byte[8];
+        // Only single codepoints can be left without a token (every merge makes a token).
+        Span<byte> utf8 = stackalloc byte[16];
         for (var i = 0; i != -1; i = syms[i].Next)
         {
             var piece = text.AsSpan(syms[i].Start, syms[i].Length);
@@ -87,8 +88,9 @@ internal sealed class SpmEncoder(Vocabulary vocab, Func<byte, int> byteToToken)
                 output.Add(token);
                 continue;
             }
-            var n = System.Text.Encoding.UTF8.GetBytes(piece, utf8);
-            for (var k = 0; k < n; k++) output.Add(byteToToken(utf8[k]));
+            var bytes = piece.Length <= 4 ? utf8 : new byte[piece.Length * 3];
+            var n = System.Text.Encoding.UTF8.GetBytes(piece, bytes);
+            for (var k = 0; k < n; k++) output.Add(byteToToken(bytes[k]));
         }
     }
 }

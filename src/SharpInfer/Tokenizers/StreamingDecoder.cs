@@ -14,8 +14,11 @@ public sealed class StreamingDecoder
     private readonly bool _renderSpecial;
     private readonly List<byte> _pending = new(8);
 
-    internal StreamingDecoder(Tokenizer tokenizer, bool renderSpecial)
+    /// <param name="tokenizer">The model's tokenizer.</param>
+    /// <param name="renderSpecial">Show control tokens as their text (as llama.cpp's special = true).</param>
+    public StreamingDecoder(Tokenizer tokenizer, bool renderSpecial = false)
     {
+        ArgumentNullException.ThrowIfNull(tokenizer);
         _tokenizer = tokenizer;
         _renderSpecial = renderSpecial;
     }

@@ -20,7 +20,18 @@ public sealed partial class Tokenizer
     private readonly BpeEncoder? _bpe;
 
     /// <summary>Reads the tokenizer of a GGUF file (throws <see cref="SharpInferException"/> when unsupported or malformed).</summary>
-    public static Tokenizer FromGguf(GgufFile file) => new(TokenizerConfig.Read(file));
+    public static Tokenizer FromGguf(GgufFile file)
+    {
+        ArgumentNullException.ThrowIfNull(file);
+        return new(TokenizerConfig.Read(file));
+    }
+
+    /// <summary>Opens a GGUF file just to read its tokenizer.</summary>
+    public static Tokenizer Load(string ggufPath)
+    {
+        using var file = GgufFile.Open(ggufPath);
+        return FromGguf(file);
+    }
 
     private Tokenizer(TokenizerConfig c)
     {

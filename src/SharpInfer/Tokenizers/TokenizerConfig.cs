@@ -129,7 +129,6 @@ internal sealed class TokenizerConfig
         UnknownId = Read("unknown_token_id", UnknownId);
         SepId = Read("seperator_token_id", SepId);
         PadId = Read("padding_token_id", PadId);
-        Read("mask_token_id", -1);
         _fimPre = Read("fim_pre_token_id", _fimPre);
         _fimSuf = Read("fim_suf_token_id", _fimSuf);
         _fimMid = Read("fim_mid_token_id", _fimMid);

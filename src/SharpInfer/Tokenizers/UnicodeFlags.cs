@@ -5,7 +5,8 @@ namespace SharpInfer.Tokenizers;
 /// <summary>
 /// Per-codepoint classification as llama.cpp's unicode tables define it (gen-unicode-data.py):
 /// one general-category group (\p{N}, \p{L}, \p{Z}, \p{M}, \p{P}, \p{S}, \p{C} with unassigned
-/// counted as C) plus the White_Space property. We derive it from .NET's Unicode data.
+/// counted as C) plus the White_Space property. We derive it from .NET's Unicode data, pinned to
+/// the Unicode 15.1 assignments llama.cpp's tables were generated from.
 /// </summary>
 [Flags]
 internal enum CodepointFlags : byte
@@ -41,6 +42,27 @@ internal static class UnicodeFlags
         _ => false,
     };
 
+    /// <summary>
+    /// Codepoints .NET assigns (Unicode 16) that llama.cpp's tables (Unicode 15.1) leave
+    /// unassigned. llama.cpp flags those "undefined": no category, not whitespace, which every
+    /// matcher here treats exactly like <see cref="CodepointFlags.Control"/>.
+    /// </summary>
+    private static readonly (int First, int Last)[] AssignedAfterUnicode151 =
+    [
+        (0x00897, 0x00897), (0x01B4E, 0x01B4F), (0x01B7F, 0x01B7F), (0x01C89, 0x01C8A),
+        (0x02427, 0x02429), (0x031E4, 0x031E5), (0x0A7CB, 0x0A7CD), (0x0A7DA, 0x0A7DC),
+        (0x105C0, 0x105F3), (0x10D40, 0x10D65), (0x10D69, 0x10D85), (0x10D8E, 0x10D8F),
+        (0x10EC2, 0x10EC4), (0x10EFC, 0x10EFC), (0x11380, 0x11389), (0x1138B, 0x1138B),
+        (0x1138E, 0x1138E), (0x11390, 0x113B5), (0x113B7, 0x113C0), (0x113C2, 0x113C2),
+        (0x113C5, 0x113C5), (0x113C7, 0x113CA), (0x113CC, 0x113D5), (0x113D7, 0x113D8),
+        (0x113E1, 0x113E2), (0x116D0, 0x116E3), (0x11BC0, 0x11BE1), (0x11BF0, 0x11BF9),
+        (0x11F5A, 0x11F5A), (0x13460, 0x143FA), (0x16100, 0x16139), (0x16D40, 0x16D79),
+        (0x18CFF, 0x18CFF), (0x1CC00, 0x1CCF9), (0x1CD00, 0x1CEB3), (0x1E5D0, 0x1E5FA),
+        (0x1E5FF, 0x1E5FF), (0x1F8B2, 0x1F8BB), (0x1F8C0, 0x1F8C1), (0x1FA89, 0x1FA89),
+        (0x1FA8F, 0x1FA8F), (0x1FABE, 0x1FABE), (0x1FAC6, 0x1FAC6), (0x1FADC, 0x1FADC),
+        (0x1FADF, 0x1FADF), (0x1FAE9, 0x1FAE9), (0x1FBCB, 0x1FBEF),
+    ];
+
     private static byte[] Build()
     {
         var table = new byte[MaxCodepoint];
@@ -52,6 +74,9 @@ internal static class UnicodeFlags
             if (IsWhitespace(cp)) flags |= CodepointFlags.Whitespace;
             table[cp] = (byte)flags;
         }
+        foreach (var (first, last) in AssignedAfterUnicode151)
+            for (var cp = first; cp <= last; cp++)
+                table[cp] = (byte)CodepointFlags.Control;
         return table;
     }
 

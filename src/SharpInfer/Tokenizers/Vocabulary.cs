@@ -15,7 +15,9 @@ internal sealed class Vocabulary
         for (var i = 0; i < texts.Length; i++)
         {
             if (texts[i].Length == 0) texts[i] = $"[EMPTY_{i}]";
-            if (!_ids.TryAdd(texts[i], i))
+            // llama.cpp rejects duplicates; texts that differ only in invalid UTF-8 (read here as
+            // U+FFFD) are not duplicates there, so those keep their first id instead.
+            if (!_ids.TryAdd(texts[i], i) && !texts[i].Contains('\uFFFD'))
                 throw new SharpInferException(
                     $"duplicate token in vocabulary: '{texts[i]}' has ids {_ids[texts[i]]} and {i}");
         }

@@ -89,4 +89,19 @@ public class PreTokenizerTests
         Assert.Equal(BpePreType.Qwen2, BpePreTypes.Resolve("deepseek-r1-qwen").Type);
         Assert.Throws<SharpInferException>(() => BpePreTypes.Resolve("no-such-pre"));
     }
+
+    [Fact]
+    public void Codepoint_classes_follow_llama_cpp_tables()
+    {
+        // White_Space only: U+001C..U+001F are not whitespace, U+0085/U+3000 are.
+        Assert.Equal(0, (int)(UnicodeFlags.Get(0x1C) & CodepointFlags.Whitespace));
+        Assert.NotEqual(0, (int)(UnicodeFlags.Get(0x85) & CodepointFlags.Whitespace));
+        Assert.NotEqual(0, (int)(UnicodeFlags.Get(0x3000) & CodepointFlags.Whitespace));
+        Assert.Equal(CodepointFlags.Number, UnicodeFlags.Get(0x1FBF0));  // {0x01FBF0, 0x0002} in unicode-data.cpp
+        Assert.Equal(CodepointFlags.Letter, UnicodeFlags.Get(0x20000));
+        Assert.Equal(CodepointFlags.Mark, UnicodeFlags.Get(0xE0100));
+        // Unicode 16 additions are still unassigned in llama.cpp's (15.1) tables.
+        Assert.Equal(CodepointFlags.Control, UnicodeFlags.Get(0x10D4A));  // Garay letter
+        Assert.Equal(CodepointFlags.Control, UnicodeFlags.Get(0x1FBCB));
+    }
 }

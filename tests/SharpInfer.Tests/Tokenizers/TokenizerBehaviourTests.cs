@@ -29,6 +29,21 @@ public class TokenizerBehaviourTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Qwen2_chat_markers_are_cut_out_before_bpe()
+    {
+        var t = VocabFiles.Load("qwen2");
+        var start = t.FindToken("<|im_start|>");
+        var end = t.FindToken("<|im_end|>");
+        Assert.True(start > 0 && end > 0);
+        Assert.False(t.AddBos);
+        Assert.True(t.IsEndOfGeneration(end));
+        var body = t.Encode("user\nHi there", addSpecial: false, parseSpecial: false);
+        Assert.Equal([start, .. body, end, .. t.Encode("\n", false, false)],
+            t.Encode("<|im_start|>user\nHi there<|im_end|>\n", addSpecial: true, parseSpecial: true));
+        Assert.DoesNotContain(start, t.Encode("<|im_start|>user", addSpecial: true, parseSpecial: false));
+    }
+
+    [Fact]
     public void Llama3_end_of_generation_tokens()
     {
         var t = VocabFiles.Load("llama-bpe");
@@ -90,6 +105,18 @@ public class TokenizerBehaviourTests(ITestOutputHelper output)
         Assert.Equal("日本", t.Detokenize(ids, removeSpecial: false, unparseSpecial: false));
         Assert.Equal("<s>", Encoding.UTF8.GetString(t.TokenToPiece(1, renderSpecial: true)));
         Assert.Empty(t.TokenToPiece(1));
+    }
+
+    [Fact]
+    public void Load_reads_the_tokenizer_of_a_model_file()
+    {
+        var t = Tokenizer.Load(SharpInfer.Tests.Support.TestPaths.Require(SharpInfer.Tests.Support.TestPaths.Stories260K));
+        Assert.Equal(512, t.VocabSize);
+        Assert.Equal(TokenizerKind.Spm, t.Kind);
+        Assert.Equal("<unk>", t.GetTokenText(t.UnknownId));
+        Assert.Throws<ArgumentOutOfRangeException>(() => t.GetTokenText(512));
+        // Usable after the file is closed: nothing refers back to the mapped file.
+        Assert.Equal(VocabFiles.Stories().Encode("Once upon a time", true, true), t.Encode("Once upon a time", true, true));
     }
 
     [Fact]

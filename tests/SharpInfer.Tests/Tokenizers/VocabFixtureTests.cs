@@ -66,5 +66,14 @@ public class VocabFixtureTests(ITestOutputHelper output)
         Assert.True(failures.Count == 0, $"{vocab}: {failures.Count}/{vectors.Count} vectors fail:\n" + string.Join("\n", failures));
     }
 
+    [Fact]
+    public void Llama2_model_file_matches_the_llama_spm_vectors()
+    {
+        // llama-2-tiny-random carries the real Llama 2 vocabulary, the one ggml-vocab-llama-spm holds.
+        var tokenizer = Tokenizer.Load(TestPaths.Require(Path.Combine(TestPaths.Models, "llama-2-tiny-random.gguf")));
+        foreach (var (text, expected) in ReadVectors(VocabFiles.PathOf("llama-spm")))
+            Assert.Equal(expected, tokenizer.Encode(text, addSpecial: false, parseSpecial: false));
+    }
+
     private static string Escape(string s) => s.Replace("\n", "\\n").Replace("\t", "\\t").Replace("\r", "\\r");
 }

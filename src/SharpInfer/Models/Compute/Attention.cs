@@ -59,9 +59,8 @@ internal sealed unsafe class Attention
                     }
                     else
                     {
-                        if (Environment.GetEnvironmentVariable("XK") == "1") { for (var j = 0; j < nKv; j++) scores[j] = DotKernels.F16F32(kh + (long)j * kW + g * _headK, qh, _headK); } else {
                         FloatFormats.FloatToHalf(new ReadOnlySpan<float>(qh, _headK), new Span<ushort>(half, _headK));
-                        for (var j = 0; j < nKv; j++) scores[j] = DotKernels.F16(kh + (long)j * kW + g * _headK, half, _headK);}
+                        for (var j = 0; j < nKv; j++) scores[j] = DotKernels.F16(kh + (long)j * kW + g * _headK, half, _headK);
                     }
 
                     Softmax(scores, nKv, _scale);
@@ -74,9 +73,8 @@ internal sealed unsafe class Attention
                     }
                     else
                     {
-                        if (Environment.GetEnvironmentVariable("XV") == "1") { for (var d = 0; d < _headV; d++) o[d] = DotKernels.F16F32(vh + (long)(g * _headV + d) * size, scores, nKv); } else {
                         FloatFormats.FloatToHalf(new ReadOnlySpan<float>(scores, nKv), new Span<ushort>(half, nKv));
-                        for (var d = 0; d < _headV; d++) o[d] = DotKernels.F16(vh + (long)(g * _headV + d) * size, half, nKv);}
+                        for (var d = 0; d < _headV; d++) o[d] = DotKernels.F16(vh + (long)(g * _headV + d) * size, half, nKv);
                     }
                 }
             }

@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using SharpInfer.Numerics;
+using SharpInfer.Numerics.Kernels;
 
 namespace SharpInfer.Models.Compute;
 
@@ -12,21 +13,13 @@ namespace SharpInfer.Models.Compute;
 /// </summary>
 internal static unsafe class MatMul
 {
-    public static bool Supports(GgmlType weightType) =>
-        weightType is GgmlType.F32 or GgmlType.F16 or GgmlType.BF16;
+    public static bool Supports(GgmlType weightType) => VecDot.Supports(weightType);
 
     /// <summary>ggml's type_traits_cpu[type].vec_dot_type.</summary>
-    public static GgmlType ActivationType(GgmlType weightType) => weightType switch
-    {
-        GgmlType.F32 => GgmlType.F32,
-        GgmlType.F16 => GgmlType.F16,
-        GgmlType.BF16 => GgmlType.BF16,
-        _ => throw new NotSupportedException($"matmul with {weightType} weights"),
-    };
+    public static GgmlType ActivationType(GgmlType weightType) => VecDot.ActivationType(weightType);
 
     /// <summary>Bytes one activation row of <paramref name="k"/> elements takes once converted for <paramref name="weightType"/>.</summary>
-    public static long ActivationRowBytes(GgmlType weightType, int k) =>
-        GgmlTypeInfo.Get(ActivationType(weightType)).RowBytes(k);
+    public static long ActivationRowBytes(GgmlType weightType, int k) => VecDot.ActivationRowBytes(weightType, k);
 
     /// <summary>Converts <paramref name="n"/> rows of <paramref name="k"/> floats to the activation type of <paramref name="weightType"/>.</summary>
     public static void ConvertActivations(GgmlType weightType, ReadOnlySpan<float> x, int n, int k, Span<byte> dst)
@@ -46,6 +39,9 @@ internal static unsafe class MatMul
                     break;
                 case GgmlType.BF16:
                     FloatFormats.FloatToBFloat16(src, MemoryMarshal.Cast<byte, ushort>(d));
+                    break;
+                default:
+                    VecDot.QuantizeActivations(weightType, src, d);
                     break;
             }
         }
@@ -74,17 +70,23 @@ internal static unsafe class MatMul
                 {
                     var act = a + t * actRowBytes;
                     var yr = yp + (long)t * m;
-                    for (var r = r0; r < r1; r++) yr[r] = Dot(w.Type, w.Row(r), act, k);
+                    for (var r = r0; r < r1; r++) yr[r] = Dot(w, r, act, actRowBytes);
                 }
             }
         }
     }
 
-    private static float Dot(GgmlType type, byte* weightRow, byte* act, int k) => type switch
+    /// <summary>Plain float types use this file's SIMD kernels; block-quantized types ggml's scalar vec_dot (shared kernels).</summary>
+    private static float Dot(WeightMatrix w, int r, byte* act, long actRowBytes)
     {
-        GgmlType.F32 => DotKernels.F32((float*)weightRow, (float*)act, k),
-        GgmlType.F16 => DotKernels.F16((ushort*)weightRow, (ushort*)act, k),
-        GgmlType.BF16 => DotKernels.BF16((ushort*)weightRow, (ushort*)act, k),
-        _ => throw new NotSupportedException($"matmul with {type} weights"),
-    };
+        var k = w.Columns;
+        var row = w.Row(r);
+        return w.Type switch
+        {
+            GgmlType.F32 => DotKernels.F32((float*)row, (float*)act, k),
+            GgmlType.F16 => DotKernels.F16((ushort*)row, (ushort*)act, k),
+            GgmlType.BF16 => DotKernels.BF16((ushort*)row, (ushort*)act, k),
+            _ => VecDot.Dot(w.Type, new ReadOnlySpan<byte>(row, (int)w.RowBytes), new ReadOnlySpan<byte>(act, (int)actRowBytes), k),
+        };
+    }
 }

@@ -1,12 +1,13 @@
 using System.Runtime.InteropServices;
 using SharpInfer.Numerics;
+using SharpInfer.Numerics.Quants;
 
 namespace SharpInfer.Models.Compute;
 
 /// <summary>Turns one stored row into floats (ggml's get_rows / to_float), e.g. for the token embedding.</summary>
 internal static unsafe class RowDecoder
 {
-    public static bool Supports(GgmlType type) => type is GgmlType.F32 or GgmlType.F16 or GgmlType.BF16;
+    public static bool Supports(GgmlType type) => Quantization.CanDequantize(type);
 
     public static void Decode(GgmlType type, byte* src, Span<float> dst)
     {
@@ -24,7 +25,9 @@ internal static unsafe class RowDecoder
                 for (var i = 0; i < n; i++) dst[i] = FloatFormats.BFloat16ToFloat(b[i]);
                 break;
             default:
-                throw new NotSupportedException($"decoding rows of type {type}");
+                var bytes = (int)GgmlTypeInfo.Get(type).RowBytes(n);
+                Quantization.Dequantize(type, new ReadOnlySpan<byte>(src, bytes), dst);
+                break;
         }
     }
 
