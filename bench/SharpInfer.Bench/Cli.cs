@@ -21,6 +21,9 @@ public static class Cli
                 case "make-models":
                     ModelFactory.MakeAll(o);
                     return 0;
+                case "verify-quantizer":
+                    NativeProbe.Configure(o.Verbose);
+                    return QuantizerCheck.Run(o) ? 0 : 1;
                 case "compare":
                     NativeProbe.Configure(o.Verbose);
                     Comparison.Run(o);
@@ -42,6 +45,7 @@ public static class Cli
         usage: SharpInfer.Bench COMMAND [options]
           probe                     load llama.cpp's native library and print which build it picked
           make-models               write random-weight models into --out (skips files that exist)
+          verify-quantizer          quantize the F16 masters with llama.cpp too and compare bytes (Q4_K_M, Q5_K_M)
           compare                   SharpInfer vs llama.cpp, interleaved, markdown table to stdout and --results
         options:
           --out DIR                 where models live (default bench/out)
