@@ -14,6 +14,7 @@ public static class CliApp
         root.Subcommands.Add(Commands.TokenizeCommand.Create());
         root.Subcommands.Add(Commands.LogitsCommand.Create());
         root.Subcommands.Add(Commands.BenchCommand.Create());
+        root.Subcommands.Add(Commands.PlanCommand.Create());
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
         {

@@ -1,4 +1,5 @@
 using SharpInfer.Models;
+using SharpInfer.Models.Compute;
 
 namespace SharpInfer.Inference;
 
@@ -10,6 +11,7 @@ namespace SharpInfer.Inference;
 public sealed class Context : IDisposable
 {
     private readonly ForwardPass _forward;
+    private readonly WorkerPool _pool;
     private readonly Backends.Gpu.Offload.GpuSession? _gpu; // offloaded layers' KV cache and scratch
     private readonly int _microBatch;
     private float[] _logits = [];
@@ -31,8 +33,10 @@ public sealed class Context : IDisposable
             : Math.Min(hp.TrainingContextLength, ContextParams.DefaultContextCap);
         _microBatch = Math.Min(Math.Min(p.BatchSize, p.MicroBatchSize), ContextLength);
         Cache = new KvCache(hp.BlockCount, ContextLength, hp.KeyWidth, hp.ValueWidth, p.TypeK, p.TypeV);
+        if (p.Threads < 0) throw new SharpInferException($"thread count {p.Threads} is negative");
+        _pool = new WorkerPool(p.Threads > 0 ? p.Threads : Platform.CpuInfo.PhysicalCores);
         if (model.Gpu is { } gpu) _gpu = new Backends.Gpu.Offload.GpuSession(gpu, model, ContextLength, p.TypeK, p.TypeV, _microBatch);
-        _forward = new ForwardPass(model, Cache, _microBatch, _gpu);
+        _forward = new ForwardPass(model, Cache, _microBatch, _pool, _gpu);
         _logits = new float[hp.VocabSize];
     }
 
@@ -84,8 +88,7 @@ public sealed class Context : IDisposable
             var firstOut = Math.Max(_firstLogitRow - start, 0);
             var dstRow = start + firstOut - _firstLogitRow;
             var nOut = Math.Max(count - firstOut, 0);
-            var dst = nOut > 0 ? _logits.AsSpan(dstRow * vocab, nOut * vocab) : Span<float>.Empty;
-            _forward.Run(tokens.Slice(start, count), Position, Math.Min(firstOut, count), dst);
+            _forward.Run(tokens.Slice(start, count), Position, Math.Min(firstOut, count), _logits, nOut > 0 ? dstRow * vocab : 0);
             Position += count;
         }
     }
@@ -113,5 +116,10 @@ public sealed class Context : IDisposable
         _lastCount = 0;
     }
 
-    public void Dispose() => _gpu?.Dispose();
+    /// <summary>Stops the worker threads and frees the GPU-side state.</summary>
+    public void Dispose()
+    {
+        _pool.Dispose();
+        _gpu?.Dispose();
+    }
 }

@@ -11,13 +11,13 @@ namespace SharpInfer.Models;
 /// </summary>
 internal sealed class ForwardPass
 {
-    private readonly Model _model;
     private readonly Hyperparameters _hp;
     private readonly ModelWeights _w;
     private readonly KvCache _cache;
     private readonly Rope _rope;
     private readonly Attention _attention;
     private readonly int _maxTokens;
+    private readonly MatMul.Runner _matMul;
 
     private readonly float[] _x, _cur, _q, _k, _v, _attn, _proj, _gate, _up;
     private readonly byte[] _act;
@@ -25,17 +25,17 @@ internal sealed class ForwardPass
 
     private readonly Backends.Gpu.Offload.GpuSession? _gpu; // runs layers from _gpu.FirstLayer on
 
-    public ForwardPass(Model model, KvCache cache, int maxTokens, Backends.Gpu.Offload.GpuSession? gpu = null)
+    public ForwardPass(Model model, KvCache cache, int maxTokens, WorkerPool pool, Backends.Gpu.Offload.GpuSession? gpu = null)
     {
         _gpu = gpu;
-        _model = model;
         _hp = model.Hyperparameters;
         _w = model.Weights;
         _cache = cache;
         _maxTokens = maxTokens;
+        _matMul = new MatMul.Runner(pool);
         var hp = _hp;
         _rope = new Rope(hp.RopeDimensionCount, model.Architecture.Rope, hp.RopeFreqBase, hp.RopeFreqScale, _w.RopeFreqFactors);
-        _attention = new Attention(hp.HeadCount, hp.HeadCountKv, hp.KeyLength, hp.ValueLength, cache.Size);
+        _attention = new Attention(hp.HeadCount, hp.HeadCountKv, hp.KeyLength, hp.ValueLength, cache.Size, pool);
         var e = hp.EmbeddingLength;
         _x = new float[maxTokens * e];
         _cur = new float[maxTokens * e];
@@ -52,9 +52,10 @@ internal sealed class ForwardPass
 
     /// <summary>
     /// Runs <paramref name="tokens"/> at positions p0, p0+1, … and writes the logits of the rows
-    /// from <paramref name="firstOutput"/> on into <paramref name="logits"/> ((n − firstOutput) × n_vocab).
+    /// from <paramref name="firstOutput"/> on into <paramref name="logits"/> at <paramref name="logitsOffset"/>
+    /// ((n − firstOutput) × n_vocab).
     /// </summary>
-    public unsafe void Run(ReadOnlySpan<int> tokens, int p0, int firstOutput, Span<float> logits)
+    public unsafe void Run(ReadOnlySpan<int> tokens, int p0, int firstOutput, float[] logits, int logitsOffset)
     {
         var n = tokens.Length;
         if (n > _maxTokens) throw new ArgumentException("batch larger than the scratch buffers");
@@ -76,9 +77,9 @@ internal sealed class ForwardPass
             // attention
             RmsNorm.Rows(x, lw.AttnNorm, eps, cur, n);
             _actType = null;
-            var q = Project(lw.Wq, cur, n, _q, lw.Bq);
-            var k = Project(lw.Wk, cur, n, _k, lw.Bk);
-            var v = Project(lw.Wv, cur, n, _v, lw.Bv);
+            var q = Project(lw.Wq, cur, n, _q, 0, lw.Bq);
+            var k = Project(lw.Wk, cur, n, _k, 0, lw.Bk);
+            var v = Project(lw.Wv, cur, n, _v, 0, lw.Bv);
             if (lw.QNorm is not null) RmsNorm.Rows(q, lw.QNorm, eps, q, n * hp.HeadCount);
             if (lw.KNorm is not null) RmsNorm.Rows(k, lw.KNorm, eps, k, n * hp.HeadCountKv);
             for (var t = 0; t < n; t++)
@@ -88,19 +89,19 @@ internal sealed class ForwardPass
                 for (var h = 0; h < hp.HeadCountKv; h++) _rope.Apply(k.Slice(t * hp.KeyWidth + h * hp.KeyLength, hp.KeyLength));
             }
             var attn = _attn.AsSpan(0, n * hp.HeadCount * hp.ValueLength);
-            _attention.Run(_cache, l, p0, n, q, k, v, attn);
+            _attention.Run(_cache, l, p0, n, _q, k, v, _attn);
             _actType = null;
-            var o = Project(lw.Wo, attn, n, _proj, lw.Bo);
+            var o = Project(lw.Wo, attn, n, _proj, 0, lw.Bo);
             Add(x, o);
 
             // feed-forward
             RmsNorm.Rows(x, lw.FfnNorm, eps, cur, n);
             _actType = null;
-            var gate = Project(lw.FfnGate, cur, n, _gate, null);
-            var up = Project(lw.FfnUp, cur, n, _up, null);
+            var gate = Project(lw.FfnGate, cur, n, _gate, 0, null);
+            var up = Project(lw.FfnUp, cur, n, _up, 0, null);
             SwiGlu.Rows(gate, up, gate, n);
             _actType = null;
-            var down = Project(lw.FfnDown, gate, n, _proj, null);
+            var down = Project(lw.FfnDown, gate, n, _proj, 0, null);
             Add(x, down);
         }
 
@@ -111,11 +112,11 @@ internal sealed class ForwardPass
         var outRows = _cur.AsSpan(0, nOut * e);
         RmsNorm.Rows(_x.AsSpan(firstOutput * e, nOut * e), _w.OutputNorm, eps, outRows, nOut);
         _actType = null;
-        Project(_w.Output, outRows, nOut, logits, null);
+        Project(_w.Output, outRows, nOut, logits, logitsOffset, null);
     }
 
     /// <summary>y = W·x (+ b) for n rows; the activations are converted once per vec_dot type and reused.</summary>
-    private Span<float> Project(WeightMatrix w, ReadOnlySpan<float> x, int n, Span<float> dst, float[]? bias)
+    private Span<float> Project(WeightMatrix w, ReadOnlySpan<float> x, int n, float[] dst, int dstOffset, float[]? bias)
     {
         var k = w.Columns;
         var actType = MatMul.ActivationType(w.Type);
@@ -124,8 +125,8 @@ internal sealed class ForwardPass
             MatMul.ConvertActivations(w.Type, x, n, k, _act);
             _actType = actType;
         }
-        var y = dst[..(n * w.Rows)];
-        MatMul.Multiply(w, _act, n, y);
+        _matMul.Multiply(w, _act, n, dst, dstOffset);
+        var y = dst.AsSpan(dstOffset, n * w.Rows);
         if (bias is not null)
             for (var t = 0; t < n; t++) Add(y.Slice(t * w.Rows, w.Rows), bias);
         return y;

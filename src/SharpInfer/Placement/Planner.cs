@@ -28,7 +28,7 @@ public static class Planner
         if (parameters.UseAmx)
         {
             if (ngl > 0)
-                messages.Add($"warning: --amx is ignored while layers are offloaded (-ngl {parameters.NGpuLayers}); weights are placed as without --amx");
+                messages.Add($"warning: --amx is ignored while layers are offloaded (-ngl {parameters.NGpuLayers}; --amx applies only with -ngl 0); weights are placed as without --amx");
             else
                 extras = ProbeExtras(backends, messages);
         }

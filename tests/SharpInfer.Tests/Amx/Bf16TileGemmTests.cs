@@ -5,7 +5,7 @@ using SharpInfer.Tests.Amx.Interpreter;
 namespace SharpInfer.Tests.Amx;
 
 /// <summary>The emitted tdpbf16ps GEMM (interpreted) against a scalar BF16 GEMM in the SDM's order.</summary>
-public sealed class Bf16TileGemmTests
+public sealed unsafe class Bf16TileGemmTests
 {
     public static TheoryData<int, int, int> Shapes() => new()
     {
@@ -26,7 +26,15 @@ public sealed class Bf16TileGemmTests
         var a = Bf16s(m * k);
         var w = Bf16s(n * k);
         var c = new float[m * n];
-        new Bf16TileGemm(new InterpretedTileRunner(X64Abi.Native)).Multiply(a, m, k, Bf16TileGemm.Pack(w, n, k), n, c);
+        var packed = Bf16TileGemm.Pack(w, n, k);
+        var runner = new InterpretedTileRunner(X64Abi.Native);
+        fixed (ushort* pa = a) fixed (byte* pw = packed) fixed (float* pc = c)
+        {
+            runner.Allow(pa, a.Length * 2L);
+            runner.Allow(pw, packed.Length);
+            runner.Allow(pc, c.Length * 4L);
+            new Bf16TileGemm(runner).Multiply(a, m, k, packed, n, c);
+        }
 
         static float F(ushort h) => BitConverter.Int32BitsToSingle(h << 16);
         for (int i = 0; i < m; i++)

@@ -5,7 +5,7 @@ using SharpInfer.Tests.Amx.Interpreter;
 namespace SharpInfer.Tests.Amx;
 
 /// <summary>The emitted tdpbssd GEMM, run through the interpreter, equals a scalar int8 GEMM.</summary>
-public sealed class Int8TileGemmTests
+public sealed unsafe class Int8TileGemmTests
 {
     public static TheoryData<int, int, int, string> Shapes() => new()
     {
@@ -31,7 +31,15 @@ public sealed class Int8TileGemmTests
         var gemm = new Int8TileGemm(runner);
         var c = new int[m * n];
         Array.Fill(c, 0x5A5A5A5A); // every output must be written
-        gemm.Multiply(a, m, k, Int8VnniPacking.Pack(w, n, k), n, c);
+        var packed = Int8VnniPacking.Pack(w, n, k);
+        fixed (sbyte* pa = a) fixed (byte* pw = packed) fixed (int* pc = c)
+        {
+            // The programs may touch exactly A, the packed weights and C.
+            runner.Allow(pa, a.Length);
+            runner.Allow(pw, packed.Length);
+            runner.Allow(pc, c.Length * sizeof(int));
+            gemm.Multiply(a, m, k, packed, n, c);
+        }
         Assert.Equal(Reference(a, w, m, n, k), c);
         Assert.Equal(((m + 31) / 32) * ((n + 31) / 32), runner.Calls);
     }

@@ -11,7 +11,7 @@ namespace SharpInfer.Tests.Amx;
 /// Q8_0 × Q8_0 through the emitted tile program (interpreted) against ggml's block arithmetic:
 /// per block the integer dot product times d_w times d_a (ggml_vec_dot_q8_0_q8_0).
 /// </summary>
-public sealed class Q8_0TileMatmulTests
+public sealed unsafe class Q8_0TileMatmulTests
 {
     public static TheoryData<int, int, int> Shapes() => new()
     {
@@ -31,7 +31,17 @@ public sealed class Q8_0TileMatmulTests
         byte[] act = RandomQ8_0Rows(rng, m, k);
         var c = new float[m * n];
         Array.Fill(c, float.NaN);
-        new Q8_0TileMatmul(new InterpretedTileRunner(X64Abi.Native)).Multiply(act, m, k, Q8_0AmxLayout.Pack(w, n, k), n, c);
+        var packed = Q8_0AmxLayout.Pack(w, n, k);
+        var runner = new InterpretedTileRunner(X64Abi.Native);
+        var scratch = Q8_0TileMatmul.ThreadScratch(k / 32);
+        fixed (byte* pa = act) fixed (byte* pw = packed) fixed (int* ps = scratch)
+        {
+            // The programs may read only the activations and packed weights and write only the scratch.
+            runner.Allow(pa, act.Length);
+            runner.Allow(pw, packed.Length);
+            runner.Allow(ps, scratch.Length * sizeof(int));
+            new Q8_0TileMatmul(runner).Multiply(act, m, k, packed, n, c);
+        }
 
         for (int i = 0; i < m; i++)
             for (int j = 0; j < n; j++)

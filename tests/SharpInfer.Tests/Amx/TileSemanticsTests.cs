@@ -141,6 +141,26 @@ public sealed unsafe class TileSemanticsTests
     }
 
     [Fact]
+    public void MemoryGuardCatchesTileRowsPastTheBuffer()
+    {
+        // A 16×64 tile read with stride 64 from a 1000-byte buffer: row 15 ends at byte 1024.
+        var cfgBytes = Full().Bytes.ToArray();
+        var a = new byte[1000]; var b = new byte[1024]; var c = new byte[1024];
+        var program = OneOpProgram(e => e.Tdpbssd(Tmm.Tmm4, Tmm.Tmm2, Tmm.Tmm0));
+        fixed (byte* pcfg = cfgBytes) fixed (byte* pa = a) fixed (byte* pb = b) fixed (byte* pc = c)
+        {
+            var vm = new X64Interpreter();
+            vm.AllowedMemory.Add(((ulong)pcfg, 64));
+            vm.AllowedMemory.Add(((ulong)pa, 1000));
+            vm.AllowedMemory.Add(((ulong)pb, 1024));
+            vm.AllowedMemory.Add(((ulong)pc, 1024));
+            ulong[] args = [(ulong)pcfg, (ulong)pa, (ulong)pb, (ulong)pc];
+            var ex = Assert.Throws<MemoryGuardException>(() => vm.Call(program, X64Abi.SystemV, args));
+            Assert.Contains("outside every allowed buffer", ex.Message);
+        }
+    }
+
+    [Fact]
     public void MismatchedShapesFaultAsOnHardware()
     {
         var buf = new byte[1024];

@@ -100,7 +100,7 @@ public unsafe class RepackKernelTests
         var rng = new Random((int)type * 31 + (int)path);
         for (int trial = 0; trial < 20; trial++)
         {
-            int rows = 8 * rng.Next(1, 9), cols = 32 * rng.Next(1, 40), count = rng.Next(1, 4);
+            int rows = 8 * rng.Next(1, 9), cols = 32 * rng.Next(1, 40), count = rng.Next(1, 10); // tiles of 4 and remainders
             var file = RandomMatrix(type, rows, cols, rng);
             if (trial == 0 && type == GgmlType.Q8_0) Array.Fill(file, (byte)0x80); // q = -128 everywhere, d = -0
             var packed = Pack(type, file, rows, cols);
@@ -216,5 +216,34 @@ public unsafe class RepackKernelTests
             float plain = type == GgmlType.Q4_0 ? LegacyDots.Q4_0(w, a, cols) : LegacyDots.Q8_0(w, a, cols);
             Assert.Equal(BitConverter.SingleToInt32Bits(plain), BitConverter.SingleToInt32Bits(y[t * rows + r]));
         }
+    }
+}
+
+public unsafe class RepackThreadSplitTests
+{
+    [Fact]
+    public void GroupRanges_TileTheWholeProduct()
+    {
+        int rows = 48, cols = 128, count = 3;
+        var file = new byte[SharpInfer.Numerics.GgmlTypeInfo.Get(SharpInfer.Numerics.GgmlType.Q8_0).RowBytes(cols) * rows];
+        new Random(4).NextBytes(file);
+        for (int b = 0; b < file.Length / 34; b++) { file[b * 34] = 0x00; file[b * 34 + 1] = 0x20; } // d = 2^-7
+        var packed = new byte[file.Length];
+        SharpInfer.Backends.Cpu.Repack.RepackLayout.Pack(SharpInfer.Numerics.GgmlType.Q8_0, file, packed, cols, rows);
+        var act = new byte[count * SharpInfer.Backends.Cpu.Repack.RepackMatMul.ActivationRowBytes(cols)];
+        new Random(5).NextBytes(act);
+        for (int i = 0; i < act.Length; i++) if (act[i] == 0x80) act[i] = 0x81; // quants stay in [-127, 127]
+        for (int b = 0; b < act.Length / 34; b++) { act[b * 34] = 0x00; act[b * 34 + 1] = 0x24; }
+        var whole = new float[rows * count];
+        var parts = new float[rows * count];
+        fixed (byte* w = packed) fixed (byte* a = act) fixed (float* y = whole) fixed (float* z = parts)
+        {
+            var path = SharpInfer.Backends.Cpu.Repack.RepackMatMul.DefaultPath;
+            SharpInfer.Backends.Cpu.Repack.RepackMatMul.Gemm(SharpInfer.Numerics.GgmlType.Q8_0, w, rows, cols, a, count, y, path);
+            SharpInfer.Backends.Cpu.Repack.RepackMatMul.GemmGroups(SharpInfer.Numerics.GgmlType.Q8_0, w, rows, cols, a, count, z, 0, 2, path);
+            SharpInfer.Backends.Cpu.Repack.RepackMatMul.GemmGroups(SharpInfer.Numerics.GgmlType.Q8_0, w, rows, cols, a, count, z, 2, 4, path);
+        }
+        Assert.Equal(whole, parts);
+        Assert.Contains(whole, v => v != 0);
     }
 }

@@ -98,6 +98,10 @@ public sealed class ContextTests
         ctx.Decode(Prompt, allLogits: false);
         Assert.Equal(last, ctx.GetLogits(-1).ToArray());
         Assert.Throws<InvalidOperationException>(() => ctx.GetLogits(0));
+
+        using var split = m.CreateContext(new ContextParams { MicroBatchSize = 4 });
+        split.Decode(Prompt, allLogits: false);
+        Assert.Equal(last, split.GetLogits(-1).ToArray());
     }
 
     [Fact]
@@ -120,11 +124,37 @@ public sealed class ContextTests
     public void DecodingATokenAllocatesNothing(string model)
     {
         using var m = Load(model);
-        using var ctx = m.CreateContext();
+        using var ctx = m.CreateContext(new ContextParams { Threads = 1 });
         ctx.Decode(Prompt, allLogits: false);
         ctx.Decode([7], allLogits: false); // warm up every path once
         var before = GC.GetAllocatedBytesForCurrentThread();
         for (var i = 0; i < 16; i++) ctx.Decode([7 + i], allLogits: false);
         Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
+    /// <summary>
+    /// With worker threads the barrier may allocate its wait handle once, the first time a thread
+    /// really has to block; nothing may grow with the number of tokens.
+    /// </summary>
+    [Fact]
+    public void DecodingWithWorkerThreadsAllocatesNothingPerToken()
+    {
+        using var m = Load("micro-llama-Q4_0");
+        using var ctx = m.CreateContext(new ContextParams { Threads = 2 });
+        ctx.Decode(Prompt, allLogits: false);
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 0; i < 64; i++) ctx.Decode([7 + i], allLogits: false);
+        Assert.True(GC.GetAllocatedBytesForCurrentThread() - before < 1024);
+    }
+
+    [Fact]
+    public void ThreadCountDoesNotChangeTheNumbers()
+    {
+        using var m = Load("micro-qwen3-F16");
+        using var one = m.CreateContext(new ContextParams { Threads = 1 });
+        using var three = m.CreateContext(new ContextParams { Threads = 3 });
+        one.Decode(Prompt);
+        three.Decode(Prompt);
+        Assert.Equal(AllLogits(one, Prompt.Length), AllLogits(three, Prompt.Length));
     }
 }

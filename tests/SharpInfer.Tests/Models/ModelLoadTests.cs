@@ -100,8 +100,55 @@ public sealed class ModelLoadTests
         Assert.Contains("expert_count", e.Message);
     }
 
+    [Fact]
+    public void LinearRopeScalingAndLlama3FrequencyFactorsAreRead()
+    {
+        using var tmp = Rewrite("micro-llama-F32",
+            meta: w => w.Set("llama.rope.scaling.type", GgufValue.Of("linear")).Set("llama.rope.scaling.factor", GgufValue.Of(4.0f)),
+            extra: ("rope_freqs.weight", 32, 1.0f));
+        using var m = Model.Load(tmp.Path);
+        Assert.Equal(0.25f, m.Hyperparameters.RopeFreqScale);
+        Assert.Equal(Enumerable.Repeat(1.0f, 32), m.Weights.RopeFreqFactors!);
+
+        // Factors of 1 change nothing; the scale changes every position but the first (angle 0).
+        using var plain = Model.Load(TestPaths.Require(TestPaths.Micro("micro-llama-F32.gguf")));
+        using var factorsOnly = Rewrite("micro-llama-F32", extra: ("rope_freqs.weight", 32, 1.0f));
+        using var withFactors = Model.Load(factorsOnly.Path);
+        int[] prompt = [1, 403, 407, 261];
+        float[][] Run(Model model)
+        {
+            using var ctx = model.CreateContext();
+            ctx.Decode(prompt);
+            return Enumerable.Range(0, prompt.Length).Select(i => ctx.GetLogits(i).ToArray()).ToArray();
+        }
+        var a = Run(plain);
+        Assert.Equal(a, Run(withFactors));
+        var scaled = Run(m);
+        Assert.Equal(a[0], scaled[0]);
+        Assert.NotEqual(a[3], scaled[3]);
+    }
+
+    [Fact]
+    public void YarnRopeScalingIsRefused()
+    {
+        using var tmp = Rewrite("micro-llama-F32", meta: w => w.Set("llama.rope.scaling.type", GgufValue.Of("yarn")));
+        var e = Assert.Throws<SharpInferException>(() => Model.Load(tmp.Path));
+        Assert.Contains("rope scaling type 'yarn' is not supported", e.Message);
+    }
+
+    [Fact]
+    public void CheckTensorsFindsANaNWeight()
+    {
+        using var tmp = Rewrite("micro-llama-F32", poison: "blk.1.ffn_down.weight");
+        using (Model.Load(tmp.Path)) { } // without the check the file loads
+        var e = Assert.Throws<SharpInferException>(() => Model.Load(tmp.Path, new ModelParams { CheckTensors = true }));
+        Assert.Contains("blk.1.ffn_down.weight", e.Message);
+        Assert.Contains("NaN", e.Message);
+    }
+
     /// <summary>Writes a copy of a micro model with one change, in the test's temp folder.</summary>
-    private static TempFile Rewrite(string model, Action<GgufWriter>? meta = null, Func<GgufTensorInfo, GgmlType?>? tensor = null, string? drop = null)
+    private static TempFile Rewrite(string model, Action<GgufWriter>? meta = null, Func<GgufTensorInfo, GgmlType?>? tensor = null, string? drop = null,
+        (string Name, int Length, float Value)? extra = null, string? poison = null)
     {
         using var src = GgufFile.Open(TestPaths.Require(TestPaths.Micro(model + ".gguf")));
         var w = GgufWriter.CopyMetadataFrom(src);
@@ -116,8 +163,16 @@ public sealed class ModelLoadTests
             }
             else
             {
-                w.AddTensor(t.Name, t.Type, t.Dimensions, src.GetTensorData(t).ToArray());
+                var bytes = src.GetTensorData(t).ToArray();
+                if (t.Name == poison) BitConverter.TryWriteBytes(bytes.AsSpan(40), float.NaN);
+                w.AddTensor(t.Name, t.Type, t.Dimensions, bytes);
             }
+        }
+        if (extra is { } x)
+        {
+            var bytes = new byte[x.Length * 4];
+            for (var i = 0; i < x.Length; i++) BitConverter.TryWriteBytes(bytes.AsSpan(4 * i), x.Value);
+            w.AddTensor(x.Name, GgmlType.F32, [x.Length], bytes);
         }
         var path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"sharpinfer-{model}-{Guid.NewGuid():N}.gguf");
         w.WriteTo(path);

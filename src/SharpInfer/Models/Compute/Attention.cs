@@ -10,44 +10,76 @@ namespace SharpInfer.Models.Compute;
 /// positions contribute exact zeros in ggml, so only positions up to the query's own are visited:
 /// the cost per token is linear in the context.
 /// </summary>
-internal sealed unsafe class Attention
+internal sealed unsafe class Attention : IParallelWork
 {
     private readonly int _nHead, _groupSize, _headK, _headV;
     private readonly float _scale;
-    private readonly float[] _scores;
-    private readonly ushort[] _half;
+    private readonly float[][] _scores; // per thread
+    private readonly ushort[][] _half;
+    private readonly WorkerPool _pool;
 
-    public Attention(int nHead, int nHeadKv, int headK, int headV, int contextSize)
+    // the current run (set by Run, read by every thread's Execute)
+    private KvCache? _cache;
+    private float[]? _q, _output;
+    private int _layer, _p0, _n;
+
+    public Attention(int nHead, int nHeadKv, int headK, int headV, int contextSize, WorkerPool pool)
     {
+        _pool = pool;
         _nHead = nHead;
         _groupSize = nHead / nHeadKv;
         _headK = headK;
         _headV = headV;
         _scale = 1.0f / MathF.Sqrt(headK);
-        _scores = new float[contextSize];
-        _half = new ushort[Math.Max(contextSize, headK)];
+        _scores = new float[pool.Parallelism][];
+        _half = new ushort[pool.Parallelism][];
+        for (var i = 0; i < pool.Parallelism; i++)
+        {
+            _scores[i] = new float[contextSize];
+            _half[i] = new ushort[Math.Max(contextSize, headK)];
+        }
     }
 
     /// <summary>
     /// Writes k and v of <paramref name="n"/> tokens into the cache at positions p0…, then attends:
     /// q is n × (nHead·headK), output n × (nHead·headV).
     /// </summary>
-    public void Run(KvCache cache, int layer, int p0, int n, ReadOnlySpan<float> q, ReadOnlySpan<float> k, ReadOnlySpan<float> v, Span<float> output)
+    public void Run(KvCache cache, int layer, int p0, int n, float[] q, ReadOnlySpan<float> k, ReadOnlySpan<float> v, float[] output)
     {
         Store(cache, layer, p0, n, k, v);
+        (_cache, _layer, _p0, _n, _q, _output) = (cache, layer, p0, n, q, output);
+        try
+        {
+            _pool.Run(this);
+        }
+        finally
+        {
+            (_cache, _q, _output) = (null, null, null);
+        }
+    }
+
+    /// <summary>One thread's share: a range of query heads for every token of the batch.</summary>
+    public void Execute(int part, int parts)
+    {
+        var (h0, h1) = WorkerPool.Share(_nHead, part, parts);
+        if (h0 >= h1) return;
+        var cache = _cache!;
+        var layer = _layer;
+        var p0 = _p0;
+        var n = _n;
         var kW = cache.KeyWidth;
         var size = cache.Size;
         var kF32 = cache.KeysF32(layer);
         var kF16 = cache.KeysF16(layer);
         var vF32 = cache.ValuesF32(layer);
         var vF16 = cache.ValuesF16(layer);
-        fixed (float* qp = q, outp = output, scores = _scores, kf = kF32, vf = vF32)
-        fixed (ushort* half = _half, kh = kF16, vh = vF16)
+        fixed (float* qp = _q, outp = _output, scores = _scores[part], kf = kF32, vf = vF32)
+        fixed (ushort* half = _half[part], kh = kF16, vh = vF16)
         {
             for (var t = 0; t < n; t++)
             {
                 var nKv = p0 + t + 1;
-                for (var h = 0; h < _nHead; h++)
+                for (var h = h0; h < h1; h++)
                 {
                     var g = h / _groupSize;
                     var qh = qp + (long)t * _nHead * _headK + h * _headK;

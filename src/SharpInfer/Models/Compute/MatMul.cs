@@ -53,27 +53,66 @@ internal static unsafe class MatMul
     /// </summary>
     public static void Multiply(WeightMatrix w, ReadOnlySpan<byte> activations, int n, Span<float> y)
     {
-        var k = w.Columns;
-        var m = w.Rows;
-        var actRowBytes = ActivationRowBytes(w.Type, k);
-        if (activations.Length < n * actRowBytes || y.Length < n * m)
+        var actRowBytes = ActivationRowBytes(w.Type, w.Columns);
+        if (activations.Length < n * actRowBytes || y.Length < n * w.Rows)
             throw new ArgumentException("matmul buffers are too small");
         fixed (byte* a = activations)
         fixed (float* yp = y)
+            MultiplyRows(w, a, actRowBytes, n, yp, 0, w.Rows);
+    }
+
+    /// <summary>Rows [r0, r1) of the product: the unit of work one thread takes.</summary>
+    internal static void MultiplyRows(WeightMatrix w, byte* a, long actRowBytes, int n, float* y, int r0, int r1)
+    {
+        var m = w.Rows;
+        // Blocks of weight rows stay in cache while every token of the batch uses them.
+        const int RowBlock = 16;
+        for (var b0 = r0; b0 < r1; b0 += RowBlock)
         {
-            // Blocks of weight rows keep a few weight rows hot in cache while every token uses them.
-            const int RowBlock = 16;
-            for (var r0 = 0; r0 < m; r0 += RowBlock)
+            var b1 = Math.Min(r1, b0 + RowBlock);
+            for (var t = 0; t < n; t++)
             {
-                var r1 = Math.Min(m, r0 + RowBlock);
-                for (var t = 0; t < n; t++)
-                {
-                    var act = a + t * actRowBytes;
-                    var yr = yp + (long)t * m;
-                    for (var r = r0; r < r1; r++) yr[r] = Dot(w, r, act, actRowBytes);
-                }
+                var act = a + t * actRowBytes;
+                var yr = y + (long)t * m;
+                for (var r = b0; r < b1; r++) yr[r] = Dot(w, r, act, actRowBytes);
             }
         }
+    }
+
+    /// <summary>Splits a product over the threads of a <see cref="WorkerPool"/> by blocks of weight rows; one per forward pass.</summary>
+    internal sealed class Runner(WorkerPool pool) : IParallelWork
+    {
+        private WeightMatrix? _w;
+        private byte[]? _act;
+        private float[]? _y;
+        private int _n, _yOffset;
+
+        public void Multiply(WeightMatrix w, byte[] activations, int n, float[] y, int yOffset)
+        {
+            if (activations.Length < n * ActivationRowBytes(w.Type, w.Columns) || y.Length - yOffset < (long)n * w.Rows)
+                throw new ArgumentException("matmul buffers are too small");
+            (_w, _act, _n, _y, _yOffset) = (w, activations, n, y, yOffset);
+            try
+            {
+                pool.Run(this);
+            }
+            finally
+            {
+                (_w, _act, _y) = (null, null, null);
+            }
+        }
+
+        public void Execute(int part, int parts)
+        {
+            var w = _w!;
+            var (r0, r1) = WorkerPool.Share(w.Rows, part, parts, RowGrain);
+            if (r0 >= r1) return;
+            fixed (byte* a = _act)
+            fixed (float* y = _y)
+                MultiplyRows(w, a, ActivationRowBytes(w.Type, w.Columns), _n, y + _yOffset, r0, r1);
+        }
+
+        private const int RowGrain = 16;
     }
 
     /// <summary>Plain float types use this file's SIMD kernels; block-quantized types ggml's scalar vec_dot (shared kernels).</summary>

@@ -22,6 +22,13 @@ internal sealed unsafe class X64Interpreter
     private int _rip;
 
     public TileRegisters Tiles { get; } = new();
+
+    /// <summary>
+    /// When non-empty, every memory access outside these ranges (and the private stack) throws
+    /// <see cref="MemoryGuardException"/>: proof that a kernel touches only the buffers it was given.
+    /// </summary>
+    public List<(ulong Start, ulong Length)> AllowedMemory { get; } = new();
+    private (ulong Start, ulong Length) _stackRange;
     public long InstructionsExecuted { get; private set; }
     public long TileInstructionsExecuted { get; private set; }
     /// <summary>Values of the callee-saved registers must survive a call; the test checks this.</summary>
@@ -41,6 +48,7 @@ internal sealed unsafe class X64Interpreter
         try
         {
             _r[(int)Reg.Rsp] = (ulong)(stack + StackBytes - 64);
+            _stackRange = ((ulong)stack, StackBytes);
             Array.Copy(_r, saved, 16);
             Push(ReturnSentinel);
             while (Step()) { }
@@ -192,10 +200,12 @@ internal sealed unsafe class X64Interpreter
         {
             case (0x49, 0) when !m.IsReg:
                 RequireNoVvvv(vvvv, start);
+                Guard(m.Address, 64, start);
                 Tiles.LoadConfig(new ReadOnlySpan<byte>((void*)m.Address, 64));
                 return;
             case (0x49, 1) when !m.IsReg:
                 RequireNoVvvv(vvvv, start);
+                Guard(m.Address, 64, start);
                 Tiles.StoreConfig(new Span<byte>((void*)m.Address, 64));
                 return;
             case (0x49, 0) when m.IsReg && m.Reg == 0 && m.Rm == 0:
@@ -209,6 +219,8 @@ internal sealed unsafe class X64Interpreter
                 RequireNoVvvv(vvvv, start);
                 byte* startAddr = (byte*)m.BasePlusDisp;
                 long stride = (long)m.IndexTimesScale;
+                int t = Tile(m.Reg, start);
+                for (int r = 0; r < Tiles.Rows(t); r++) Guard((ulong)(startAddr + r * stride), (ulong)Tiles.Colsb(t), start);
                 if (pp == 2) Tiles.Store(Tile(m.Reg, start), startAddr, stride);
                 else Tiles.Load(Tile(m.Reg, start), startAddr, stride);
                 return;
@@ -268,13 +280,18 @@ internal sealed unsafe class X64Interpreter
         return new Operand(false, reg, regField, rm, bpd + indexPart, hasIndex, bpd, indexPart);
     }
 
-    private ulong ReadRm(Operand m, bool w) =>
-        m.IsReg ? Trunc(_r[m.Rm], w) : w ? *(ulong*)m.Address : *(uint*)m.Address;
+    private ulong ReadRm(Operand m, bool w)
+    {
+        if (m.IsReg) return Trunc(_r[m.Rm], w);
+        Guard(m.Address, w ? 8UL : 4UL, _rip);
+        return w ? *(ulong*)m.Address : *(uint*)m.Address;
+    }
 
     private void WriteRm(Operand m, bool w, ulong v)
     {
-        if (m.IsReg) SetReg(m.Rm, w, v);
-        else if (w) *(ulong*)m.Address = v;
+        if (m.IsReg) { SetReg(m.Rm, w, v); return; }
+        Guard(m.Address, w ? 8UL : 4UL, _rip);
+        if (w) *(ulong*)m.Address = v;
         else *(uint*)m.Address = (uint)v;
     }
 
@@ -339,14 +356,28 @@ internal sealed unsafe class X64Interpreter
 
     // ---- stack and fetch ---------------------------------------------------------------------
 
+    private void Guard(ulong address, ulong length, int at)
+    {
+        if (AllowedMemory.Count == 0 || length == 0) return;
+        if (Inside(_stackRange, address, length)) return;
+        foreach (var range in AllowedMemory)
+            if (Inside(range, address, length)) return;
+        throw new MemoryGuardException($"access of {length} bytes at 0x{address:x} (near code offset {at}) is outside every allowed buffer");
+    }
+
+    private static bool Inside((ulong Start, ulong Length) r, ulong address, ulong length) =>
+        address >= r.Start && address + length <= r.Start + r.Length;
+
     private void Push(ulong v)
     {
+        Guard(_r[(int)Reg.Rsp] - 8, 8, _rip);
         _r[(int)Reg.Rsp] -= 8;
         *(ulong*)_r[(int)Reg.Rsp] = v;
     }
 
     private ulong Pop()
     {
+        Guard(_r[(int)Reg.Rsp], 8, _rip);
         ulong v = *(ulong*)_r[(int)Reg.Rsp];
         _r[(int)Reg.Rsp] += 8;
         return v;
@@ -364,3 +395,6 @@ internal sealed unsafe class X64Interpreter
     private NotSupportedException Unsupported(int at, string what) =>
         new($"interpreter: {what} at offset {at} (bytes {Convert.ToHexString(_code, at, Math.Min(8, _code.Length - at))})");
 }
+
+/// <summary>A kernel touched memory outside the buffers it was given.</summary>
+internal sealed class MemoryGuardException(string message) : Exception(message);

@@ -222,7 +222,8 @@ public sealed unsafe class GpuKernelTests
         int nHead = 4, nHeadKv = 2, headK = 8, headV = 8, size = 16;
         int kW = nHeadKv * headK, vW = nHeadKv * headV;
         var cache = new KvCache(1, size, kW, vW, cacheType, cacheType);
-        var cpuAttention = new Attention(nHead, nHeadKv, headK, headV, size);
+        using var pool = new WorkerPool(1);
+        var cpuAttention = new Attention(nHead, nHeadKv, headK, headV, size, pool);
         bool f16 = cacheType == GgmlType.F16;
         using var kf = Acc.Allocate1D<float>(f16 ? 1 : size * kW);
         using var kh = Acc.Allocate1D<ushort>(f16 ? size * kW : 1);

@@ -46,15 +46,25 @@ public static unsafe class RepackMatMul
     public static void Gemm(GgmlType type, byte* weights, int rows, int cols, byte* activations, int count, float* output) =>
         Gemm(type, weights, rows, cols, activations, count, output, DefaultPath);
 
-    public static void Gemm(GgmlType type, byte* weights, int rows, int cols, byte* activations, int count, float* output, RepackKernelPath path)
+    public static void Gemm(GgmlType type, byte* weights, int rows, int cols, byte* activations, int count, float* output, RepackKernelPath path) =>
+        GemmGroups(type, weights, rows, cols, activations, count, output, 0, Groups(type, rows, cols), path);
+
+    /// <summary>
+    /// Only rows <c>[8·firstGroup, 8·(firstGroup+groupCount))</c> of a <see cref="Gemm(GgmlType, byte*, int, int, byte*, int, float*)"/>,
+    /// for splitting one product over threads; <paramref name="output"/> is the whole <c>count × rows</c> output.
+    /// </summary>
+    public static void GemmGroups(GgmlType type, byte* weights, int rows, int cols, byte* activations, int count, float* output,
+        int firstGroup, int groupCount, RepackKernelPath path)
     {
         var kernel = Kernel(type, path);
         int groups = Groups(type, rows, cols);
+        if (firstGroup < 0 || groupCount < 0 || firstGroup + groupCount > groups)
+            throw new ArgumentOutOfRangeException(nameof(groupCount), $"groups [{firstGroup}, {firstGroup + groupCount}) outside [0, {groups})");
         int nb = cols / 32;
         long groupBytes = (long)nb * RepackLayout.PackedBlockBytes(type);
         int actBytes = ActivationRowBytes(cols);
         // weights of one group stay in cache while every activation row passes over them
-        for (int g = 0; g < groups; g++)
+        for (int g = firstGroup; g < firstGroup + groupCount; g++)
         for (int t = 0; t < count; t++)
             kernel(weights + g * groupBytes, activations + (long)t * actBytes, nb, output + (long)t * rows + g * RepackLayout.Rows);
     }

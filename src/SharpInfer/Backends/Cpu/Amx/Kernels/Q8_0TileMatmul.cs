@@ -48,9 +48,7 @@ internal sealed unsafe class Q8_0TileMatmul
         if (activations.Length < m * rowBytes || packedWeights.Length < Q8_0AmxLayout.PackedBytes(n, k) || c.Length < (long)m * n)
             throw new ArgumentException("buffer too small for the given shape");
 
-        // One 32×32 int32 slice per block: the tile program's per-step output (reused per thread).
-        if (t_scratch is null || t_scratch.Length < kb * 32 * 32) t_scratch = new int[kb * 32 * 32];
-        var scratch = t_scratch;
+        var scratch = ThreadScratch(kb);
         fixed (byte* pa = activations)
         fixed (byte* pw = packedWeights)
         fixed (int* ps = scratch)
@@ -79,6 +77,16 @@ internal sealed unsafe class Q8_0TileMatmul
                     ApplyScales(pa + mb * rowBytes, rowBytes, pw + nb / 16 * panelBytes, ps, kb, rows, cols, c.Slice(mb * n + nb), n);
                 }
         }
+    }
+
+    /// <summary>
+    /// This thread's scratch for <paramref name="blocks"/> K blocks: one 32×32 int32 slice per block,
+    /// the tile program's per-step output. Reused across calls (no allocation per token).
+    /// </summary>
+    internal static int[] ThreadScratch(int blocks)
+    {
+        if (t_scratch is null || t_scratch.Length < blocks * 32 * 32) t_scratch = new int[blocks * 32 * 32];
+        return t_scratch;
     }
 
     private static void ApplyScales(byte* aRows, long rowBytes, byte* panels, int* scratch, int kb, int rows, int cols,
