@@ -30,8 +30,11 @@ echo "${devices:-none found (see the warning above)}"
 [ -n "$devices" ] || exit 1
 bw=$(echo "$devices" | sed -n 's/.*peak memory bandwidth \([0-9]*\) GB\/s.*/\1/p' | head -1)
 
-n_layer=$("${cli[@]}" plan -m "$model" 2>/dev/null | sed -n 's/.*n_layer[ =:]*\([0-9]*\).*/\1/p' | head -1 || true)
-partial=${2:-$(( ${n_layer:-2} / 2 ))}
+# "offloaded N/M layers" with -ngl 99: M = n_layer + 1 (the output layer)
+layers=$("${cli[@]}" plan -m "$model" -ngl 99 2>&1 | sed -n 's/.*offloaded [0-9]*\/\([0-9]*\) layers.*/\1/p' | head -1 || true)
+n_layer=$(( ${layers:-3} - 1 ))
+partial=${2:-$(( n_layer / 2 ))}
+echo "n_layer $n_layer; partial offload: -ngl $partial"
 bytes=$(stat -c %s "$model")
 
 for ngl in 99 "$partial"; do

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using SharpInfer.Backends;
+using SharpInfer.Backends.Gpu;
 using SharpInfer.Format.Gguf;
 using SharpInfer.Placement;
 
@@ -25,7 +26,10 @@ internal static class PlanCommand
             using var file = GgufFile.Open(m.ModelPath(r));
             var input = PlanInput.FromGguf(file);
             var simulated = r.GetValue(gpus);
-            BackendSet Backends() => simulated is null ? BackendSet.Default() : BackendSet.Default().WithGpus(SimulatedGpus.Parse(simulated));
+            // Without --simulate-gpus, -ngl plans for this machine's GPUs (none without a driver).
+            var live = m.ModelParams(r) is { NGpuLayers: not 0 } p && simulated is null ? GpuRuntime.Shared(p.GpuBackend) : null;
+            BackendSet Backends() => simulated is not null ? BackendSet.Default().WithGpus(SimulatedGpus.Parse(simulated))
+                : live is { Devices.Count: > 0 } ? BackendSet.Default().WithGpus(live) : BackendSet.Default();
 
             var plan = Planner.Create(input, m.ModelParams(r), Backends());
             var extra = r.GetValue(diff);
