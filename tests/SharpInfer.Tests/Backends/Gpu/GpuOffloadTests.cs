@@ -91,6 +91,25 @@ public sealed class GpuOffloadTests(ITestOutputHelper output)
         }
     }
 
+    /// <summary>-sm none uses only -mg: every offloaded weight on CUDA1, none on CUDA0; results as the CPU's.</summary>
+    [Fact]
+    public void SplitModeNone_UsesOnlyTheMainGpu()
+    {
+        var run = ReferenceRun.Load("micro-llama-F32.p1.kvf32");
+        var path = TestPaths.Require(TestPaths.Micro("micro-llama-F32.gguf"));
+        var prompt = run.PromptTokens.AsSpan(0, PromptPrefix).ToArray();
+        using var m = Model.Load(path, new ModelParams { NGpuLayers = 99, SplitMode = SplitMode.None, MainGpu = 1, GpuBackend = GpuTestDevices.Choice });
+        var plan = m.GpuPlan!;
+        Assert.All(plan.Entries, e => Assert.NotEqual("CUDA0", e.BufferType.Name));
+        Assert.Contains(plan.Entries, e => e.BufferType.Name == "CUDA1");
+        Assert.All(m.Gpu!.Layers, l => Assert.Equal("CUDA1", l.Home.Info.Name));
+        using var ctx = m.CreateContext(ReferenceComparison.ParamsFor(run));
+        ctx.Decode(prompt);
+        var logits = AllLogits(ctx, prompt.Length);
+        for (var i = 0; i < logits.Length; i++)
+            Assert.True(MathF.Abs(logits[i] - run.Logits[i]) < ReferenceTolerances.F32, $"logit {i}: {logits[i]} vs llama.cpp {run.Logits[i]}");
+    }
+
     private static float[] AllLogits(SharpInfer.Inference.Context ctx, int n)
     {
         var v = ctx.VocabSize;
