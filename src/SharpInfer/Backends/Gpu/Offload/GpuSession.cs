@@ -63,7 +63,9 @@ internal sealed class GpuSession : IDisposable
     private readonly bool _neox;
     private readonly Dictionary<GpuDevice, Scratch> _scratch = [];
     private readonly LayerCache[] _caches;
-    private readonly float[] _hostX, _hostIn, _hostOut, _hostPart, _table;
+    // Page-locked (pinned) host staging, llama.cpp's CUDA_Host role for activations: every copy
+    // between host and device goes through these, so DMA never reads pageable or movable memory.
+    private readonly PageLockedArray1D<float> _hostX, _hostIn, _hostOut, _hostPart, _table;
 
     public GpuSession(GpuModel model, Model cpuModel, int cacheSize, GgmlType typeK, GgmlType typeV, int maxTokens)
     {
@@ -81,11 +83,12 @@ internal sealed class GpuSession : IDisposable
         _caches = new LayerCache[model.Layers.Count];
         for (int i = 0; i < _caches.Length; i++)
             _caches[i] = new LayerCache(model.Layers[i].Home.Accelerator, cacheSize, hp.KeyWidth, hp.ValueWidth, typeK == GgmlType.F16, typeV == GgmlType.F16);
-        _hostX = new float[maxTokens * hp.EmbeddingLength];
-        _hostIn = new float[maxTokens * widestK];
-        _hostOut = new float[maxTokens * widestM];
-        _hostPart = new float[maxTokens * widestM];
-        _table = new float[maxTokens * Math.Max(hp.RopeDimensionCount, 2)];
+        var pinning = model.Runtime.Devices[0].Accelerator;
+        _hostX = pinning.AllocatePageLocked1D<float>((long)maxTokens * hp.EmbeddingLength);
+        _hostIn = pinning.AllocatePageLocked1D<float>((long)maxTokens * widestK);
+        _hostOut = pinning.AllocatePageLocked1D<float>((long)maxTokens * widestM);
+        _hostPart = pinning.AllocatePageLocked1D<float>((long)maxTokens * widestM);
+        _table = pinning.AllocatePageLocked1D<float>((long)maxTokens * Math.Max(hp.RopeDimensionCount, 2));
     }
 
     /// <summary>First layer that runs here; layers before it run on the CPU.</summary>
@@ -102,7 +105,7 @@ internal sealed class GpuSession : IDisposable
         for (int t = 0; t < n; t++)
         {
             _rope.SetPosition(p0 + t);
-            _rope.Table.CopyTo(_table.AsSpan(t * nRot, nRot));
+            _rope.Table.CopyTo(_table.Span.Slice(t * nRot, nRot));
         }
 
         GpuDevice? current = null;
@@ -116,7 +119,7 @@ internal sealed class GpuSession : IDisposable
         var output = _model.Output;
         if (output is null || n - firstOutput <= 0)
         {
-            if (current is not null) Download(current, _scratch[current].X.View, x[..(n * e)]);
+            if (current is not null) DownloadVia(current, _scratch[current].X.View, x[..(n * e)]);
             return output is not null;
         }
         current = MoveActivations(current, output.Home, x, n * e);
@@ -125,7 +128,7 @@ internal sealed class GpuSession : IDisposable
         var k = current.Kernels;
         k.RmsNorm(s.X.View.SubView((long)firstOutput * e, (long)nOut * e), output.Norm.View, s.Cur.View, e, nOut, hp.RmsNormEpsilon);
         Project(output.W, current, s.Cur.View, s.SplitOut.View, nOut, null);
-        Download(current, s.SplitOut.View, logits[..(nOut * output.W.M)]);
+        DownloadVia(current, s.SplitOut.View, logits[..(nOut * output.W.M)]);
         return true;
     }
 
@@ -133,8 +136,9 @@ internal sealed class GpuSession : IDisposable
     private GpuDevice MoveActivations(GpuDevice? from, GpuDevice target, Span<float> x, int length)
     {
         if (from == target) return target;
-        if (from is not null) Download(from, _scratch[from].X.View, x[..length]);
-        Upload(target, x[..length], _scratch[target].X.View);
+        if (from is not null) DownloadVia(from, _scratch[from].X.View, x[..length]);
+        x[..length].CopyTo(_hostX.Span);
+        Upload(target, _hostX.Span[..length], _scratch[target].X.View);
         return target;
     }
 
@@ -154,7 +158,7 @@ internal sealed class GpuSession : IDisposable
         Project(L.Wv, d, s.Cur.View, s.V.View, n, L.Bv);
         if (L.QNorm is not null) k.RmsNorm(s.Q.View, L.QNorm.View, s.Q.View, hp.KeyLength, n * hp.HeadCount, eps);
         if (L.KNorm is not null) k.RmsNorm(s.K.View, L.KNorm.View, s.K.View, hp.KeyLength, n * hp.HeadCountKv, eps);
-        Upload(d, _table.AsSpan(0, n * nRot), s.RopeTable.View);
+        Upload(d, _table.Span[..(n * nRot)], s.RopeTable.View);
         bool neox = _neox;
         k.Rope(s.Q.View, s.RopeTable.View, n, hp.HeadCount, hp.KeyLength, nRot, neox);
         k.Rope(s.K.View, s.RopeTable.View, n, hp.HeadCountKv, hp.KeyLength, nRot, neox);
@@ -203,9 +207,9 @@ internal sealed class GpuSession : IDisposable
         }
         else
         {
-            var hostIn = _hostIn.AsSpan(0, n * w.K);
+            var hostIn = _hostIn.Span[..(n * w.K)];
             Download(home, input, hostIn);
-            var hostOut = _hostOut.AsSpan(0, n * w.M);
+            var hostOut = _hostOut.Span[..(n * w.M)];
             foreach (var part in w.Parts)
             {
                 if (part.Rows == 0) continue;
@@ -214,7 +218,7 @@ internal sealed class GpuSession : IDisposable
                 dev.Accelerator.Bind();
                 Upload(dev, hostIn, s.SplitIn.View);
                 dev.Kernels.MatMul(part.Data.View, w.Type, w.K, part.Rows, w.RowBytes, s.SplitIn.View, s.SplitOut.View, n);
-                var hostPart = _hostPart.AsSpan(0, n * part.Rows);
+                var hostPart = _hostPart.Span[..(n * part.Rows)];
                 Download(dev, s.SplitOut.View, hostPart);
                 for (int t = 0; t < n; t++)
                     hostPart.Slice(t * part.Rows, part.Rows).CopyTo(hostOut.Slice(t * w.M + part.FirstRow, part.Rows));
@@ -231,6 +235,18 @@ internal sealed class GpuSession : IDisposable
         dst.SubView(0, src.Length).CopyFromCPU(d.Accelerator.DefaultStream, ref MemoryMarshal.GetReference(src), src.Length);
     }
 
+    /// <summary>Device → pinned staging → <paramref name="dst"/> (managed memory the CPU layers use).</summary>
+    private void DownloadVia(GpuDevice d, ArrayView<float> src, Span<float> dst)
+    {
+        for (int o = 0; o < dst.Length; o += _hostOut.Span.Length)
+        {
+            int len = Math.Min(_hostOut.Span.Length, dst.Length - o);
+            var staging = _hostOut.Span[..len];
+            Download(d, src.SubView(o, len), staging);
+            staging.CopyTo(dst.Slice(o, len));
+        }
+    }
+
     private static void Download(GpuDevice d, ArrayView<float> src, Span<float> dst)
     {
         if (dst.Length == 0) return;
@@ -241,5 +257,6 @@ internal sealed class GpuSession : IDisposable
     {
         foreach (var s in _scratch.Values) s.Dispose();
         foreach (var c in _caches) c.Dispose();
+        foreach (var h in new[] { _hostX, _hostIn, _hostOut, _hostPart, _table }) h.Dispose();
     }
 }
