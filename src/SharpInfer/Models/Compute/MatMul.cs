@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using SharpInfer.Backends.Cpu.Amx;
 using SharpInfer.Backends.Cpu.Repack;
 using SharpInfer.Numerics;
 using SharpInfer.Numerics.Kernels;
@@ -12,7 +13,8 @@ namespace SharpInfer.Models.Compute;
 /// weight row with a converted activation row. The weight's buffer type picks the kernel: weights
 /// in the file's layout go row by row through the dot kernels; CPU_REPACK weights (Q4_0/Q8_0, whose
 /// vec_dot type is Q8_0, so the same converted activations serve) go through <see cref="RepackMatMul"/>.
-/// The forward pass does not know which.
+/// AMX weights (Q8_0 in ggml's AMX layout) go through <see cref="AmxMatMul"/>, again on the same
+/// Q8_0 activations. The forward pass does not know which.
 /// </summary>
 internal static unsafe class MatMul
 {
@@ -70,6 +72,11 @@ internal static unsafe class MatMul
         if (w.BufferType is RepackBufferType)
         {
             MultiplyRepacked(w, a, n, y, r0, r1);
+            return;
+        }
+        if (w.BufferType is AmxBufferType amx)
+        {
+            amx.Kernels.Multiply(w.Data, w.Rows, w.Columns, a, n, y, r0, r1);
             return;
         }
         var m = w.Rows;
@@ -131,6 +138,7 @@ internal static unsafe class MatMul
                 MultiplyRows(w, a, ActivationRowBytes(w.Type, w.Columns), _n, y + _yOffset, r0, r1);
         }
 
+        // 16 rows: whole CPU_REPACK groups (8) and whole AMX panels (16).
         private const int RowGrain = 16;
     }
 
