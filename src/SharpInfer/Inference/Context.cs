@@ -33,7 +33,7 @@ public sealed class Context : IDisposable
         _microBatch = Math.Min(Math.Min(p.BatchSize, p.MicroBatchSize), ContextLength);
         Cache = new KvCache(hp.BlockCount, ContextLength, hp.KeyWidth, hp.ValueWidth, p.TypeK, p.TypeV);
         if (p.Threads < 0) throw new SharpInferException($"thread count {p.Threads} is negative");
-        _pool = new WorkerPool(p.Threads > 0 ? p.Threads : Environment.ProcessorCount);
+        _pool = new WorkerPool(p.Threads > 0 ? p.Threads : Platform.CpuInfo.PhysicalCores);
         _forward = new ForwardPass(model, Cache, _microBatch, _pool);
         _logits = new float[hp.VocabSize];
     }

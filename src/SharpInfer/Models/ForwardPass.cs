@@ -11,14 +11,12 @@ namespace SharpInfer.Models;
 /// </summary>
 internal sealed class ForwardPass
 {
-    private readonly Model _model;
     private readonly Hyperparameters _hp;
     private readonly ModelWeights _w;
     private readonly KvCache _cache;
     private readonly Rope _rope;
     private readonly Attention _attention;
     private readonly int _maxTokens;
-    private readonly WorkerPool _pool;
     private readonly MatMul.Runner _matMul;
 
     private readonly float[] _x, _cur, _q, _k, _v, _attn, _proj, _gate, _up;
@@ -27,12 +25,10 @@ internal sealed class ForwardPass
 
     public ForwardPass(Model model, KvCache cache, int maxTokens, WorkerPool pool)
     {
-        _model = model;
         _hp = model.Hyperparameters;
         _w = model.Weights;
         _cache = cache;
         _maxTokens = maxTokens;
-        _pool = pool;
         _matMul = new MatMul.Runner(pool);
         var hp = _hp;
         _rope = new Rope(hp.RopeDimensionCount, model.Architecture.Rope, hp.RopeFreqBase, hp.RopeFreqScale, _w.RopeFreqFactors);

@@ -5,11 +5,12 @@ using SharpInfer.Numerics.Quants;
 namespace SharpInfer.Tools;
 
 /// <summary>
-/// <c>llama-quantize --pure</c>: every 2-D weight in one type, the rest kept, metadata carried over
-/// with <c>general.file_type</c> updated. Tensor order, metadata order and fallbacks follow
-/// llama.cpp, so quantizing an F32 file reproduces llama.cpp's output byte for byte.
+/// <c>llama-quantize</c>: every 2-D weight in one type (<c>--pure</c>) or in llama.cpp's Q4_K_M /
+/// Q5_K_M mixture, the rest kept, metadata carried over with <c>general.file_type</c> updated.
+/// Tensor order, metadata order, per-tensor choices and fallbacks follow llama.cpp, so quantizing
+/// an F32 file reproduces llama.cpp's output byte for byte.
 /// </summary>
-public static class ModelQuantizer
+public static unsafe class ModelQuantizer
 {
     /// <summary>One tensor done: its name, the type it got, its bytes before and after.</summary>
     public sealed record TensorReport(string Name, GgmlType From, GgmlType To, long BytesIn, long BytesOut);
@@ -34,12 +35,23 @@ public static class ModelQuantizer
         bool allowRequantize = false, Action<TensorReport, int, int>? progress = null)
     {
         if (!Targets.Contains(target)) throw new SharpInferException($"quantizing to {target} is not supported; choose one of {string.Join(", ", Targets)}");
+        return Quantize(inputPath, outputPath, QuantizationScheme.Pure(target), allowRequantize, progress);
+    }
+
+    public static IReadOnlyList<TensorReport> Quantize(string inputPath, string outputPath, QuantizationScheme scheme,
+        bool allowRequantize = false, Action<TensorReport, int, int>? progress = null)
+    {
+        var target = scheme.BaseType;
+        if (!Targets.Contains(target)) throw new SharpInferException($"quantizing to {target} is not supported; choose one of {string.Join(", ", Targets)}");
         using var input = GgufFile.Open(inputPath);
+        // llama.cpp applies its mixture rules only when the base type is quantized.
+        var mixture = scheme.Mixture != QuantizationMixture.Pure && GgmlTypeInfo.Get(target).IsQuantized
+            ? new MixtureTypeChooser(input, scheme.Mixture) : null;
         var writer = new GgufWriter();
         foreach (var (k, v) in input.Metadata)
             if (k is not ("general.file_type" or "general.quantization_version")) writer.Set(k, v);
         writer.Set("general.quantization_version", GgufValue.Of(2u));
-        writer.Set("general.file_type", GgufValue.Of(FileType(target)));
+        writer.Set("general.file_type", GgufValue.Of(scheme.FileType));
 
         var ordered = input.Tensors.ToArray();
         Array.Sort(ordered, CompareLikeLlamaCpp);
@@ -47,7 +59,7 @@ public static class ModelQuantizer
         for (var i = 0; i < ordered.Length; i++)
         {
             var t = ordered[i];
-            var type = ShouldQuantize(t) ? TypeFor(t, target) : t.Type;
+            var type = ShouldQuantize(t) ? TypeFor(t, mixture?.Choose(t, target) ?? target) : t.Type;
             byte[] bytes;
             if (type == t.Type)
             {
@@ -59,7 +71,7 @@ public static class ModelQuantizer
                     throw new SharpInferException($"tensor {t.Name} is already {t.TypeInfo.Name}; requantizing loses quality (pass --allow-requantize to do it anyway)");
                 if (!Quantization.CanDequantize(t.Type))
                     throw new SharpInferException($"tensor {t.Name} has type {t.TypeInfo.Name}, which cannot be converted yet");
-                bytes = Convert(input.GetTensorData(t), t, type);
+                bytes = Convert(input.GetTensorPointer(t), t, type);
             }
             writer.AddTensor(t.Name, type, t.Dimensions, bytes);
             var report = new TensorReport(t.Name, t.Type, type, t.ByteSize, bytes.Length);
@@ -88,7 +100,10 @@ public static class ModelQuantizer
 
     private static readonly string[] KeptAsIs = ["ffn_gate_inp.weight", "pos_embd.weight", "token_types.weight", "ssm_conv1d.weight", "attn_rel_b.weight"];
 
-    /// <summary>The target, or llama.cpp's fallback when the row length does not fit the target's block.</summary>
+    /// <summary>
+    /// The target, or llama.cpp's fallback when the row length does not fit the target's block; F16
+    /// when the fallback does not fit either. Types without a fallback refuse such a tensor.
+    /// </summary>
     private static GgmlType TypeFor(GgufTensorInfo t, GgmlType target)
     {
         if (t.RowLength % GgmlTypeInfo.Get(target).BlockSize == 0) return target;
@@ -100,23 +115,33 @@ public static class ModelQuantizer
             GgmlType.Q6_K => GgmlType.Q8_0,
             _ => target,
         };
-        if (t.RowLength % GgmlTypeInfo.Get(fallback).BlockSize != 0)
+        if (fallback == target)
             throw new SharpInferException($"tensor {t.Name} has rows of {t.RowLength} elements, which {target} cannot hold");
-        return fallback;
+        return t.RowLength % GgmlTypeInfo.Get(fallback).BlockSize == 0 ? fallback : GgmlType.F16;
     }
 
-    private static byte[] Convert(ReadOnlySpan<byte> data, GgufTensorInfo t, GgmlType to)
+    // Rows are independent, so splitting them over threads writes the same bytes as one thread.
+    private static unsafe byte[] Convert(byte* data, GgufTensorInfo t, GgmlType to)
     {
+        const int rowsPerChunk = 16;
         var rowLength = (int)t.RowLength;
-        var inRow = (int)t.TypeInfo.RowBytes(rowLength);
+        long inRow = t.TypeInfo.RowBytes(rowLength);
         var outRow = (int)GgmlTypeInfo.Get(to).RowBytes(rowLength);
-        var floats = new float[rowLength];
-        var result = new byte[outRow * t.RowCount];
-        for (long r = 0; r < t.RowCount; r++)
+        var rows = t.RowCount;
+        var result = new byte[checked(outRow * rows)];
+        var from = t.Type;
+        var source = (IntPtr)data;
+        var chunks = (int)((rows + rowsPerChunk - 1) / rowsPerChunk);
+        Parallel.For(0, chunks, () => new float[rowLength], (chunk, _, floats) =>
         {
-            Quantization.Dequantize(t.Type, data.Slice((int)(r * inRow), inRow), floats);
-            Quantization.Quantize(to, floats, result.AsSpan((int)(r * outRow), outRow));
-        }
+            var end = Math.Min(rows, (chunk + 1L) * rowsPerChunk);
+            for (var r = chunk * (long)rowsPerChunk; r < end; r++)
+            {
+                Quantization.Dequantize(from, new ReadOnlySpan<byte>((byte*)source + r * inRow, (int)inRow), floats);
+                Quantization.Quantize(to, floats, result.AsSpan((int)(r * outRow), outRow));
+            }
+            return floats;
+        }, _ => { });
         return result;
     }
 

@@ -48,14 +48,15 @@ public sealed class MicroModelTests(ITestOutputHelper output)
         Assert.True(maxDiff < tolerance, $"max |logit diff| {maxDiff} ≥ {tolerance}");
 
         // Greedy tokens must agree until the first step where llama.cpp's own top-2 gap is within
-        // our numerical distance (there a different argmax is not a bug).
-        var greedy = ReferenceComparison.Greedy(ctx, run, run.GreedyTokens.Length);
-        var checkedSteps = 0;
-        for (var s = 0; s < run.GreedyTokens.Length && run.GreedyTop2Gap[s] > 2 * tolerance; s++)
-        {
+        // our numerical distance (there a different argmax is not a bug). The distance is the one
+        // measured on this file's prompt (with a floor), so flip-free files are held to all steps.
+        var distance = 2 * MathF.Max(maxDiff, 1e-4f);
+        var comparable = 0;
+        while (comparable < run.GreedyTokens.Length && run.GreedyTop2Gap[comparable] > distance) comparable++;
+        var greedy = ReferenceComparison.Greedy(ctx, run, comparable);
+        for (var s = 0; s < comparable; s++)
             Assert.True(run.GreedyTokens[s] == greedy[s], $"greedy step {s}: ours {greedy[s]}, llama.cpp {run.GreedyTokens[s]}");
-            checkedSteps++;
-        }
-        output.WriteLine($"greedy tokens equal for the {checkedSteps} steps before the first top-2 gap ≤ {2 * tolerance:G3}");
+        var checkedSteps = comparable;
+        output.WriteLine($"greedy tokens equal for the {checkedSteps} steps before the first top-2 gap ≤ {distance:G3}");
     }
 }

@@ -136,9 +136,19 @@ public sealed class ModelLoadTests
         Assert.Contains("rope scaling type 'yarn' is not supported", e.Message);
     }
 
+    [Fact]
+    public void CheckTensorsFindsANaNWeight()
+    {
+        using var tmp = Rewrite("micro-llama-F32", poison: "blk.1.ffn_down.weight");
+        using (Model.Load(tmp.Path)) { } // without the check the file loads
+        var e = Assert.Throws<SharpInferException>(() => Model.Load(tmp.Path, new ModelParams { CheckTensors = true }));
+        Assert.Contains("blk.1.ffn_down.weight", e.Message);
+        Assert.Contains("NaN", e.Message);
+    }
+
     /// <summary>Writes a copy of a micro model with one change, in the test's temp folder.</summary>
     private static TempFile Rewrite(string model, Action<GgufWriter>? meta = null, Func<GgufTensorInfo, GgmlType?>? tensor = null, string? drop = null,
-        (string Name, int Length, float Value)? extra = null)
+        (string Name, int Length, float Value)? extra = null, string? poison = null)
     {
         using var src = GgufFile.Open(TestPaths.Require(TestPaths.Micro(model + ".gguf")));
         var w = GgufWriter.CopyMetadataFrom(src);
@@ -153,7 +163,9 @@ public sealed class ModelLoadTests
             }
             else
             {
-                w.AddTensor(t.Name, t.Type, t.Dimensions, src.GetTensorData(t).ToArray());
+                var bytes = src.GetTensorData(t).ToArray();
+                if (t.Name == poison) BitConverter.TryWriteBytes(bytes.AsSpan(40), float.NaN);
+                w.AddTensor(t.Name, t.Type, t.Dimensions, bytes);
             }
         }
         if (extra is { } x)

@@ -35,6 +35,7 @@ public static class ReferenceComparison
         ctx.Reset();
         ctx.Decode(run.PromptTokens, allLogits: false);
         var result = new int[count];
+        if (count == 0) return result;
         Span<int> one = stackalloc int[1];
         for (var s = 0; s < count; s++)
         {
@@ -66,6 +67,7 @@ public static class ReferenceComparison
     public static ContextParams ParamsFor(ReferenceRun run) => new()
     {
         ContextLength = 512,
+        Threads = 1,
         TypeK = CacheType(run),
         TypeV = CacheType(run),
     };

@@ -49,7 +49,10 @@ internal static unsafe class DotKernels
     }
 
     /// <summary>Half · half: each product is exact in float, so only the summation order differs from ggml.</summary>
-    public static float F16(ushort* x, ushort* y, int n)
+    public static float F16(ushort* x, ushort* y, int n) =>
+        Vector256.IsHardwareAccelerated && n >= 16 ? F16Vector(x, y, n) : F16Scalar(x, y, n);
+
+    public static float F16Scalar(ushort* x, ushort* y, int n)
     {
         var t = FloatFormats.HalfToFloatTable;
         float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
@@ -65,13 +68,39 @@ internal static unsafe class DotKernels
         return (s0 + s2) + (s1 + s3);
     }
 
-    /// <summary>Half weights · float vector (attention over an F16 V cache uses half probabilities instead).</summary>
-    public static float F16F32(ushort* x, float* y, int n)
+    private static float F16Vector(ushort* x, ushort* y, int n)
     {
+        var a0 = Vector256<float>.Zero;
+        var a1 = Vector256<float>.Zero;
+        var i = 0;
+        for (; i + 16 <= n; i += 16)
+        {
+            var xv = Vector256.Load(x + i);
+            var yv = Vector256.Load(y + i);
+            a0 = Fma(HalfToFloat(Vector256.WidenLower(xv)), HalfToFloat(Vector256.WidenLower(yv)), a0);
+            a1 = Fma(HalfToFloat(Vector256.WidenUpper(xv)), HalfToFloat(Vector256.WidenUpper(yv)), a1);
+        }
+        var sum = Vector256.Sum(a0 + a1);
         var t = FloatFormats.HalfToFloatTable;
-        float s = 0;
-        for (var i = 0; i < n; i++) s += t[x[i]] * y[i];
-        return s;
+        for (; i < n; i++) sum += t[x[i]] * t[y[i]];
+        return sum;
+    }
+
+    /// <summary>
+    /// Exact half → float on 8 lanes: the exponent and mantissa bits moved into float position are
+    /// a float 2^112 times too small (subnormal halves included), so one multiplication fixes them;
+    /// infinities and NaNs get the all-ones exponent.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static Vector256<float> HalfToFloat(Vector256<uint> h)
+    {
+        var em = h & Vector256.Create(0x7fffu);
+        var sign = (h & Vector256.Create(0x8000u)) << 16;
+        var scaled = (em << 13).AsSingle() * Vector256.Create(BitConverter.Int32BitsToSingle(0x77800000));
+        var special = Vector256.GreaterThanOrEqual(em, Vector256.Create(0x7c00u));
+        var infNan = (em << 13) | Vector256.Create(0x7f800000u);
+        var bits = Vector256.ConditionalSelect(special, infNan, scaled.AsUInt32());
+        return (bits | sign).AsSingle();
     }
 
     public static float BF16(ushort* x, ushort* y, int n) =>

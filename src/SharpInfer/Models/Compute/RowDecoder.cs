@@ -37,9 +37,4 @@ internal static unsafe class RowDecoder
         Decode(type, src, result);
         return result;
     }
-
-    internal static void DecodeBytes(GgmlType type, ReadOnlySpan<byte> src, Span<float> dst)
-    {
-        fixed (byte* p = &MemoryMarshal.GetReference(src)) Decode(type, p, dst);
-    }
 }

@@ -19,29 +19,53 @@ public sealed unsafe class KernelTests
         var y = new float[n];
         var xb = new ushort[n];
         var yb = new ushort[n];
+        var xh = new ushort[n];
+        var yh = new ushort[n];
         for (var i = 0; i < n; i++)
         {
             x[i] = (float)(rng.NextDouble() * 2 - 1);
             y[i] = (float)(rng.NextDouble() * 2 - 1);
             xb[i] = FloatFormats.FloatToBFloat16(x[i]);
             yb[i] = FloatFormats.FloatToBFloat16(y[i]);
+            xh[i] = FloatFormats.FloatToHalf(x[i]);
+            yh[i] = FloatFormats.FloatToHalf(y[i]);
         }
-        double exact = 0, exactBf = 0, sumAbs = 0;
+        double exact = 0, exactBf = 0, exactH = 0, sumAbs = 0;
         for (var i = 0; i < n; i++)
         {
             exact += (double)x[i] * y[i];
             exactBf += (double)FloatFormats.BFloat16ToFloat(xb[i]) * FloatFormats.BFloat16ToFloat(yb[i]);
+            exactH += (double)FloatFormats.HalfToFloat(xh[i]) * FloatFormats.HalfToFloat(yh[i]);
             sumAbs += Math.Abs((double)x[i] * y[i]);
         }
         // float summation: error ≤ n·ε·Σ|xᵢyᵢ| (loose worst case)
         var bound = n * 6e-8 * sumAbs + 1e-30;
         fixed (float* px = x, py = y)
-        fixed (ushort* bx = xb, by = yb)
+        fixed (ushort* bx = xb, by = yb, hx = xh, hy = yh)
         {
+            Assert.InRange(DotKernels.F16(hx, hy, n) - exactH, -bound, bound);
+            Assert.InRange(DotKernels.F16Scalar(hx, hy, n) - exactH, -bound, bound);
             Assert.InRange(DotKernels.F32(px, py, n) - exact, -bound, bound);
             Assert.InRange(DotKernels.F32Scalar(px, py, n) - exact, -bound, bound);
             Assert.InRange(DotKernels.BF16(bx, by, n) - exactBf, -bound, bound);
             Assert.InRange(DotKernels.BF16Scalar(bx, by, n) - exactBf, -bound, bound);
+        }
+    }
+
+    [Fact]
+    public void VectorHalfToFloatIsExactForEveryHalf()
+    {
+        var halves = new uint[8];
+        for (var h = 0; h < 65536; h += 8)
+        {
+            for (var l = 0; l < 8; l++) halves[l] = (uint)(h + l);
+            var f = DotKernels.HalfToFloat(System.Runtime.Intrinsics.Vector256.Create(halves));
+            for (var l = 0; l < 8; l++)
+            {
+                var expected = (float)BitConverter.UInt16BitsToHalf((ushort)(h + l));
+                if (float.IsNaN(expected)) Assert.True(float.IsNaN(f[l]));
+                else Assert.Equal(BitConverter.SingleToInt32Bits(expected), BitConverter.SingleToInt32Bits(f[l]));
+            }
         }
     }
 
