@@ -46,7 +46,10 @@ internal static class RunCommand
             GpuNotice.Print(modelParams);
 
             var total = Stopwatch.StartNew();
-            using var model = Model.Load(m.ModelPath(r), modelParams);
+            Model model;
+            using (var bar = new ProgressBar("loading"))
+                model = Model.Load(m.ModelPath(r), modelParams with { Progress = bar.Report });
+            using var _ = model;
             foreach (var w in model.File.Warnings) Console.Error.WriteLine(w);
             // as llama.cpp does at load: where the weights went
             foreach (var line in model.Plan.Messages) Console.Error.WriteLine(line);
