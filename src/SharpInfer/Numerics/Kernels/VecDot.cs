@@ -61,33 +61,25 @@ public static class VecDot
     /// <summary>
     /// Dot product of <paramref name="n"/> elements: <paramref name="weightRow"/> stored as
     /// <paramref name="weightType"/>, <paramref name="activationRow"/> stored as <see cref="ActivationType"/>.
+    /// Runs the fastest kernel this CPU has (<see cref="CpuKernels.Best"/>); the vector kernels compute the same
+    /// integer block sums as ggml's scalar code and differ from it only in the order of float additions.
     /// </summary>
-    public static float Dot(GgmlType weightType, ReadOnlySpan<byte> weightRow, ReadOnlySpan<byte> activationRow, int n)
+    public static float Dot(GgmlType weightType, ReadOnlySpan<byte> weightRow, ReadOnlySpan<byte> activationRow, int n) =>
+        DotWith(CpuKernels.Best, weightType, weightRow, activationRow, n);
+
+    /// <summary><see cref="Dot"/> with the kernel of a chosen level.</summary>
+    internal static unsafe float DotWith(KernelIsa isa, GgmlType weightType, ReadOnlySpan<byte> weightRow, ReadOnlySpan<byte> activationRow, int n)
     {
         var wInfo = GgmlTypeInfo.Get(weightType);
+        if (!Supports(weightType)) throw new NotSupportedException($"no dot product for weight type {wInfo.Name}");
         if (n < 0 || n % wInfo.BlockSize != 0)
             throw new ArgumentException($"{wInfo.Name}: {n} elements is not a multiple of the block size {wInfo.BlockSize}");
         if (weightRow.Length < wInfo.RowBytes(n)) throw new ArgumentException("weight row too short", nameof(weightRow));
         if (activationRow.Length < ActivationRowBytes(weightType, n)) throw new ArgumentException("activation row too short", nameof(activationRow));
-        return weightType switch
-        {
-            GgmlType.F32 => FloatDots.F32(weightRow, activationRow, n),
-            GgmlType.F16 => FloatDots.F16(weightRow, activationRow, n),
-            GgmlType.BF16 => FloatDots.Bf16(weightRow, activationRow, n),
-            GgmlType.Q4_0 => LegacyDots.Q4_0(weightRow, activationRow, n),
-            GgmlType.Q4_1 => LegacyDots.Q4_1(weightRow, activationRow, n),
-            GgmlType.Q5_0 => LegacyDots.Q5_0(weightRow, activationRow, n),
-            GgmlType.Q5_1 => LegacyDots.Q5_1(weightRow, activationRow, n),
-            GgmlType.Q8_0 => LegacyDots.Q8_0(weightRow, activationRow, n),
-            GgmlType.IQ4_NL => LegacyDots.IQ4_NL(weightRow, activationRow, n),
-            GgmlType.Q2_K => KQuantDots.Q2_K(weightRow, activationRow, n),
-            GgmlType.Q3_K => KQuantDots.Q3_K(weightRow, activationRow, n),
-            GgmlType.Q4_K => KQuantDots.Q4_K(weightRow, activationRow, n),
-            GgmlType.Q5_K => KQuantDots.Q5_K(weightRow, activationRow, n),
-            GgmlType.Q6_K => KQuantDots.Q6_K(weightRow, activationRow, n),
-            GgmlType.IQ4_XS => KQuantDots.IQ4_XS(weightRow, activationRow, n),
-            _ => throw new NotSupportedException($"no dot product for weight type {wInfo.Name}"),
-        };
+        var kernel = DotKernels.For(weightType, isa);
+        fixed (byte* w = weightRow)
+        fixed (byte* a = activationRow)
+            return kernel(w, a, n);
     }
 
     internal static float ReadF32(ReadOnlySpan<byte> b, int offset) => BinaryPrimitives.ReadSingleLittleEndian(b.Slice(offset, 4));
