@@ -1,0 +1,49 @@
+using SharpInfer.Numerics;
+using SharpInfer.Numerics.Kernels;
+using SharpInfer.Numerics.Quants;
+using SharpInfer.Numerics.Threading;
+
+namespace SharpInfer.Tests.Numerics.Kernels;
+
+public unsafe class MatMulTests
+{
+    [Theory]
+    [InlineData(GgmlType.Q4_0, 256, 37, 5)]
+    [InlineData(GgmlType.Q8_0, 96, 20, 1)]
+    [InlineData(GgmlType.Q4_K, 512, 33, 6)]
+    [InlineData(GgmlType.Q6_K, 256, 17, 2)]
+    [InlineData(GgmlType.F16, 70, 19, 3)]
+    [InlineData(GgmlType.IQ4_NL, 64, 3, 9)]
+    public void MatchesPerRowVecDotForAnyThreadCount(GgmlType type, int rowLength, int rows, int activationRows)
+    {
+        var info = GgmlTypeInfo.Get(type);
+        int rowBytes = (int)info.RowBytes(rowLength);
+        var w = new byte[rowBytes * rows];
+        for (int r = 0; r < rows; r++)
+            Quantization.Quantize(type, QuantizationRoundTripTests.RandomRow(rowLength, seed: r, scale: 0.3f), w.AsSpan(r * rowBytes, rowBytes));
+        var x = new float[rowLength * activationRows];
+        for (int j = 0; j < activationRows; j++)
+            QuantizationRoundTripTests.RandomRow(rowLength, seed: 1000 + j).CopyTo(x, j * rowLength);
+        int actBytes = VecDot.ActivationRowBytes(type, rowLength);
+        var a = new byte[actBytes * activationRows];
+        fixed (float* px = x)
+        fixed (byte* pa = a)
+            MatMul.QuantizeActivations(type, px, activationRows, rowLength, pa);
+
+        var expected = new float[rows * activationRows];
+        for (int j = 0; j < activationRows; j++)
+            for (int r = 0; r < rows; r++)
+                expected[j * rows + r] = VecDot.Dot(type, w.AsSpan(r * rowBytes, rowBytes), a.AsSpan(j * actBytes, actBytes), rowLength);
+
+        foreach (int threads in new[] { 0, 1, 2, 3, 4 })
+        {
+            using var pool = threads == 0 ? null : new WorkerPool(threads);
+            var output = new float[rows * activationRows];
+            fixed (byte* pw = w)
+            fixed (byte* pa = a)
+            fixed (float* po = output)
+                MatMul.Multiply(pool, type, pw, rows, rowLength, pa, activationRows, po);
+            Assert.Equal(expected, output);
+        }
+    }
+}
