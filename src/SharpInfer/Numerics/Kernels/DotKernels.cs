@@ -68,6 +68,12 @@ public static unsafe class DotKernels
                 case GgmlType.Q5_1: return &Avx2LegacyDots.Q5_1;
                 case GgmlType.Q8_0: return &Avx2LegacyDots.Q8_0;
                 case GgmlType.IQ4_NL: return &Avx2LegacyDots.IQ4_NL;
+                case GgmlType.Q2_K: return &Avx2KQuantDots.Q2_K;
+                case GgmlType.Q3_K: return &Avx2KQuantDots.Q3_K;
+                case GgmlType.Q4_K: return &Avx2KQuantDots.Q4_K;
+                case GgmlType.Q5_K: return &Avx2KQuantDots.Q5_K;
+                case GgmlType.Q6_K: return &Avx2KQuantDots.Q6_K;
+                case GgmlType.IQ4_XS: return &Avx2KQuantDots.IQ4_XS;
             }
         }
         return t switch
