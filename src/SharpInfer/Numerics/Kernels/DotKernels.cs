@@ -52,6 +52,9 @@ public static unsafe class DotKernels
                 case GgmlType.Q5_1: return &Avx512LegacyDots.Q5_1;
                 case GgmlType.Q8_0: return &Avx512LegacyDots.Q8_0;
                 case GgmlType.IQ4_NL: return &Avx512LegacyDots.IQ4_NL;
+                case GgmlType.Q4_K: return &Avx512KQuantDots.Q4_K;
+                case GgmlType.Q5_K: return &Avx512KQuantDots.Q5_K;
+                case GgmlType.Q6_K: return &Avx512KQuantDots.Q6_K;
             }
             isa = KernelIsa.Avx2;
         }
