@@ -42,12 +42,36 @@ public static class VecDot
         return (int)info.RowBytes(n);
     }
 
-    /// <summary>Converts an activation row to the weight's <see cref="ActivationType"/> as ggml-cpu's <c>from_float</c> does.</summary>
-    public static void QuantizeActivations(GgmlType weightType, ReadOnlySpan<float> x, Span<byte> dst)
+    /// <summary>Converts an activation row to the weight's <see cref="ActivationType"/> as ggml-cpu's <c>from_float</c> does (vectorized where the CPU allows; bit-exact with the scalar code).</summary>
+    public static void QuantizeActivations(GgmlType weightType, ReadOnlySpan<float> x, Span<byte> dst) =>
+        QuantizeActivationsWith(CpuKernels.Best, weightType, x, dst);
+
+    /// <summary><see cref="QuantizeActivations"/> with the code of a chosen level.</summary>
+    internal static unsafe void QuantizeActivationsWith(KernelIsa isa, GgmlType weightType, ReadOnlySpan<float> x, Span<byte> dst)
     {
         int need = ActivationRowBytes(weightType, x.Length);
         if (dst.Length < need) throw new ArgumentException($"activation buffer has {dst.Length} bytes, needs {need}", nameof(dst));
-        switch (ActivationType(weightType))
+        CpuKernels.Require(isa);
+        var type = ActivationType(weightType);
+        if (isa != KernelIsa.Scalar && type is GgmlType.Q8_0 or GgmlType.Q8_1 or GgmlType.Q8_K)
+        {
+            fixed (float* px = x)
+            fixed (byte* pd = dst)
+            {
+                bool avx512 = isa == KernelIsa.Avx512;
+                switch (type)
+                {
+                    case GgmlType.Q8_0 when avx512: SimdActivationQuantizer.Q8_0Avx512(px, pd, x.Length, withSums: false); break;
+                    case GgmlType.Q8_0: SimdActivationQuantizer.Q8_0Avx2(px, pd, x.Length, withSums: false); break;
+                    case GgmlType.Q8_1 when avx512: SimdActivationQuantizer.Q8_0Avx512(px, pd, x.Length, withSums: true); break;
+                    case GgmlType.Q8_1: SimdActivationQuantizer.Q8_0Avx2(px, pd, x.Length, withSums: true); break;
+                    case GgmlType.Q8_K when avx512: SimdActivationQuantizer.Q8_KAvx512(px, pd, x.Length); break;
+                    default: SimdActivationQuantizer.Q8_KAvx2(px, pd, x.Length); break;
+                }
+            }
+            return;
+        }
+        switch (type)
         {
             case GgmlType.Q8_0: ActivationQuantizer.QuantizeQ8_0(x, dst); break;
             case GgmlType.Q8_1: ActivationQuantizer.QuantizeQ8_1(x, dst); break;
