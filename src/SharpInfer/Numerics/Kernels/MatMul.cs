@@ -65,6 +65,7 @@ public static unsafe class MatMul
         public int ActivationRowBytes, ActivationRows, RowLength, Rows;
         public float* Output;
 
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public readonly void Execute(int startTile, int endTile)
         {
             int r0 = startTile * TileRows, r1 = Math.Min(Rows, endTile * TileRows);

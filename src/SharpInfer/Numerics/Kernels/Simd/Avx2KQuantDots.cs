@@ -27,6 +27,7 @@ internal static unsafe class Avx2KQuantDots
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector256<byte> Shr(Vector256<byte> v, int bits) => Vector256.ShiftRightLogical(v.AsUInt16(), bits).AsByte();
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float Q2_K(byte* x, byte* y, int n)
     {
         var acc = Vector256<float>.Zero;
@@ -57,6 +58,7 @@ internal static unsafe class Avx2KQuantDots
         return HSum(acc) - accMin;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float Q3_K(byte* x, byte* y, int n)
     {
         var acc = Vector256<float>.Zero;
@@ -95,8 +97,10 @@ internal static unsafe class Avx2KQuantDots
         return HSum(acc);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float Q4_K(byte* x, byte* y, int n) => Q45_K(x, y, n, highBits: false);
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float Q5_K(byte* x, byte* y, int n) => Q45_K(x, y, n, highBits: true);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -152,6 +156,7 @@ internal static unsafe class Avx2KQuantDots
         o[0] = u0 & kmask1;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float Q6_K(byte* x, byte* y, int n)
     {
         var acc = Vector256<float>.Zero;
@@ -185,6 +190,7 @@ internal static unsafe class Avx2KQuantDots
         return HSum(acc);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float IQ4_XS(byte* x, byte* y, int n)
     {
         var table = Vector128.Create((sbyte)-127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113);

@@ -13,6 +13,7 @@ namespace SharpInfer.Numerics.Kernels;
 /// </summary>
 internal static unsafe class Avx2LegacyDots
 {
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float Q4_0(byte* x, byte* y, int n)
     {
         var acc = Vector256<float>.Zero;
@@ -21,6 +22,7 @@ internal static unsafe class Avx2LegacyDots
         return HSum(acc);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float Q4_1(byte* x, byte* y, int n)
     {
         var acc = Vector256<float>.Zero;
@@ -33,6 +35,7 @@ internal static unsafe class Avx2LegacyDots
         return HSum(acc) + summs;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float Q5_0(byte* x, byte* y, int n)
     {
         var acc = Vector256<float>.Zero;
@@ -41,6 +44,7 @@ internal static unsafe class Avx2LegacyDots
         return HSum(acc);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float Q5_1(byte* x, byte* y, int n)
     {
         var acc = Vector256<float>.Zero;
@@ -53,6 +57,7 @@ internal static unsafe class Avx2LegacyDots
         return HSum(acc) + summs;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float Q8_0(byte* x, byte* y, int n)
     {
         var acc = Vector256<float>.Zero;
@@ -65,6 +70,7 @@ internal static unsafe class Avx2LegacyDots
         return HSum(acc);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float IQ4_NL(byte* x, byte* y, int n)
     {
         var acc = Vector256<float>.Zero;

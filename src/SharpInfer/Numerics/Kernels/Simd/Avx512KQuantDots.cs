@@ -14,8 +14,10 @@ internal static unsafe class Avx512KQuantDots
 {
     private const int Q8Bytes = 292, Q8Qs = 4, Q8Bsums = 260;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float Q4_K(byte* x, byte* y, int n) => Q45_K(x, y, n, highBits: false);
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float Q5_K(byte* x, byte* y, int n) => Q45_K(x, y, n, highBits: true);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -63,6 +65,7 @@ internal static unsafe class Avx512KQuantDots
         return Simd512.HSum(acc) - accMin;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float Q6_K(byte* x, byte* y, int n)
     {
         var acc = Vector512<float>.Zero;

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 using static SharpInfer.Numerics.Kernels.Simd256;
@@ -12,6 +13,7 @@ namespace SharpInfer.Numerics.Kernels;
 /// </summary>
 internal static unsafe class Avx512LegacyDots
 {
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float Q4_0(byte* x, byte* y, int n)
     {
         int nb = n / 32;
@@ -28,6 +30,7 @@ internal static unsafe class Avx512LegacyDots
         return Finish(acc, ib < nb ? Avx2LegacyDotsTail.Q4_0(x, y) : Vector256<float>.Zero);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float Q4_1(byte* x, byte* y, int n)
     {
         int nb = n / 32;
@@ -50,6 +53,7 @@ internal static unsafe class Avx512LegacyDots
         return Finish(acc, tail) + summs;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float Q5_0(byte* x, byte* y, int n)
     {
         int nb = n / 32;
@@ -68,6 +72,7 @@ internal static unsafe class Avx512LegacyDots
         return Finish(acc, ib < nb ? Avx2LegacyDotsTail.Q5_0(x, y) : Vector256<float>.Zero);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float Q5_1(byte* x, byte* y, int n)
     {
         int nb = n / 32;
@@ -92,6 +97,7 @@ internal static unsafe class Avx512LegacyDots
         return Finish(acc, tail) + summs;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float Q8_0(byte* x, byte* y, int n)
     {
         // Sign-extend to int16 and VPMADDWD: exact for every int8 pair, one block per register.
@@ -106,6 +112,7 @@ internal static unsafe class Avx512LegacyDots
         return Simd512.HSum(acc);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float IQ4_NL(byte* x, byte* y, int n)
     {
         int nb = n / 32;

@@ -12,6 +12,7 @@ namespace SharpInfer.Numerics.Kernels;
 /// </summary>
 internal static unsafe class SimdActivationQuantizer
 {
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Q8_0Avx2(float* x, byte* dst, int n, bool withSums)
     {
         int blockBytes = withSums ? 36 : 34, qOff = withSums ? 4 : 2;
@@ -37,6 +38,7 @@ internal static unsafe class SimdActivationQuantizer
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Q8_0Avx512(float* x, byte* dst, int n, bool withSums)
     {
         int blockBytes = withSums ? 36 : 34, qOff = withSums ? 4 : 2;
@@ -62,6 +64,7 @@ internal static unsafe class SimdActivationQuantizer
     }
 
     /// <summary><c>quantize_row_q8_K_ref</c>: the element of largest magnitude (first one on ties) maps to −127.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Q8_KAvx2(float* x, byte* dst, int n)
     {
         for (int i = 0; i < n / 256; i++, x += 256, dst += 292)
@@ -95,6 +98,7 @@ internal static unsafe class SimdActivationQuantizer
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Q8_KAvx512(float* x, byte* dst, int n)
     {
         for (int i = 0; i < n / 256; i++, x += 256, dst += 292)

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
@@ -11,6 +12,7 @@ namespace SharpInfer.Numerics.Kernels;
 /// </summary>
 internal static unsafe class SimdFloatDots
 {
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float F32Avx2(byte* x, byte* y, int n)
     {
         float* a = (float*)x, b = (float*)y;
@@ -28,6 +30,7 @@ internal static unsafe class SimdFloatDots
         return (float)sum;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float F32Avx512(byte* x, byte* y, int n)
     {
         float* a = (float*)x, b = (float*)y;
@@ -45,6 +48,7 @@ internal static unsafe class SimdFloatDots
         return (float)sum;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float F16Avx2(byte* x, byte* y, int n)
     {
         var s0 = Vector256<float>.Zero; var s1 = s0; var s2 = s0; var s3 = s0;
@@ -62,6 +66,7 @@ internal static unsafe class SimdFloatDots
         return (float)sum;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float F16Avx512(byte* x, byte* y, int n)
     {
         var s0 = Vector512<float>.Zero; var s1 = s0; var s2 = s0; var s3 = s0;
@@ -79,6 +84,7 @@ internal static unsafe class SimdFloatDots
         return (float)sum;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float Bf16Avx2(byte* x, byte* y, int n)
     {
         var s0 = Vector256<float>.Zero; var s1 = s0; var s2 = s0; var s3 = s0;
@@ -96,6 +102,7 @@ internal static unsafe class SimdFloatDots
         return (float)sum;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float Bf16Avx512(byte* x, byte* y, int n)
     {
         var s0 = Vector512<float>.Zero; var s1 = s0; var s2 = s0; var s3 = s0;
