@@ -30,6 +30,37 @@ public static unsafe class DotKernels
         return p;
     }
 
+    private static readonly IntPtr[] s_bestMulti = BuildMulti(CpuKernels.Best);
+
+    /// <summary>
+    /// The kernel that dots one weight row with <see cref="MultiRowDots.Rows"/> activation rows at once for
+    /// <paramref name="weightType"/> on this CPU, or null where there is none; its outputs are bit-identical to
+    /// <see cref="Best"/>'s. Arguments: (weightRow, firstActivationRow, activationStride, n, output, outputStride).
+    /// </summary>
+    public static delegate*<byte*, byte*, nint, int, float*, nint, void> BestMultiRow(GgmlType weightType) =>
+        (delegate*<byte*, byte*, nint, int, float*, nint, void>)s_bestMulti[(int)weightType];
+
+    internal static delegate*<byte*, byte*, nint, int, float*, nint, void> MultiRowFor(GgmlType t, KernelIsa isa)
+    {
+        CpuKernels.Require(isa);
+        return (isa, t) switch
+        {
+            (KernelIsa.Avx512, GgmlType.Q8_0) => &MultiRowDots.Q8_0Avx512,
+            (KernelIsa.Avx512, GgmlType.Q4_0) => &MultiRowDots.Q4_0Avx512,
+            (KernelIsa.Avx2, GgmlType.Q8_0) => &MultiRowDots.Q8_0Avx2,
+            (KernelIsa.Avx2, GgmlType.Q4_0) => &MultiRowDots.Q4_0Avx2,
+            (KernelIsa.Avx512 or KernelIsa.Avx2, GgmlType.Q4_K) => &MultiRowDots.Q4_KAvx2,
+            _ => null,
+        };
+    }
+
+    private static IntPtr[] BuildMulti(KernelIsa isa)
+    {
+        var table = new IntPtr[64];
+        for (int t = 0; t < table.Length; t++) table[t] = (IntPtr)MultiRowFor((GgmlType)t, isa);
+        return table;
+    }
+
     private static IntPtr[] Build(KernelIsa isa)
     {
         var table = new IntPtr[64];
@@ -52,8 +83,6 @@ public static unsafe class DotKernels
                 case GgmlType.Q5_1: return &Avx512LegacyDots.Q5_1;
                 case GgmlType.Q8_0: return &Avx512LegacyDots.Q8_0;
                 case GgmlType.IQ4_NL: return &Avx512LegacyDots.IQ4_NL;
-                case GgmlType.Q4_K: return &Avx512KQuantDots.Q4_K;
-                case GgmlType.Q5_K: return &Avx512KQuantDots.Q5_K;
                 case GgmlType.Q6_K: return &Avx512KQuantDots.Q6_K;
             }
             isa = KernelIsa.Avx2;

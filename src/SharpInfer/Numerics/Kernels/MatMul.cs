@@ -16,7 +16,7 @@ public static unsafe class MatMul
     private const int TileRows = 16;
 
     /// <summary>Activation rows dotted with one weight row before moving to the next weight row.</summary>
-    private const int ActivationGroup = 4;
+    private const int ActivationGroup = MultiRowDots.Rows;
 
     /// <param name="pool">Worker pool, or null to run on the calling thread.</param>
     /// <param name="weightType">Storage type of the weights (a type <see cref="VecDot.Supports"/>).</param>
@@ -33,6 +33,7 @@ public static unsafe class MatMul
         var job = new Job
         {
             Kernel = DotKernels.Best(weightType),
+            MultiKernel = DotKernels.BestMultiRow(weightType),
             Weights = weights,
             WeightRowBytes = GgmlTypeInfo.Get(weightType).RowBytes(rowLength),
             Activations = activations,
@@ -59,6 +60,7 @@ public static unsafe class MatMul
     private struct Job : IParallelJob
     {
         public delegate*<byte*, byte*, int, float> Kernel;
+        public delegate*<byte*, byte*, nint, int, float*, nint, void> MultiKernel;
         public byte* Weights;
         public long WeightRowBytes;
         public byte* Activations;
@@ -77,6 +79,11 @@ public static unsafe class MatMul
                 for (int r = r0; r < r1; r++)
                 {
                     byte* w = Weights + r * WeightRowBytes;
+                    if (MultiKernel != null && jEnd - jg == MultiRowDots.Rows)
+                    {
+                        MultiKernel(w, Activations + (long)jg * ActivationRowBytes, ActivationRowBytes, n, Output + (long)jg * Rows + r, Rows);
+                        continue;
+                    }
                     for (int j = jg; j < jEnd; j++)
                         Output[(long)j * Rows + r] = kernel(w, Activations + (long)j * ActivationRowBytes, n);
                 }

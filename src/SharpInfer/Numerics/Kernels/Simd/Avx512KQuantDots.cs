@@ -6,64 +6,13 @@ using static SharpInfer.Numerics.Kernels.Simd256;
 namespace SharpInfer.Numerics.Kernels;
 
 /// <summary>
-/// AVX-512 twins of the Q4_K/Q5_K/Q6_K dots: 64 quants per register, the same int16 pair sums × sub-block scale
+/// AVX-512 twin of the Q6_K dot (Q4_K/Q5_K run the AVX2 kernel at both levels: a 512-bit version measured no faster): 64 quants per register, the same int16 pair sums × sub-block scale
 /// → int32 lanes as <see cref="Avx2KQuantDots"/>, with per-lane scales spread by one VPERMW per register.
 /// The super-block's int32 lanes are exact; only the float summation order differs from the scalar code.
 /// </summary>
 internal static unsafe class Avx512KQuantDots
 {
     private const int Q8Bytes = 292, Q8Qs = 4, Q8Bsums = 260;
-
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static float Q4_K(byte* x, byte* y, int n) => Q45_K(x, y, n, highBits: false);
-
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static float Q5_K(byte* x, byte* y, int n) => Q45_K(x, y, n, highBits: true);
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static float Q45_K(byte* x, byte* y, int n, bool highBits)
-    {
-        int blockBytes = highBits ? 176 : 144, offQs = highBits ? 48 : 16;
-        var acc = Vector512<float>.Zero;
-        float accMin = 0;
-        var m4 = Vector256.Create((byte)0x0F);
-        var one = Vector512.Create((byte)1);
-        // lane l of register c takes scale 2c + l/16
-        var lane = Vector512.Create((short)0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1);
-        byte* sm = stackalloc byte[16];
-        for (int i = 0; i < n / 256; i++, x += blockBytes, y += Q8Bytes)
-        {
-            Avx2KQuantDots.UnpackScalesMinsK4(x + 4, sm);
-            short* bsums = (short*)(y + Q8Bsums);
-            int summ = 0;
-            for (int j = 0; j < 8; j++) summ += (bsums[2 * j] + bsums[2 * j + 1]) * sm[8 + j];
-            float yd = *(float*)y;
-            float d = yd * Half(x), dmin = yd * Half(x + 2);
-
-            var scales = Vector512.Create(Avx2.ConvertToVector256Int16(Vector128.Load(sm)), Vector256<short>.Zero);
-            var qh = highBits ? Vector256.Load(x + 16) : default;
-            var sumi = Vector512<int>.Zero;
-            sbyte* q8 = (sbyte*)(y + Q8Qs);
-            for (int c = 0; c < 4; c++, q8 += 64)
-            {
-                var bits = Vector256.Load(x + offQs + 32 * c);
-                var u = Vector512.Create(bits & m4, Vector256.ShiftRightLogical(bits.AsUInt16(), 4).AsByte() & m4);
-                if (highBits)
-                {
-                    // low half takes bit 2c of qh, high half bit 2c+1
-                    var shifted = Vector512.Create(Vector256.ShiftRightLogical(qh.AsUInt16(), 2 * c).AsByte(),
-                                                   Vector256.ShiftRightLogical(qh.AsUInt16(), 2 * c + 1).AsByte());
-                    u |= Vector512.ShiftLeft((shifted & one).AsUInt16(), 4).AsByte();
-                }
-                var pairs = Avx512BW.MultiplyAddAdjacent(u, Vector512.Load(q8));
-                var sc = Avx512BW.PermuteVar32x16(scales, lane + Vector512.Create((short)(2 * c)));
-                sumi += Avx512BW.MultiplyAddAdjacent(pairs, sc);
-            }
-            acc = Avx512F.FusedMultiplyAdd(Vector512.Create(d), Avx512F.ConvertToVector512Single(sumi), acc);
-            accMin += dmin * summ;
-        }
-        return Simd512.HSum(acc) - accMin;
-    }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float Q6_K(byte* x, byte* y, int n)

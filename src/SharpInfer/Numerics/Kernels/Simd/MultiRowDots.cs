@@ -1,0 +1,147 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+using static SharpInfer.Numerics.Kernels.Simd256;
+
+namespace SharpInfer.Numerics.Kernels;
+
+/// <summary>
+/// One weight row against <see cref="Rows"/> activation rows at once, for <see cref="MatMul"/> with several tokens:
+/// the weight block is loaded and unpacked once and reused for every activation row. Each row's arithmetic is
+/// exactly that of the single-row kernel of the same level (same lanes, same FMAs in the same order), so the
+/// outputs are bit-identical to <see cref="DotKernels"/> — the matmul result does not depend on the grouping.
+/// Signature: (weightRow, firstActivationRow, activationStride, n, output, outputStride).
+/// </summary>
+internal static unsafe class MultiRowDots
+{
+    public const int Rows = 4;
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Q8_0Avx512(byte* x, byte* y, nint ys, int n, float* s, nint ss)
+    {
+        var acc = stackalloc Vector512<float>[Rows];
+        for (int j = 0; j < Rows; j++) acc[j] = Vector512<float>.Zero;
+        for (int ib = 0; ib < n / 32; ib++, x += 34, y += 34)
+        {
+            var xs = Avx512BW.ConvertToVector512Int16(Vector256.Load((sbyte*)(x + 2)));
+            float dx = Half(x);
+            for (int j = 0; j < Rows; j++)
+            {
+                byte* yj = y + j * ys;
+                var p = Avx512BW.MultiplyAddAdjacent(xs, Avx512BW.ConvertToVector512Int16(Vector256.Load((sbyte*)(yj + 2))));
+                acc[j] = Avx512F.FusedMultiplyAdd(Vector512.Create(dx * Half(yj)), Avx512F.ConvertToVector512Single(p), acc[j]);
+            }
+        }
+        for (int j = 0; j < Rows; j++) s[j * ss] = Simd512.HSum(acc[j]);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Q8_0Avx2(byte* x, byte* y, nint ys, int n, float* s, nint ss)
+    {
+        var acc = stackalloc Vector256<float>[Rows];
+        for (int j = 0; j < Rows; j++) acc[j] = Vector256<float>.Zero;
+        for (int ib = 0; ib < n / 32; ib++, x += 34, y += 34)
+        {
+            var q = Vector256.Load((sbyte*)(x + 2));
+            var aq = Avx2.Abs(q);
+            float dx = Half(x);
+            for (int j = 0; j < Rows; j++)
+            {
+                byte* yj = y + j * ys;
+                var p = DotU8I8(aq, Avx2.Sign(Vector256.Load((sbyte*)(yj + 2)), q));
+                acc[j] = Fma.MultiplyAdd(Vector256.Create(dx * Half(yj)), Avx.ConvertToVector256Single(p), acc[j]);
+            }
+        }
+        for (int j = 0; j < Rows; j++) s[j * ss] = HSum(acc[j]);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Q4_0Avx2(byte* x, byte* y, nint ys, int n, float* s, nint ss)
+    {
+        var acc = stackalloc Vector256<float>[Rows];
+        for (int j = 0; j < Rows; j++) acc[j] = Vector256<float>.Zero;
+        for (int ib = 0; ib < n / 32; ib++, x += 18, y += 34)
+        {
+            var q = Nibbles(x + 2).AsSByte() - Vector256.Create((sbyte)8);
+            var aq = Avx2.Abs(q);
+            float dx = Half(x);
+            for (int j = 0; j < Rows; j++)
+            {
+                byte* yj = y + j * ys;
+                var p = DotU8I8(aq, Avx2.Sign(Vector256.Load((sbyte*)(yj + 2)), q));
+                acc[j] = Fma.MultiplyAdd(Vector256.Create(dx * Half(yj)), Avx.ConvertToVector256Single(p), acc[j]);
+            }
+        }
+        for (int j = 0; j < Rows; j++) s[j * ss] = HSum(acc[j]);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Q4_0Avx512(byte* x, byte* y, nint ys, int n, float* s, nint ss)
+    {
+        int nb = n / 32;
+        var acc = stackalloc Vector512<float>[Rows];
+        for (int j = 0; j < Rows; j++) acc[j] = Vector512<float>.Zero;
+        var eight = Vector512.Create((byte)8);
+        int ib = 0;
+        for (; ib + 1 < nb; ib += 2, x += 36, y += 68)
+        {
+            var u = Simd512.Nibbles(x + 2, x + 20);
+            float dxa = Half(x), dxb = Half(x + 18);
+            for (int j = 0; j < Rows; j++)
+            {
+                byte* yj = y + j * ys;
+                var yv = Simd512.Load2((sbyte*)(yj + 2), (sbyte*)(yj + 36));
+                var p = Simd512.WidenPairs(Simd512.PairsU8I8(u, yv) - Simd512.PairsU8I8(eight, yv));
+                acc[j] = Avx512F.FusedMultiplyAdd(Simd512.Halves(dxa * Half(yj), dxb * Half(yj + 34)), Avx512F.ConvertToVector512Single(p), acc[j]);
+            }
+        }
+        for (int j = 0; j < Rows; j++)
+        {
+            var tail = ib < nb ? Avx2LegacyDotsTail.Q4_0(x, y + j * ys) : Vector256<float>.Zero;
+            s[j * ss] = HSum(acc[j].GetUpper() + acc[j].GetLower() + tail);
+        }
+    }
+
+    /// <summary>Rows of <see cref="Avx2KQuantDots.Q4_K"/> (the Q4_K kernel of both vector levels).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Q4_KAvx2(byte* x, byte* y, nint ys, int n, float* s, nint ss)
+    {
+        var acc = stackalloc Vector256<float>[Rows];
+        var sumi = stackalloc Vector256<int>[Rows];
+        var accMin = stackalloc float[Rows];
+        for (int j = 0; j < Rows; j++) { acc[j] = Vector256<float>.Zero; accMin[j] = 0; }
+        var m4 = Vector256.Create((byte)0x0F);
+        byte* sm = stackalloc byte[16];
+        for (int i = 0; i < n / 256; i++, x += 144, y += 292)
+        {
+            Avx2KQuantDots.UnpackScalesMinsK4(x + 4, sm);
+            float hd = Half(x), hmin = Half(x + 2);
+            for (int j = 0; j < Rows; j++) sumi[j] = Vector256<int>.Zero;
+            for (int c = 0; c < 4; c++)
+            {
+                var bits = Vector256.Load(x + 16 + 32 * c);
+                var lo = bits & m4;
+                var hi = Vector256.ShiftRightLogical(bits.AsUInt16(), 4).AsByte() & m4;
+                var scLo = Vector256.Create((short)sm[2 * c]);
+                var scHi = Vector256.Create((short)sm[2 * c + 1]);
+                for (int j = 0; j < Rows; j++)
+                {
+                    sbyte* q8 = (sbyte*)(y + j * ys + 4 + 64 * c);
+                    sumi[j] += Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(lo, Vector256.Load(q8)), scLo);
+                    sumi[j] += Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(hi, Vector256.Load(q8 + 32)), scHi);
+                }
+            }
+            for (int j = 0; j < Rows; j++)
+            {
+                byte* yj = y + j * ys;
+                short* bsums = (short*)(yj + 260);
+                int summ = 0;
+                for (int k = 0; k < 8; k++) summ += (bsums[2 * k] + bsums[2 * k + 1]) * sm[8 + k];
+                float yd = *(float*)yj;
+                acc[j] = Fma.MultiplyAdd(Vector256.Create(yd * hd), Avx.ConvertToVector256Single(sumi[j]), acc[j]);
+                accMin[j] += yd * hmin * summ;
+            }
+        }
+        for (int j = 0; j < Rows; j++) s[j * ss] = HSum(acc[j]) - accMin[j];
+    }
+}
