@@ -13,7 +13,7 @@ int rows = args.Length > 0 ? int.Parse(args[0]) : 8192;
 int rowLength = args.Length > 1 ? int.Parse(args[1]) : 2048;
 Console.WriteLine($"ISA {CpuKernels.Best}, physical cores {WorkerPool.DefaultThreadCount}, matrix {rowLength}x{rows} (row length x rows)");
 
-var types = new[] { GgmlType.Q4_0, GgmlType.Q8_0, GgmlType.Q4_K, GgmlType.F16 };
+var types = args.Length > 2 ? args[2].Split(",").Select(Enum.Parse<GgmlType>).ToArray() : new[] { GgmlType.Q4_0, GgmlType.Q8_0, GgmlType.Q4_K, GgmlType.F16 };
 foreach (var type in types)
 {
     var info = GgmlTypeInfo.Get(type);

@@ -144,4 +144,50 @@ internal static unsafe class MultiRowDots
         }
         for (int j = 0; j < Rows; j++) s[j * ss] = HSum(acc[j]) - accMin[j];
     }
+
+    /// <summary>Rows of <see cref="Avx512KQuantDots.Q6_K"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Q6_KAvx512(byte* x, byte* y, nint ys, int n, float* s, nint ss)
+    {
+        var acc = stackalloc Vector512<float>[Rows];
+        var sumi = stackalloc Vector512<int>[Rows];
+        for (int j = 0; j < Rows; j++) acc[j] = Vector512<float>.Zero;
+        var m4 = Vector256.Create((byte)0x0F);
+        var m3 = Vector256.Create((byte)3);
+        var m32 = Vector512.Create((byte)32);
+        var lane = Vector512.Create((short)0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3);
+        for (int i = 0; i < n / 256; i++, x += 210, y += 292)
+        {
+            var scales = Vector512.Create(Avx2.ConvertToVector256Int16(Vector128.Load((sbyte*)(x + 192))), Vector256<short>.Zero);
+            for (int j = 0; j < Rows; j++) sumi[j] = Vector512<int>.Zero;
+            int q8 = 4;
+            for (int h = 0; h < 2; h++)
+            {
+                var ql0 = Vector256.Load(x + 64 * h);
+                var ql1 = Vector256.Load(x + 64 * h + 32);
+                var qh = Vector256.Load(x + 128 + 32 * h);
+                for (int p = 0; p < 2; p++, q8 += 64)
+                {
+                    var lo0 = p == 0 ? ql0 : Vector256.ShiftRightLogical(ql0.AsUInt16(), 4).AsByte();
+                    var lo1 = p == 0 ? ql1 : Vector256.ShiftRightLogical(ql1.AsUInt16(), 4).AsByte();
+                    var hi0 = Vector256.ShiftRightLogical(qh.AsUInt16(), 4 * p).AsByte() & m3;
+                    var hi1 = Vector256.ShiftRightLogical(qh.AsUInt16(), 4 * p + 2).AsByte() & m3;
+                    var u0 = (lo0 & m4) | Vector256.ShiftLeft(hi0.AsUInt16(), 4).AsByte();
+                    var u1 = (lo1 & m4) | Vector256.ShiftLeft(hi1.AsUInt16(), 4).AsByte();
+                    var u = Vector512.Create(u0, u1);
+                    var sc = Avx512BW.PermuteVar32x16(scales, lane + Vector512.Create((short)(8 * h + 4 * p)));
+                    for (int j = 0; j < Rows; j++)
+                    {
+                        var yv = Vector512.Load((sbyte*)(y + j * ys + q8));
+                        var pairs = Avx512BW.MultiplyAddAdjacent(u, yv) - Avx512BW.MultiplyAddAdjacent(m32, yv);
+                        sumi[j] += Avx512BW.MultiplyAddAdjacent(pairs, sc);
+                    }
+                }
+            }
+            float hd = Half(x + 208);
+            for (int j = 0; j < Rows; j++)
+                acc[j] = Avx512F.FusedMultiplyAdd(Vector512.Create(hd * *(float*)(y + j * ys)), Avx512F.ConvertToVector512Single(sumi[j]), acc[j]);
+        }
+        for (int j = 0; j < Rows; j++) s[j * ss] = Simd512.HSum(acc[j]);
+    }
 }
