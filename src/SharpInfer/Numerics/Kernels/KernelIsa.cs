@@ -13,7 +13,11 @@ public enum KernelIsa
     Avx512,
 }
 
-/// <summary>Which <see cref="KernelIsa"/> this process runs: decided once, from the JIT's <c>IsSupported</c> answers.</summary>
+/// <summary>
+/// Which <see cref="KernelIsa"/> this process runs: decided once at start-up from the JIT's <c>IsSupported</c>
+/// answers. The environment variable <c>SHARPINFER_KERNELS</c> = <c>scalar</c>, <c>avx2</c> or <c>avx512</c> caps the
+/// level (e.g. to compare with a llama.cpp build for an older ISA); it never raises it above what the CPU has.
+/// </summary>
 public static class CpuKernels
 {
     /// <summary>The best level this CPU supports. Read-only after start-up, so the JIT folds switches on it.</summary>
@@ -32,8 +36,17 @@ public static class CpuKernels
     /// <summary>All levels this CPU can run, scalar first (tests walk them to check every vector path against its twin).</summary>
     public static IReadOnlyList<KernelIsa> Available { get; } = BuildAvailable();
 
-    private static KernelIsa Detect() =>
-        IsAvailable(KernelIsa.Avx512) ? KernelIsa.Avx512 : IsAvailable(KernelIsa.Avx2) ? KernelIsa.Avx2 : KernelIsa.Scalar;
+    private static KernelIsa Detect()
+    {
+        var best = IsAvailable(KernelIsa.Avx512) ? KernelIsa.Avx512 : IsAvailable(KernelIsa.Avx2) ? KernelIsa.Avx2 : KernelIsa.Scalar;
+        var cap = Environment.GetEnvironmentVariable("SHARPINFER_KERNELS")?.Trim().ToLowerInvariant() switch
+        {
+            "scalar" => KernelIsa.Scalar,
+            "avx2" => KernelIsa.Avx2,
+            _ => KernelIsa.Avx512,
+        };
+        return cap < best ? cap : best;
+    }
 
     private static KernelIsa[] BuildAvailable()
     {

@@ -29,7 +29,7 @@ public class SimdDotTests(ITestOutputHelper output)
         // The suite is meant to cover both vector paths; fail loudly rather than silently test only scalar.
         Assert.Contains(KernelIsa.Avx2, CpuKernels.Available);
         Assert.Contains(KernelIsa.Avx512, CpuKernels.Available);
-        Assert.Equal(KernelIsa.Avx512, CpuKernels.Best);
+        if (Environment.GetEnvironmentVariable("SHARPINFER_KERNELS") == null) Assert.Equal(KernelIsa.Avx512, CpuKernels.Best);
     }
 
     /// <summary>
