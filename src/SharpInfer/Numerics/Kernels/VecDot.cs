@@ -85,14 +85,30 @@ public static class VecDot
     /// <summary>
     /// Dot product of <paramref name="n"/> elements: <paramref name="weightRow"/> stored as
     /// <paramref name="weightType"/>, <paramref name="activationRow"/> stored as <see cref="ActivationType"/>.
-    /// Runs the fastest kernel this CPU has (<see cref="CpuKernels.Best"/>); the vector kernels compute the same
+    /// Runs <see cref="DotKernels.Best"/> (the fastest kernel on this CPU); the vector kernels compute the same
     /// integer block sums as ggml's scalar code and differ from it only in the order of float additions.
+    /// Activations must come from <see cref="QuantizeActivations"/> (the vector kernels rely on its int8 range −127..127).
     /// </summary>
-    public static float Dot(GgmlType weightType, ReadOnlySpan<byte> weightRow, ReadOnlySpan<byte> activationRow, int n) =>
-        DotWith(CpuKernels.Best, weightType, weightRow, activationRow, n);
+    public static unsafe float Dot(GgmlType weightType, ReadOnlySpan<byte> weightRow, ReadOnlySpan<byte> activationRow, int n)
+    {
+        Validate(weightType, weightRow, activationRow, n);
+        var kernel = DotKernels.Best(weightType);
+        fixed (byte* w = weightRow)
+        fixed (byte* a = activationRow)
+            return kernel(w, a, n);
+    }
 
-    /// <summary><see cref="Dot"/> with the kernel of a chosen level.</summary>
+    /// <summary><see cref="Dot"/> with the kernel written for a chosen level.</summary>
     internal static unsafe float DotWith(KernelIsa isa, GgmlType weightType, ReadOnlySpan<byte> weightRow, ReadOnlySpan<byte> activationRow, int n)
+    {
+        Validate(weightType, weightRow, activationRow, n);
+        var kernel = DotKernels.For(weightType, isa);
+        fixed (byte* w = weightRow)
+        fixed (byte* a = activationRow)
+            return kernel(w, a, n);
+    }
+
+    private static void Validate(GgmlType weightType, ReadOnlySpan<byte> weightRow, ReadOnlySpan<byte> activationRow, int n)
     {
         var wInfo = GgmlTypeInfo.Get(weightType);
         if (!Supports(weightType)) throw new NotSupportedException($"no dot product for weight type {wInfo.Name}");
@@ -100,10 +116,6 @@ public static class VecDot
             throw new ArgumentException($"{wInfo.Name}: {n} elements is not a multiple of the block size {wInfo.BlockSize}");
         if (weightRow.Length < wInfo.RowBytes(n)) throw new ArgumentException("weight row too short", nameof(weightRow));
         if (activationRow.Length < ActivationRowBytes(weightType, n)) throw new ArgumentException("activation row too short", nameof(activationRow));
-        var kernel = DotKernels.For(weightType, isa);
-        fixed (byte* w = weightRow)
-        fixed (byte* a = activationRow)
-            return kernel(w, a, n);
     }
 
     internal static float ReadF32(ReadOnlySpan<byte> b, int offset) => BinaryPrimitives.ReadSingleLittleEndian(b.Slice(offset, 4));
