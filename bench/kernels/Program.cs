@@ -9,6 +9,7 @@ using SharpInfer.Numerics.Threading;
 // `rowLength` elements times activation rows. Reports weight bytes streamed per second.
 // Usage: dotnet run -c Release --project bench/kernels [-- rows rowLength]
 if (args.Length > 0 && args[0] == "dot") { DotBench.Run(); return; }
+if (args.Length > 0 && args[0] == "pool") { PoolBench.Run(); return; }
 int rows = args.Length > 0 ? int.Parse(args[0]) : 8192;
 int rowLength = args.Length > 1 ? int.Parse(args[1]) : 2048;
 Console.WriteLine($"ISA {CpuKernels.Best}, physical cores {WorkerPool.DefaultThreadCount}, matrix {rowLength}x{rows} (row length x rows)");

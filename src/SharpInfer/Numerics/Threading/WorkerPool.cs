@@ -7,7 +7,8 @@ namespace SharpInfer.Numerics.Threading;
 /// <summary>
 /// A persistent pool of worker threads for the compute kernels. <see cref="Run{TJob}"/> publishes one job,
 /// the calling thread works on it too, and items are claimed in chunks from a shared counter; it returns
-/// when every item is done. Waiting is spin-then-block on both sides (workers waiting for the next job, the
+/// when every item is done (the caller waits only for workers that actually joined the job, so a worker the OS
+/// has not scheduled yet costs nothing). Waiting is spin-then-block on both sides (workers waiting for the next job, the
 /// caller waiting for stragglers), so back-to-back operations do not pay for a kernel wake-up. No allocation
 /// and no Task per <see cref="Run{TJob}"/>; an exception thrown by any thread is rethrown to the caller.
 /// Not reentrant: one <see cref="Run{TJob}"/> at a time per pool.
@@ -25,7 +26,8 @@ public sealed unsafe class WorkerPool : IDisposable
     private int _items, _chunk;
 
     private int _next;        // next unclaimed item
-    private int _pending;     // workers still inside the current job
+    private int _active;      // workers that joined the current job and have not left it
+    private int _closed = 1;  // 1 once the caller has finished its share: late workers must not touch the job
     private int _generation;  // bumped once per job
     private int _sleepers;    // workers blocked on _wakeLock
     private int _callerSleeping;
@@ -79,12 +81,18 @@ public sealed unsafe class WorkerPool : IDisposable
                 _chunk = chunk;
                 _next = 0;
                 _error = null;
-                _pending = _threads.Length;
+                Volatile.Write(ref _closed, 0);
                 Interlocked.Increment(ref _generation);
                 if (Volatile.Read(ref _sleepers) > 0)
                     lock (_wakeLock) Monitor.PulseAll(_wakeLock);
                 try { Work(); }
-                finally { WaitForWorkers(); }
+                finally
+                {
+                    // Close the job, then wait only for workers that joined it: a worker that wakes up late sees
+                    // the job closed and leaves without touching it (the job lives on this thread's stack).
+                    Interlocked.Exchange(ref _closed, 1);
+                    WaitForWorkers();
+                }
                 _job = null;
             }
             var error = _error;
@@ -128,8 +136,9 @@ public sealed unsafe class WorkerPool : IDisposable
         while (true)
         {
             if (!WaitForJob(ref seen)) return;
-            Work();
-            if (Interlocked.Decrement(ref _pending) == 0 && Volatile.Read(ref _callerSleeping) != 0)
+            Interlocked.Increment(ref _active);
+            if (Volatile.Read(ref _closed) == 0 && Volatile.Read(ref _generation) == seen) Work();
+            if (Interlocked.Decrement(ref _active) == 0 && Volatile.Read(ref _callerSleeping) != 0)
                 lock (_doneLock) Monitor.Pulse(_doneLock);
         }
     }
@@ -160,14 +169,14 @@ public sealed unsafe class WorkerPool : IDisposable
     private void WaitForWorkers()
     {
         long deadline = Stopwatch.GetTimestamp() + _spinTicks;
-        while (Volatile.Read(ref _pending) != 0)
+        while (Volatile.Read(ref _active) != 0)
         {
             if (Stopwatch.GetTimestamp() > deadline)
             {
                 lock (_doneLock)
                 {
                     Interlocked.Exchange(ref _callerSleeping, 1);
-                    while (Volatile.Read(ref _pending) != 0) Monitor.Wait(_doneLock);
+                    while (Volatile.Read(ref _active) != 0) Monitor.Wait(_doneLock);
                     Volatile.Write(ref _callerSleeping, 0);
                 }
                 return;

@@ -145,6 +145,28 @@ public unsafe class WorkerPoolTests
         Assert.All(visits, c => Assert.Equal(3, c));
     }
 
+    /// <summary>Many short back-to-back runs (where workers join late or not at all): every item exactly once, no hang.</summary>
+    [Fact]
+    public void ManyShortRunsNeitherLoseNorRepeatItems()
+    {
+        using var pool = new WorkerPool(4, spinMicroseconds: 20);
+        var rng = new Random(3);
+        var output = new float[64];
+        var visits = new int[64];
+        fixed (float* o = output)
+        fixed (int* v = visits)
+        {
+            for (int run = 0; run < 3000; run++)
+            {
+                int items = rng.Next(1, 65);
+                Array.Clear(visits);
+                var job = new FillJob { Output = o, Visits = v };
+                pool.Run(ref job, items, rng.Next(1, 4));
+                for (int i = 0; i < 64; i++) Assert.Equal(i < items ? 1 : 0, visits[i]);
+            }
+        }
+    }
+
     [Fact]
     public void DefaultThreadCountIsAtLeastOneAndAtMostTheLogicalCpus()
     {
