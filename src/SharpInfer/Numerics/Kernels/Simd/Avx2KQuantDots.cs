@@ -37,8 +37,8 @@ internal static unsafe class Avx2KQuantDots
         {
             byte* sc = x;
             short* bsums = (short*)(y + Q8Bsums);
-            int summs = 0;
-            for (int j = 0; j < 16; j++) summs += bsums[j] * (sc[j] >> 4);
+            var mins = Vector128.ShiftRightLogical(Vector128.Load(sc).AsUInt16(), 4).AsByte() & Vector128.Create((byte)0x0F);
+            int summs = Vector256.Sum(Avx2.MultiplyAddAdjacent(Vector256.Load(bsums), Avx2.ConvertToVector256Int16(mins)));
             float yd = *(float*)y;
             float dall = yd * Half(x + 80), dmin = yd * Half(x + 82);
             var sumi = Vector256<int>.Zero;
@@ -65,16 +65,17 @@ internal static unsafe class Avx2KQuantDots
         var m3 = Vector256.Create((byte)3);
         var one = Vector256.Create((byte)1);
         var four = Vector256.Create((byte)4);
-        sbyte* scales = stackalloc sbyte[16];
+        byte* scales = stackalloc byte[16];
         for (int i = 0; i < n / 256; i++, x += 110, y += Q8Bytes)
         {
-            byte* packed = x + 96;
-            for (int j = 0; j < 16; j++)
-            {
-                int low = j < 8 ? packed[j] & 0xF : packed[j - 8] >> 4;
-                int high = (packed[8 + j % 4] >> (2 * (j / 4))) & 3;
-                scales[j] = (sbyte)((low | (high << 4)) - 32);
-            }
+            // ggml's 32-bit unpacking of the 16 six-bit scales (as Q3_KFormat.UnpackScales; bias 32 removed at use)
+            const uint kmask1 = 0x03030303, kmask2 = 0x0f0f0f0f;
+            uint a0 = *(uint*)(x + 96), a1 = *(uint*)(x + 100), a2 = *(uint*)(x + 104);
+            uint* packed = (uint*)scales;
+            packed[0] = (a0 & kmask2) | ((a2 & kmask1) << 4);
+            packed[1] = (a1 & kmask2) | (((a2 >> 2) & kmask1) << 4);
+            packed[2] = ((a0 >> 4) & kmask2) | (((a2 >> 4) & kmask1) << 4);
+            packed[3] = ((a1 >> 4) & kmask2) | (((a2 >> 6) & kmask1) << 4);
             var hmask = Vector256.Load(x);
             var sumi = Vector256<int>.Zero;
             sbyte* q8 = (sbyte*)(y + Q8Qs);
@@ -88,7 +89,7 @@ internal static unsafe class Avx2KQuantDots
                     var u = (Shr(bits, 2 * k) & m3) | hb;
                     var pairs = Pairs(u, q8) - Pairs(four, q8);
                     int s = 8 * h + 2 * k;
-                    sumi += Scaled(pairs, scales[s], scales[s + 1]);
+                    sumi += Scaled(pairs, scales[s] - 32, scales[s + 1] - 32);
                 }
             }
             float d = Half(x + 108) * *(float*)y;
@@ -115,9 +116,7 @@ internal static unsafe class Avx2KQuantDots
         for (int i = 0; i < n / 256; i++, x += blockBytes, y += Q8Bytes)
         {
             UnpackScalesMinsK4(x + 4, sm);
-            short* bsums = (short*)(y + Q8Bsums);
-            int summ = 0;
-            for (int j = 0; j < 8; j++) summ += (bsums[2 * j] + bsums[2 * j + 1]) * sm[8 + j];
+            int summ = MinSum(y + Q8Bsums, sm + 8);
             float yd = *(float*)y;
             float d = yd * Half(x), dmin = yd * Half(x + 2);
 
@@ -141,6 +140,15 @@ internal static unsafe class Avx2KQuantDots
             accMin += dmin * summ;
         }
         return HSum(acc) - accMin;
+    }
+
+    /// <summary>Σⱼ (bsums[2j] + bsums[2j+1])·mins[j]: the Q4_K/Q5_K min term of one super-block, in int32 (exact).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static int MinSum(byte* bsums, byte* mins)
+    {
+        var m = Vector128.CreateScalarUnsafe(*(ulong*)mins).AsByte();
+        var pairs = Avx2.ConvertToVector256Int16(Sse2.UnpackLow(m, m)); // m0 m0 m1 m1 … m7 m7
+        return Vector256.Sum(Avx2.MultiplyAddAdjacent(Vector256.Load((short*)bsums), pairs));
     }
 
     /// <summary>The 6-bit scales (→ <paramref name="dst"/>[0..8]) and mins (→ [8..16]) of Q4_K/Q5_K, ggml's utmp shuffle.</summary>

@@ -134,9 +134,7 @@ internal static unsafe class MultiRowDots
             for (int j = 0; j < Rows; j++)
             {
                 byte* yj = y + j * ys;
-                short* bsums = (short*)(yj + 260);
-                int summ = 0;
-                for (int k = 0; k < 8; k++) summ += (bsums[2 * k] + bsums[2 * k + 1]) * sm[8 + k];
+                int summ = Avx2KQuantDots.MinSum(yj + 260, sm + 8);
                 float yd = *(float*)yj;
                 acc[j] = Fma.MultiplyAdd(Vector256.Create(yd * hd), Avx.ConvertToVector256Single(sumi[j]), acc[j]);
                 accMin[j] += yd * hmin * summ;
