@@ -38,6 +38,17 @@ public unsafe class MatMulTests
             for (int r = 0; r < rows; r++)
                 expected[j * rows + r] = VecDot.Dot(type, w.AsSpan(r * rowBytes, rowBytes), a.AsSpan(j * actBytes, actBytes), rowLength);
 
+        // and the scalar reference agrees up to float summation order (see SimdDotTests)
+        for (int j = 0; j < activationRows; j++)
+            for (int r = 0; r < rows; r++)
+            {
+                var wRow = w.AsSpan(r * rowBytes, rowBytes).ToArray();
+                var aRow = a.AsSpan(j * actBytes, actBytes).ToArray();
+                float scalar = VecDot.DotWith(KernelIsa.Scalar, type, wRow, aRow, rowLength);
+                double bound = 2 * (rowLength / 32 + 8) * Math.Pow(2, -24) * SimdDotTests.AbsSum(type, wRow, aRow, rowLength);
+                Assert.True(Math.Abs(scalar - expected[j * rows + r]) <= bound, $"row {r} act {j}: {expected[j * rows + r]} vs scalar {scalar}");
+            }
+
         foreach (int threads in new[] { 0, 1, 2, 3, 4 })
         {
             using var pool = threads == 0 ? null : new WorkerPool(threads);
