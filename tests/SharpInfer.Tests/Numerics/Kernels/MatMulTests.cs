@@ -60,4 +60,36 @@ public unsafe class MatMulTests
             Assert.Equal(expected, output);
         }
     }
+
+    [Fact]
+    public void MultiplyAndActivationQuantizationDoNotAllocate()
+    {
+        const int rowLength = 512, rows = 64, acts = 5;
+        var type = GgmlType.Q4_K;
+        var w = new byte[GgmlTypeInfo.Get(type).RowBytes(rowLength) * rows];
+        for (int r = 0; r < rows; r++)
+            Quantization.Quantize(type, QuantizationRoundTripTests.RandomRow(rowLength, seed: r), w.AsSpan(r * (w.Length / rows), w.Length / rows));
+        var x = QuantizationRoundTripTests.RandomRow(rowLength * acts, seed: 1);
+        var a = new byte[VecDot.ActivationRowBytes(type, rowLength) * acts];
+        var o = new float[rows * acts];
+        using var pool = new WorkerPool(2);
+        fixed (byte* pw = w)
+        fixed (byte* pa = a)
+        fixed (float* px = x)
+        fixed (float* po = o)
+        {
+            for (int i = 0; i < 20; i++)
+            {
+                MatMul.QuantizeActivations(type, px, acts, rowLength, pa);
+                MatMul.Multiply(pool, type, pw, rows, rowLength, pa, acts, po);
+            }
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (int i = 0; i < 200; i++)
+            {
+                MatMul.QuantizeActivations(type, px, acts, rowLength, pa);
+                MatMul.Multiply(pool, type, pw, rows, rowLength, pa, acts, po);
+            }
+            Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        }
+    }
 }
