@@ -10,7 +10,19 @@ public static class CliApp
         var root = new RootCommand("SharpInfer: run GGUF language models in pure C#.");
         root.Subcommands.Add(Commands.InspectCommand.Create());
         root.Subcommands.Add(Commands.QuantizeCommand.Create());
+        root.Subcommands.Add(Commands.RunCommand.Create());
+        root.Subcommands.Add(Commands.TokenizeCommand.Create());
+        root.Subcommands.Add(Commands.LogitsCommand.Create());
+        root.Subcommands.Add(Commands.BenchCommand.Create());
+        root.Subcommands.Add(Commands.PlanCommand.Create());
         var parse = root.Parse(args);
+        if (parse.Errors.Count > 0)
+        {
+            // One line per problem, as llama.cpp does, instead of the parser's full help text.
+            foreach (var error in parse.Errors) Console.Error.WriteLine($"error: {error.Message}");
+            Console.Error.WriteLine($"(see 'sharpinfer {parse.CommandResult.Command.Name} --help')");
+            return 1;
+        }
         return parse.Invoke();
     }
 }

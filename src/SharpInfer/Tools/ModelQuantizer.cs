@@ -5,9 +5,10 @@ using SharpInfer.Numerics.Quants;
 namespace SharpInfer.Tools;
 
 /// <summary>
-/// <c>llama-quantize --pure</c>: every 2-D weight in one type, the rest kept, metadata carried over
-/// with <c>general.file_type</c> updated. Tensor order, metadata order and fallbacks follow
-/// llama.cpp, so quantizing an F32 file reproduces llama.cpp's output byte for byte.
+/// <c>llama-quantize</c>: every 2-D weight in one type (<c>--pure</c>) or in llama.cpp's Q4_K_M /
+/// Q5_K_M mixture, the rest kept, metadata carried over with <c>general.file_type</c> updated.
+/// Tensor order, metadata order, per-tensor choices and fallbacks follow llama.cpp, so quantizing
+/// an F32 file reproduces llama.cpp's output byte for byte.
 /// </summary>
 public static class ModelQuantizer
 {
@@ -34,12 +35,23 @@ public static class ModelQuantizer
         bool allowRequantize = false, Action<TensorReport, int, int>? progress = null)
     {
         if (!Targets.Contains(target)) throw new SharpInferException($"quantizing to {target} is not supported; choose one of {string.Join(", ", Targets)}");
+        return Quantize(inputPath, outputPath, QuantizationScheme.Pure(target), allowRequantize, progress);
+    }
+
+    public static IReadOnlyList<TensorReport> Quantize(string inputPath, string outputPath, QuantizationScheme scheme,
+        bool allowRequantize = false, Action<TensorReport, int, int>? progress = null)
+    {
+        var target = scheme.BaseType;
+        if (!Targets.Contains(target)) throw new SharpInferException($"quantizing to {target} is not supported; choose one of {string.Join(", ", Targets)}");
         using var input = GgufFile.Open(inputPath);
+        // llama.cpp applies its mixture rules only when the base type is quantized.
+        var mixture = scheme.Mixture != QuantizationMixture.Pure && GgmlTypeInfo.Get(target).IsQuantized
+            ? new MixtureTypeChooser(input, scheme.Mixture) : null;
         var writer = new GgufWriter();
         foreach (var (k, v) in input.Metadata)
             if (k is not ("general.file_type" or "general.quantization_version")) writer.Set(k, v);
         writer.Set("general.quantization_version", GgufValue.Of(2u));
-        writer.Set("general.file_type", GgufValue.Of(FileType(target)));
+        writer.Set("general.file_type", GgufValue.Of(scheme.FileType));
 
         var ordered = input.Tensors.ToArray();
         Array.Sort(ordered, CompareLikeLlamaCpp);
@@ -47,7 +59,7 @@ public static class ModelQuantizer
         for (var i = 0; i < ordered.Length; i++)
         {
             var t = ordered[i];
-            var type = ShouldQuantize(t) ? TypeFor(t, target) : t.Type;
+            var type = ShouldQuantize(t) ? TypeFor(t, mixture?.Choose(t, target) ?? target) : t.Type;
             byte[] bytes;
             if (type == t.Type)
             {
@@ -88,7 +100,10 @@ public static class ModelQuantizer
 
     private static readonly string[] KeptAsIs = ["ffn_gate_inp.weight", "pos_embd.weight", "token_types.weight", "ssm_conv1d.weight", "attn_rel_b.weight"];
 
-    /// <summary>The target, or llama.cpp's fallback when the row length does not fit the target's block.</summary>
+    /// <summary>
+    /// The target, or llama.cpp's fallback when the row length does not fit the target's block; F16
+    /// when the fallback does not fit either. Types without a fallback refuse such a tensor.
+    /// </summary>
     private static GgmlType TypeFor(GgufTensorInfo t, GgmlType target)
     {
         if (t.RowLength % GgmlTypeInfo.Get(target).BlockSize == 0) return target;
@@ -100,9 +115,9 @@ public static class ModelQuantizer
             GgmlType.Q6_K => GgmlType.Q8_0,
             _ => target,
         };
-        if (t.RowLength % GgmlTypeInfo.Get(fallback).BlockSize != 0)
+        if (fallback == target)
             throw new SharpInferException($"tensor {t.Name} has rows of {t.RowLength} elements, which {target} cannot hold");
-        return fallback;
+        return t.RowLength % GgmlTypeInfo.Get(fallback).BlockSize == 0 ? fallback : GgmlType.F16;
     }
 
     private static byte[] Convert(ReadOnlySpan<byte> data, GgufTensorInfo t, GgmlType to)

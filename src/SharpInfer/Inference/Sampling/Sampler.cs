@@ -1,3 +1,6 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
 namespace SharpInfer.Inference.Sampling;
 
 /// <summary>
@@ -14,6 +17,7 @@ public sealed class Sampler
     private readonly float[] _penalized;
     private readonly int[] _history;
     private readonly Dictionary<int, int> _counts = [];
+    private readonly List<int> _banned = [];
     private int _historyCount;
     private int _historyStart;
 
@@ -62,6 +66,7 @@ public sealed class Sampler
         var n = logits.Length;
         if (n > _ids.Length) throw new ArgumentException($"logits row has {n} entries, the sampler was made for {_ids.Length}");
         var source = _p.PenaltiesEnabled && _historyCount > 0 ? ApplyPenalties(logits) : logits;
+        if (_banned.Count > 0) source = ApplyBans(source);
 
         if (_p.Temperature <= 0) return ArgMax(source);
 
@@ -69,6 +74,21 @@ public sealed class Sampler
         if (_p.TopP < 1f) count = TopP(count, _p.TopP);
         if (_p.MinP > 0f) count = MinP(count, _p.MinP);
         return Draw(count, _p.Temperature);
+    }
+
+    /// <summary>Never samples <paramref name="token"/> again (llama.cpp's --ignore-eos bans the end-of-generation tokens this way).</summary>
+    public void Ban(int token)
+    {
+        if ((uint)token >= (uint)_ids.Length) throw new ArgumentOutOfRangeException(nameof(token), token, "not in the vocabulary");
+        if (!_banned.Contains(token)) _banned.Add(token);
+    }
+
+    private ReadOnlySpan<float> ApplyBans(ReadOnlySpan<float> logits)
+    {
+        if (!Unsafe.AreSame(ref MemoryMarshal.GetReference(logits), ref _penalized[0])) logits.CopyTo(_penalized);
+        foreach (var t in _banned)
+            if (t < logits.Length) _penalized[t] = float.NegativeInfinity;
+        return _penalized.AsSpan(0, logits.Length);
     }
 
     private ReadOnlySpan<float> ApplyPenalties(ReadOnlySpan<float> logits)
@@ -90,7 +110,8 @@ public sealed class Sampler
         return _penalized.AsSpan(0, logits.Length);
     }
 
-    internal static int ArgMax(ReadOnlySpan<float> logits)
+    /// <summary>Index of the largest logit (the first one on ties), as greedy decoding picks.</summary>
+    public static int ArgMax(ReadOnlySpan<float> logits)
     {
         var best = 0;
         for (var i = 1; i < logits.Length; i++)

@@ -1,0 +1,3 @@
+using SharpInfer.Bench;
+
+return Cli.Run(args);

@@ -1,0 +1,111 @@
+namespace SharpInfer.Backends.Cpu.Amx.Kernels;
+
+/// <summary>
+/// Q8_0 weights × Q8_0 activations → fp32, as ggml's AMX kernel computes it: per 32-element block
+/// the tile program produces the exact int32 dot products (fresh accumulators per block), and the
+/// per-block scales are applied outside the tile product: C = fma(isum, d_w·d_a, C) block by block.
+/// C[m, n] = Σ_blocks isum(m, n, b) · d_w[n, b] · d_a[m, b].
+/// </summary>
+internal sealed unsafe class Q8_0TileMatmul
+{
+    private const int Block = Q8_0AmxLayout.BlockElements;
+    private readonly ITileProgramRunner _runner;
+    private readonly Dictionary<TileGemmShape, byte[]> _programs = new();
+    [ThreadStatic] private static int[]? t_scratch;
+
+    public Q8_0TileMatmul(ITileProgramRunner runner) => _runner = runner;
+
+    private byte[] Program(TileGemmShape shape)
+    {
+        lock (_programs)
+        {
+            if (!_programs.TryGetValue(shape, out var code))
+                _programs[shape] = code = TileGemmKernelEmitter.Emit(shape, _runner.Abi);
+            return code;
+        }
+    }
+
+    /// <summary>
+    /// <paramref name="activations"/>: M rows of K values as ggml block_q8_0; <paramref name="packedWeights"/>:
+    /// from <see cref="Q8_0AmxLayout.Pack"/>; <paramref name="c"/>: M × N fp32, row-major.
+    /// </summary>
+    public void Multiply(ReadOnlySpan<byte> activations, int m, int k, ReadOnlySpan<byte> packedWeights, int n, Span<float> c) =>
+        Multiply(activations, m, k, packedWeights, n, c, 0, n);
+
+    /// <summary>
+    /// Computes only output columns [<paramref name="columnStart"/>, +<paramref name="columnCount"/>)
+    /// (both multiples of 16), so callers can split N across threads; each thread uses its own scratch.
+    /// </summary>
+    public void Multiply(ReadOnlySpan<byte> activations, int m, int k, ReadOnlySpan<byte> packedWeights, int n, Span<float> c,
+        int columnStart, int columnCount)
+    {
+        if (!Q8_0AmxLayout.CanPack(n, k)) throw new ArgumentException($"N % 16 and K % 32 must be 0 (N = {n}, K = {k})");
+        if (columnStart < 0 || columnCount < 0 || columnStart % 16 != 0 || columnCount % 16 != 0 || columnStart + columnCount > n)
+            throw new ArgumentException($"column range {columnStart}+{columnCount} must be 16-aligned within N = {n}");
+        int kb = k / Block;
+        long rowBytes = (long)kb * Q8_0AmxLayout.BlockBytes;
+        long panelBytes = (long)kb * Q8_0AmxLayout.TileBytes;
+        if (activations.Length < m * rowBytes || packedWeights.Length < Q8_0AmxLayout.PackedBytes(n, k) || c.Length < (long)m * n)
+            throw new ArgumentException("buffer too small for the given shape");
+
+        var scratch = ThreadScratch(kb);
+        fixed (byte* pa = activations)
+        fixed (byte* pw = packedWeights)
+        fixed (int* ps = scratch)
+        {
+            for (int mb = 0; mb < m; mb += 32)
+                for (int nb = columnStart; nb < columnStart + columnCount; nb += 32)
+                {
+                    int rows = Math.Min(32, m - mb), cols = Math.Min(32, columnStart + columnCount - nb);
+                    var shape = new TileGemmShape(Math.Min(16, rows), Math.Max(0, rows - 16),
+                        Math.Min(16, cols), Math.Max(0, cols - 16), Block, PerStepOutput: true);
+                    byte* panel0 = pw + nb / 16 * panelBytes;
+                    var args = new TileGemmArgs
+                    {
+                        A = pa + mb * rowBytes + 2, // skip the fp16 scale: the quants of block 0
+                        Lda = rowBytes,
+                        B0 = panel0,
+                        B1 = shape.N1 > 0 ? panel0 + panelBytes : panel0,
+                        AStep = Q8_0AmxLayout.BlockBytes,
+                        BStep = Q8_0AmxLayout.TileBytes,
+                        C = ps,
+                        Ldc = 32 * sizeof(int),
+                        CStep = 32 * 32 * sizeof(int),
+                        KSteps = kb,
+                    };
+                    _runner.Run(Program(shape), &args);
+                    ApplyScales(pa + mb * rowBytes, rowBytes, pw + nb / 16 * panelBytes, ps, kb, rows, cols, c.Slice(mb * n + nb), n);
+                }
+        }
+    }
+
+    /// <summary>
+    /// This thread's scratch for <paramref name="blocks"/> K blocks: one 32×32 int32 slice per block,
+    /// the tile program's per-step output. Reused across calls (no allocation per token).
+    /// </summary>
+    internal static int[] ThreadScratch(int blocks)
+    {
+        if (t_scratch is null || t_scratch.Length < blocks * 32 * 32) t_scratch = new int[blocks * 32 * 32];
+        return t_scratch;
+    }
+
+    private static void ApplyScales(byte* aRows, long rowBytes, byte* panels, int* scratch, int kb, int rows, int cols,
+        Span<float> c, int ldc)
+    {
+        long panelBytes = (long)kb * Q8_0AmxLayout.TileBytes;
+        for (int i = 0; i < rows; i++)
+            for (int j = 0; j < cols; j++)
+            {
+                byte* panel = panels + (j / 16) * panelBytes;
+                float acc = 0f;
+                for (int b = 0; b < kb; b++)
+                {
+                    float dw = (float)*(Half*)(panel + (long)b * Q8_0AmxLayout.TileBytes + Q8_0AmxLayout.ScalesOffset + 2 * (j % 16));
+                    float da = (float)*(Half*)(aRows + i * rowBytes + (long)b * Q8_0AmxLayout.BlockBytes);
+                    int isum = scratch[b * 1024 + i * 32 + j];
+                    acc = MathF.FusedMultiplyAdd(isum, dw * da, acc);
+                }
+                c[i * ldc + j] = acc;
+            }
+    }
+}

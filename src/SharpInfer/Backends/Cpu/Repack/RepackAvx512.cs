@@ -1,0 +1,92 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace SharpInfer.Backends.Cpu.Repack;
+
+/// <summary>
+/// AVX-512 twins of <see cref="RepackScalar"/>: one register holds a chunk of all eight rows. AVX-512
+/// has no byte sign instruction, so Q4_0 multiplies the unsigned nibble q and subtracts 8·Σa, and
+/// Q8_0 widens to 16 bits; both keep the integer sums exact and the float step identical to scalar.
+/// </summary>
+internal static unsafe class RepackAvx512
+{
+    private static readonly Vector256<int> RowOrderPairs = Vector256.Create(0, 1, 4, 5, 2, 3, 6, 7);
+    private static readonly Vector256<int> RowOrderQuads = Vector256.Create(0, 4, 1, 5, 2, 6, 3, 7);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<sbyte> Broadcast8(byte* p) => Vector512.Create(*(long*)p).AsSByte();
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> Accumulate(Vector256<float> acc, Vector256<int> sumi, byte* d, float da, bool scalesFirst)
+    {
+        var scales = HalfTable.Load8(d);
+        var s = Avx.ConvertToVector256Single(sumi);
+        var term = scalesFirst
+            ? Avx.Multiply(s, Avx.Multiply(scales, Vector256.Create(da)))
+            : Avx.Multiply(Avx.Multiply(s, scales), Vector256.Create(da));
+        return Avx.Add(acc, term);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<byte> Lo(Vector512<byte> v) => Avx512F.Xor(Avx512F.And(v, Vector512.Create((byte)0x0F)), Vector512.Create((byte)8));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<byte> Hi(Vector512<byte> v) => Lo(Avx512BW.ShiftRightLogical(v.AsUInt16(), 4).AsByte());
+
+    public static void GroupQ4_0(byte* w, byte* a, int nb, float* out8)
+    {
+        var eight = Vector512.Create((byte)8);
+        var ones = Vector512.Create((short)1);
+        var acc = Vector256<float>.Zero;
+        for (int b = 0; b < nb; b++)
+        {
+            byte* blk = w + b * 144;
+            byte* ab = a + b * 34;
+            byte* aq = ab + 2;
+            var aLo0 = Broadcast8(aq);
+            var aLo1 = Broadcast8(aq + 8);
+            var aHi0 = Broadcast8(aq + 16);
+            var aHi1 = Broadcast8(aq + 24);
+            // unsigned nibble q = p ^ 8, and Σ(q-8)·a = Σq·a − Σ8·a
+            var w0 = Avx512F.LoadVector512(blk + 16);  // rows 0-7, quant bytes 0..7
+            var w1 = Avx512F.LoadVector512(blk + 80);  // rows 0-7, quant bytes 8..15
+            var s = Avx512BW.Add(
+                Avx512BW.Add(Avx512BW.MultiplyAddAdjacent(Lo(w0), aLo0), Avx512BW.MultiplyAddAdjacent(Hi(w0), aHi0)),
+                Avx512BW.Add(Avx512BW.MultiplyAddAdjacent(Lo(w1), aLo1), Avx512BW.MultiplyAddAdjacent(Hi(w1), aHi1)));
+            var c = Avx512BW.Add(
+                Avx512BW.Add(Avx512BW.MultiplyAddAdjacent(eight, aLo0), Avx512BW.MultiplyAddAdjacent(eight, aHi0)),
+                Avx512BW.Add(Avx512BW.MultiplyAddAdjacent(eight, aLo1), Avx512BW.MultiplyAddAdjacent(eight, aHi1)));
+            var pairs = Avx512BW.MultiplyAddAdjacent(Avx512BW.Subtract(s, c), ones); // two ints per row, rows in order
+            var sumi = Avx2.PermuteVar8x32(Avx2.HorizontalAdd(pairs.GetLower(), pairs.GetUpper()), RowOrderPairs);
+            acc = Accumulate(acc, sumi, blk, HalfTable.ToFloat(ab), scalesFirst: false);
+        }
+        Avx.Store(out8, acc);
+    }
+
+    public static void GroupQ8_0(byte* w, byte* a, int nb, float* out8)
+    {
+        var acc = Vector256<float>.Zero;
+        for (int b = 0; b < nb; b++)
+        {
+            byte* blk = w + b * 272;
+            byte* ab = a + b * 34;
+            var q03 = Vector512<int>.Zero; // four ints per row, rows 0-3
+            var q47 = Vector512<int>.Zero;
+            for (int k = 0; k < 4; k++)
+            {
+                var ak = Avx512BW.ConvertToVector512Int16(Vector256.Create(*(long*)(ab + 2 + 8 * k)).AsSByte());
+                var w03 = Avx512BW.ConvertToVector512Int16(Avx.LoadVector256((sbyte*)(blk + 16 + 64 * k)));
+                var w47 = Avx512BW.ConvertToVector512Int16(Avx.LoadVector256((sbyte*)(blk + 48 + 64 * k)));
+                q03 = Avx512F.Add(q03, Avx512BW.MultiplyAddAdjacent(w03, ak));
+                q47 = Avx512F.Add(q47, Avx512BW.MultiplyAddAdjacent(w47, ak));
+            }
+            // rows 0,1 | 2,3 | 4,5 | 6,7 as four ints each → two hadd rounds → [r0,r2,r4,r6,r1,r3,r5,r7]
+            var h1 = Avx2.HorizontalAdd(q03.GetLower(), q03.GetUpper());
+            var h2 = Avx2.HorizontalAdd(q47.GetLower(), q47.GetUpper());
+            var sumi = Avx2.PermuteVar8x32(Avx2.HorizontalAdd(h1, h2), RowOrderQuads);
+            acc = Accumulate(acc, sumi, blk, HalfTable.ToFloat(ab), scalesFirst: true);
+        }
+        Avx.Store(out8, acc);
+    }
+}

@@ -1,0 +1,131 @@
+using System.Runtime.InteropServices;
+using SharpInfer.Numerics;
+using SharpInfer.Numerics.Kernels;
+
+namespace SharpInfer.Models.Compute;
+
+/// <summary>
+/// The one seam through which the forward pass multiplies by a weight: y = W·x for a batch of
+/// activation rows. As in ggml's mul_mat, the activations are first converted to the weight
+/// type's vec_dot type (<see cref="ActivationType"/>), then every output is a dot product of a
+/// weight row with a converted activation row. Placement can later route a weight to another
+/// kernel here without the forward pass knowing.
+/// </summary>
+internal static unsafe class MatMul
+{
+    public static bool Supports(GgmlType weightType) => VecDot.Supports(weightType);
+
+    /// <summary>ggml's type_traits_cpu[type].vec_dot_type.</summary>
+    public static GgmlType ActivationType(GgmlType weightType) => VecDot.ActivationType(weightType);
+
+    /// <summary>Bytes one activation row of <paramref name="k"/> elements takes once converted for <paramref name="weightType"/>.</summary>
+    public static long ActivationRowBytes(GgmlType weightType, int k) => VecDot.ActivationRowBytes(weightType, k);
+
+    /// <summary>Converts <paramref name="n"/> rows of <paramref name="k"/> floats to the activation type of <paramref name="weightType"/>.</summary>
+    public static void ConvertActivations(GgmlType weightType, ReadOnlySpan<float> x, int n, int k, Span<byte> dst)
+    {
+        var rowBytes = (int)ActivationRowBytes(weightType, k);
+        for (var t = 0; t < n; t++)
+        {
+            var src = x.Slice(t * k, k);
+            var d = dst.Slice(t * rowBytes, rowBytes);
+            switch (ActivationType(weightType))
+            {
+                case GgmlType.F32:
+                    src.CopyTo(MemoryMarshal.Cast<byte, float>(d));
+                    break;
+                case GgmlType.F16:
+                    FloatFormats.FloatToHalf(src, MemoryMarshal.Cast<byte, ushort>(d));
+                    break;
+                case GgmlType.BF16:
+                    FloatFormats.FloatToBFloat16(src, MemoryMarshal.Cast<byte, ushort>(d));
+                    break;
+                default:
+                    VecDot.QuantizeActivations(weightType, src, d);
+                    break;
+            }
+        }
+    }
+
+    /// <summary>
+    /// y[t, r] = W[r] · x[t] for <paramref name="n"/> activation rows already converted by
+    /// <see cref="ConvertActivations"/>; <paramref name="y"/> is n × Rows, row-major.
+    /// </summary>
+    public static void Multiply(WeightMatrix w, ReadOnlySpan<byte> activations, int n, Span<float> y)
+    {
+        var actRowBytes = ActivationRowBytes(w.Type, w.Columns);
+        if (activations.Length < n * actRowBytes || y.Length < n * w.Rows)
+            throw new ArgumentException("matmul buffers are too small");
+        fixed (byte* a = activations)
+        fixed (float* yp = y)
+            MultiplyRows(w, a, actRowBytes, n, yp, 0, w.Rows);
+    }
+
+    /// <summary>Rows [r0, r1) of the product: the unit of work one thread takes.</summary>
+    internal static void MultiplyRows(WeightMatrix w, byte* a, long actRowBytes, int n, float* y, int r0, int r1)
+    {
+        var m = w.Rows;
+        // Blocks of weight rows stay in cache while every token of the batch uses them.
+        const int RowBlock = 16;
+        for (var b0 = r0; b0 < r1; b0 += RowBlock)
+        {
+            var b1 = Math.Min(r1, b0 + RowBlock);
+            for (var t = 0; t < n; t++)
+            {
+                var act = a + t * actRowBytes;
+                var yr = y + (long)t * m;
+                for (var r = b0; r < b1; r++) yr[r] = Dot(w, r, act, actRowBytes);
+            }
+        }
+    }
+
+    /// <summary>Splits a product over the threads of a <see cref="WorkerPool"/> by blocks of weight rows; one per forward pass.</summary>
+    internal sealed class Runner(WorkerPool pool) : IParallelWork
+    {
+        private WeightMatrix? _w;
+        private byte[]? _act;
+        private float[]? _y;
+        private int _n, _yOffset;
+
+        public void Multiply(WeightMatrix w, byte[] activations, int n, float[] y, int yOffset)
+        {
+            if (activations.Length < n * ActivationRowBytes(w.Type, w.Columns) || y.Length - yOffset < (long)n * w.Rows)
+                throw new ArgumentException("matmul buffers are too small");
+            (_w, _act, _n, _y, _yOffset) = (w, activations, n, y, yOffset);
+            try
+            {
+                pool.Run(this);
+            }
+            finally
+            {
+                (_w, _act, _y) = (null, null, null);
+            }
+        }
+
+        public void Execute(int part, int parts)
+        {
+            var w = _w!;
+            var (r0, r1) = WorkerPool.Share(w.Rows, part, parts, RowGrain);
+            if (r0 >= r1) return;
+            fixed (byte* a = _act)
+            fixed (float* y = _y)
+                MultiplyRows(w, a, ActivationRowBytes(w.Type, w.Columns), _n, y + _yOffset, r0, r1);
+        }
+
+        private const int RowGrain = 16;
+    }
+
+    /// <summary>Plain float types use this file's SIMD kernels; block-quantized types ggml's scalar vec_dot (shared kernels).</summary>
+    private static float Dot(WeightMatrix w, int r, byte* act, long actRowBytes)
+    {
+        var k = w.Columns;
+        var row = w.Row(r);
+        return w.Type switch
+        {
+            GgmlType.F32 => DotKernels.F32((float*)row, (float*)act, k),
+            GgmlType.F16 => DotKernels.F16((ushort*)row, (ushort*)act, k),
+            GgmlType.BF16 => DotKernels.BF16((ushort*)row, (ushort*)act, k),
+            _ => VecDot.Dot(w.Type, new ReadOnlySpan<byte>(row, (int)w.RowBytes), new ReadOnlySpan<byte>(act, (int)actRowBytes), k),
+        };
+    }
+}

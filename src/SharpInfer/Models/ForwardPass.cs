@@ -1,0 +1,133 @@
+using SharpInfer.Inference;
+using SharpInfer.Models.Compute;
+using SharpInfer.Numerics;
+
+namespace SharpInfer.Models;
+
+/// <summary>
+/// The decoder-only transformer forward pass (llama.cpp's llm_build_llama / qwen2 / qwen3 graphs)
+/// for one physical batch, with every buffer allocated once for the largest batch.
+/// The architecture description decides the optional parts (biases, q/k norm, RoPE style).
+/// </summary>
+internal sealed class ForwardPass
+{
+    private readonly Hyperparameters _hp;
+    private readonly ModelWeights _w;
+    private readonly KvCache _cache;
+    private readonly Rope _rope;
+    private readonly Attention _attention;
+    private readonly int _maxTokens;
+    private readonly MatMul.Runner _matMul;
+
+    private readonly float[] _x, _cur, _q, _k, _v, _attn, _proj, _gate, _up;
+    private readonly byte[] _act;
+    private GgmlType? _actType; // the vec_dot type _act currently holds, so q/k/v and gate/up share one conversion
+
+    public ForwardPass(Model model, KvCache cache, int maxTokens, WorkerPool pool)
+    {
+        _hp = model.Hyperparameters;
+        _w = model.Weights;
+        _cache = cache;
+        _maxTokens = maxTokens;
+        _matMul = new MatMul.Runner(pool);
+        var hp = _hp;
+        _rope = new Rope(hp.RopeDimensionCount, model.Architecture.Rope, hp.RopeFreqBase, hp.RopeFreqScale, _w.RopeFreqFactors);
+        _attention = new Attention(hp.HeadCount, hp.HeadCountKv, hp.KeyLength, hp.ValueLength, cache.Size, pool);
+        var e = hp.EmbeddingLength;
+        _x = new float[maxTokens * e];
+        _cur = new float[maxTokens * e];
+        _q = new float[maxTokens * hp.HeadCount * hp.KeyLength];
+        _k = new float[maxTokens * hp.KeyWidth];
+        _v = new float[maxTokens * hp.ValueWidth];
+        _attn = new float[maxTokens * hp.HeadCount * hp.ValueLength];
+        _proj = new float[maxTokens * e];
+        _gate = new float[maxTokens * hp.FeedForwardLength];
+        _up = new float[maxTokens * hp.FeedForwardLength];
+        var widest = Math.Max(e, Math.Max(hp.HeadCount * hp.ValueLength, hp.FeedForwardLength));
+        _act = new byte[maxTokens * widest * sizeof(float)];
+    }
+
+    /// <summary>
+    /// Runs <paramref name="tokens"/> at positions p0, p0+1, … and writes the logits of the rows
+    /// from <paramref name="firstOutput"/> on into <paramref name="logits"/> at <paramref name="logitsOffset"/>
+    /// ((n − firstOutput) × n_vocab).
+    /// </summary>
+    public unsafe void Run(ReadOnlySpan<int> tokens, int p0, int firstOutput, float[] logits, int logitsOffset)
+    {
+        var n = tokens.Length;
+        if (n > _maxTokens) throw new ArgumentException("batch larger than the scratch buffers");
+        var hp = _hp;
+        var e = hp.EmbeddingLength;
+        var qW = hp.HeadCount * hp.KeyLength;
+        var eps = hp.RmsNormEpsilon;
+
+        var emb = _w.TokenEmbedding;
+        for (var t = 0; t < n; t++) RowDecoder.Decode(emb.Type, emb.Row(tokens[t]), _x.AsSpan(t * e, e));
+
+        for (var l = 0; l < hp.BlockCount; l++)
+        {
+            var lw = _w.Layers[l];
+            var x = _x.AsSpan(0, n * e);
+            var cur = _cur.AsSpan(0, n * e);
+
+            // attention
+            RmsNorm.Rows(x, lw.AttnNorm, eps, cur, n);
+            _actType = null;
+            var q = Project(lw.Wq, cur, n, _q, 0, lw.Bq);
+            var k = Project(lw.Wk, cur, n, _k, 0, lw.Bk);
+            var v = Project(lw.Wv, cur, n, _v, 0, lw.Bv);
+            if (lw.QNorm is not null) RmsNorm.Rows(q, lw.QNorm, eps, q, n * hp.HeadCount);
+            if (lw.KNorm is not null) RmsNorm.Rows(k, lw.KNorm, eps, k, n * hp.HeadCountKv);
+            for (var t = 0; t < n; t++)
+            {
+                _rope.SetPosition(p0 + t);
+                for (var h = 0; h < hp.HeadCount; h++) _rope.Apply(q.Slice(t * qW + h * hp.KeyLength, hp.KeyLength));
+                for (var h = 0; h < hp.HeadCountKv; h++) _rope.Apply(k.Slice(t * hp.KeyWidth + h * hp.KeyLength, hp.KeyLength));
+            }
+            var attn = _attn.AsSpan(0, n * hp.HeadCount * hp.ValueLength);
+            _attention.Run(_cache, l, p0, n, _q, k, v, _attn);
+            _actType = null;
+            var o = Project(lw.Wo, attn, n, _proj, 0, lw.Bo);
+            Add(x, o);
+
+            // feed-forward
+            RmsNorm.Rows(x, lw.FfnNorm, eps, cur, n);
+            _actType = null;
+            var gate = Project(lw.FfnGate, cur, n, _gate, 0, null);
+            var up = Project(lw.FfnUp, cur, n, _up, 0, null);
+            SwiGlu.Rows(gate, up, gate, n);
+            _actType = null;
+            var down = Project(lw.FfnDown, gate, n, _proj, 0, null);
+            Add(x, down);
+        }
+
+        var nOut = n - firstOutput;
+        if (nOut <= 0) return;
+        var outRows = _cur.AsSpan(0, nOut * e);
+        RmsNorm.Rows(_x.AsSpan(firstOutput * e, nOut * e), _w.OutputNorm, eps, outRows, nOut);
+        _actType = null;
+        Project(_w.Output, outRows, nOut, logits, logitsOffset, null);
+    }
+
+    /// <summary>y = W·x (+ b) for n rows; the activations are converted once per vec_dot type and reused.</summary>
+    private Span<float> Project(WeightMatrix w, ReadOnlySpan<float> x, int n, float[] dst, int dstOffset, float[]? bias)
+    {
+        var k = w.Columns;
+        var actType = MatMul.ActivationType(w.Type);
+        if (_actType != actType)
+        {
+            MatMul.ConvertActivations(w.Type, x, n, k, _act);
+            _actType = actType;
+        }
+        _matMul.Multiply(w, _act, n, dst, dstOffset);
+        var y = dst.AsSpan(dstOffset, n * w.Rows);
+        if (bias is not null)
+            for (var t = 0; t < n; t++) Add(y.Slice(t * w.Rows, w.Rows), bias);
+        return y;
+    }
+
+    private static void Add(Span<float> acc, ReadOnlySpan<float> b)
+    {
+        for (var i = 0; i < acc.Length; i++) acc[i] += b[i];
+    }
+}

@@ -1,0 +1,160 @@
+using SharpInfer.Inference;
+using SharpInfer.Models;
+using SharpInfer.Numerics;
+using SharpInfer.Tests.Support;
+
+namespace SharpInfer.Tests.Inference;
+
+/// <summary>Decode semantics: positions, batching, the KV cache, limits and allocation.</summary>
+public sealed class ContextTests
+{
+    private static readonly int[] Prompt = [1, 403, 407, 261, 378, 432, 383, 286, 261, 376, 298, 315, 421];
+
+    private static Model Load(string name = "micro-llama-F32") => Model.Load(TestPaths.Require(TestPaths.Micro(name + ".gguf")));
+
+    private static float[][] AllLogits(Context ctx, int n)
+    {
+        var r = new float[n][];
+        for (var i = 0; i < n; i++) r[i] = ctx.GetLogits(i).ToArray();
+        return r;
+    }
+
+    [Fact]
+    public void DefaultContextIsTheTrainingContextCappedAt4096()
+    {
+        using var micro = Load();
+        using var c1 = micro.CreateContext();
+        Assert.Equal(512, c1.ContextLength); // trained with 512
+        using var c2 = micro.CreateContext(new ContextParams { ContextLength = 64 });
+        Assert.Equal(64, c2.ContextLength);
+        Assert.Equal(GgmlType.F16, c1.Cache.TypeK); // llama.cpp's default cache type
+        Assert.Equal(GgmlType.F16, c1.Cache.TypeV);
+    }
+
+    [Theory]
+    [InlineData("micro-llama-F32")]
+    [InlineData("micro-qwen3-Q4_K")]
+    public void MicroBatchesAndSingleTokensGiveTheSameLogitsAsOneBatch(string model)
+    {
+        using var m = Load(model);
+        using var whole = m.CreateContext();
+        whole.Decode(Prompt);
+        var expected = AllLogits(whole, Prompt.Length);
+
+        // Every row is computed independently of the others in its batch, so splitting is exact.
+        using var split = m.CreateContext(new ContextParams { MicroBatchSize = 3 });
+        split.Decode(Prompt);
+        Assert.Equal(expected, AllLogits(split, Prompt.Length));
+
+        using var single = m.CreateContext();
+        for (var i = 0; i < Prompt.Length; i++)
+        {
+            single.Decode(Prompt.AsSpan(i, 1));
+            Assert.Equal(expected[i], single.GetLogits(0).ToArray());
+        }
+        Assert.Equal(Prompt.Length, single.Position);
+    }
+
+    [Fact]
+    public void ResetStartsOverAtPositionZero()
+    {
+        using var m = Load();
+        using var ctx = m.CreateContext();
+        ctx.Decode(Prompt);
+        var first = AllLogits(ctx, Prompt.Length);
+        ctx.Decode([5, 6]);
+        Assert.Equal(Prompt.Length + 2, ctx.Position);
+        ctx.Reset();
+        Assert.Equal(0, ctx.Position);
+        ctx.Decode(Prompt);
+        Assert.Equal(first, AllLogits(ctx, Prompt.Length));
+    }
+
+    [Fact]
+    public void AFullContextIsAnErrorNotAWrap()
+    {
+        using var m = Load();
+        using var ctx = m.CreateContext(new ContextParams { ContextLength = 16 });
+        ctx.Decode(Prompt.AsSpan(0, 10));
+        var e = Assert.Throws<SharpInferException>(() => ctx.Decode(Prompt.AsSpan(0, 7)));
+        Assert.Contains("context is full", e.Message);
+        Assert.Equal(10, ctx.Position); // nothing was evaluated
+        ctx.Decode(Prompt.AsSpan(0, 6));
+        Assert.Equal(16, ctx.Position);
+        Assert.Throws<SharpInferException>(() => ctx.Decode([1]));
+    }
+
+    [Fact]
+    public void LogitsOfTheLastTokenOnlyWhenAsked()
+    {
+        using var m = Load();
+        using var ctx = m.CreateContext();
+        ctx.Decode(Prompt);
+        var last = ctx.GetLogits(Prompt.Length - 1).ToArray();
+        Assert.Equal(last, ctx.GetLogits(-1).ToArray());
+        Assert.Throws<ArgumentOutOfRangeException>(() => ctx.GetLogits(Prompt.Length));
+
+        ctx.Reset();
+        ctx.Decode(Prompt, allLogits: false);
+        Assert.Equal(last, ctx.GetLogits(-1).ToArray());
+        Assert.Throws<InvalidOperationException>(() => ctx.GetLogits(0));
+
+        using var split = m.CreateContext(new ContextParams { MicroBatchSize = 4 });
+        split.Decode(Prompt, allLogits: false);
+        Assert.Equal(last, split.GetLogits(-1).ToArray());
+    }
+
+    [Fact]
+    public void BadTokensAndCacheTypesAreUserErrors()
+    {
+        using var m = Load();
+        using var ctx = m.CreateContext();
+        Assert.Throws<SharpInferException>(() => ctx.Decode([m.VocabSize]));
+        Assert.Throws<SharpInferException>(() => ctx.Decode([-1]));
+        Assert.Throws<SharpInferException>(() => ctx.Decode(ReadOnlySpan<int>.Empty));
+        Assert.Equal(0, ctx.Position);
+        Assert.Throws<SharpInferException>(() => m.CreateContext(new ContextParams { TypeK = GgmlType.Q8_0 }));
+    }
+
+    [Theory]
+    [InlineData("micro-llama-F32")]
+    [InlineData("micro-llama-F16")]
+    [InlineData("micro-qwen2-Q8_0")]
+    [InlineData("micro-qwen3-Q4_K")]
+    public void DecodingATokenAllocatesNothing(string model)
+    {
+        using var m = Load(model);
+        using var ctx = m.CreateContext(new ContextParams { Threads = 1 });
+        ctx.Decode(Prompt, allLogits: false);
+        ctx.Decode([7], allLogits: false); // warm up every path once
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 0; i < 16; i++) ctx.Decode([7 + i], allLogits: false);
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
+    /// <summary>
+    /// With worker threads the barrier may allocate its wait handle once, the first time a thread
+    /// really has to block; nothing may grow with the number of tokens.
+    /// </summary>
+    [Fact]
+    public void DecodingWithWorkerThreadsAllocatesNothingPerToken()
+    {
+        using var m = Load("micro-llama-Q4_0");
+        using var ctx = m.CreateContext(new ContextParams { Threads = 2 });
+        ctx.Decode(Prompt, allLogits: false);
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 0; i < 64; i++) ctx.Decode([7 + i], allLogits: false);
+        Assert.True(GC.GetAllocatedBytesForCurrentThread() - before < 1024);
+    }
+
+    [Fact]
+    public void ThreadCountDoesNotChangeTheNumbers()
+    {
+        using var m = Load("micro-qwen3-F16");
+        using var one = m.CreateContext(new ContextParams { Threads = 1 });
+        using var three = m.CreateContext(new ContextParams { Threads = 3 });
+        one.Decode(Prompt);
+        three.Decode(Prompt);
+        Assert.Equal(AllLogits(one, Prompt.Length), AllLogits(three, Prompt.Length));
+    }
+}

@@ -1,0 +1,67 @@
+namespace SharpInfer.Tests.Models;
+
+/// <summary>
+/// How far our logits may be from llama.cpp's, per weight type and KV cache type, measured on the
+/// reference files (max |logit diff| over every prompt position, 2026-11-29).
+/// Wherever activations are rounded to a narrower type (F16/BF16 vec_dot types, Q8 activation
+/// quantization, the F16 KV cache), a last-bit difference in an earlier float sum occasionally
+/// makes one value round the other way ("a flip"), and a flip is as large as that type's rounding
+/// step. Which flips happen depends on summation order: swapping our vectorized F32 dot for its
+/// scalar twin (same math, other order) moved micro-llama-BF16 from 4.7e-4 to 3.2e-2,
+/// stories260K F16-cache from 3.6e-3 to 2.6e-3 and micro-llama-Q6_K from 0.109 to 0.088, while the
+/// F32 paths stayed below 1.1e-5. So each bound covers the flips seen under both orders rather
+/// than one lucky measurement.
+/// </summary>
+public static class ReferenceTolerances
+{
+    /// <summary>
+    /// F32 weights, F32 cache: we follow ggml's numerics step by step (double-summed RMS norm,
+    /// repeated-multiplication RoPE angles, ggml's vector exp in softmax and SiLU); only the
+    /// summation order inside dot products differs. Measured ≤ 1.1e-5 under either order (stories260K 6.7e-6,
+    /// micro-llama 4.9e-6, micro-qwen2 7.9e-6, micro-qwen3 6.2e-6): 1e-4 leaves 10× headroom and is
+    /// 100× below the smallest type-to-type difference in the reference README (F16 cache: 0.005).
+    /// </summary>
+    public const float F32 = 1e-4f;
+
+    /// <summary>
+    /// F32 weights, F16 cache. Measured 3.6e-3 (stories260K, max |logit| 22) and 1.3e-3
+    /// (micro-llama). Positions 0–3 of stories260K agree to 3e-6, so the F16 path (q and the
+    /// probabilities rounded to F16 as ggml's mul_mat does) is modelled right; the later drift
+    /// comes from values whose F16 rounding flips on last-bit float differences and is then
+    /// amplified. Not yet explained to the bit: below llama.cpp's own F16-vs-F32 cache difference
+    /// (0.011 stories260K) by only 2–3×, so this is a weak bound — see the helper report.
+    /// </summary>
+    public const float F16Cache = 5e-3f;
+
+    /// <summary>
+    /// F16 weights (activations rounded to F16, ggml's vec_dot type). Measured 3.5e-3
+    /// (micro-llama), 4.2e-3 (qwen2), 4.2e-3 (qwen3), already 3e-3 at position 0. Routing any subset
+    /// of the matmuls through unrounded F32 activations makes it worse, while merely changing our
+    /// F16 dot's summation order moves the qwen3 figure from 5.9e-3 to 4.2e-3: the residual behaves
+    /// like F16 rounding flips of activations on last-bit differences, not like a missing step.
+    /// The README's F16-vs-F32 weight difference is 0.011, so this bound is weak.
+    /// </summary>
+    public const float F16Weights = 8e-3f;
+
+    /// <summary>
+    /// BF16 weights (activations rounded to BF16, 8-bit mantissa). Measured 4.7e-4 with our vector
+    /// F32 dot, 3.2e-2 with the scalar one (a single BF16 flip); BF16-vs-F32 weights is 0.098.
+    /// </summary>
+    public const float BF16Weights = 0.06f;
+
+    /// <summary>
+    /// Block-quantized weights (activations quantized to Q8_0 / Q8_1 / Q8_K). The integer block
+    /// sums are exact, so a file either agrees to the last bits or differs by whole "flips": an
+    /// activation whose x·127/amax lies within an ulp of a rounding boundary rounds the other way
+    /// because our float sums (ggml's generic scalar order) differ from llama.cpp's AVX kernels in
+    /// the last bit; one flip moves that activation by amax/127 and the logits by up to ~0.17.
+    /// Measured max |logit diff|: flip-free files ≤ 6e-6 (llama Q4_0 1.2e-6, Q4_1 2.9e-6,
+    /// Q2_K 2.9e-6, Q3_K 2.9e-6, IQ4_NL 9.5e-7, IQ4_XS 2.9e-6; qwen2 Q4_0 1.4e-6, Q4_K 2.9e-6,
+    /// Q6_K 1.9e-6; qwen3 Q4_K 5.3e-6); with flips: llama Q8_0 0.108, Q5_0 0.084, Q5_1 0.094,
+    /// Q4_K 0.163, Q4_K_M 0.167, Q5_K 0.143, Q6_K 0.109; qwen2 Q8_0 0.032; qwen3 Q8_0 0.0023,
+    /// Q4_0 0.098, Q6_K 0.133. The bound covers one flip. It is far below the README's
+    /// quantization effects for 2–6-bit types (Q6_K 0.83, Q4_K 3.2, Q4_0 3.4, Q2_K 9.4) but only
+    /// about 1.2× below Q8_0's 0.29; bit-exact agreement needs the x86 kernels' summation order.
+    /// </summary>
+    public const float QuantizedActivations = 0.25f;
+}
