@@ -40,14 +40,15 @@ public static unsafe class DotKernels
     }
 
     /// <summary>
-    /// The level whose kernel <see cref="Best"/> uses for <paramref name="t"/>. On an AVX-512 CPU the 32-value block
-    /// types keep their AVX2 kernels: measured on the target (AMD Zen 4, which executes 512-bit operations as two
-    /// 256-bit halves) they are 5–25% faster than the two-blocks-per-register AVX-512 kernels, and they are
-    /// ggml-cpu's own x86 code path for these types (which has no AVX-512 variant), so they keep its summation order.
+    /// The level whose kernel <see cref="Best"/> uses for <paramref name="t"/>. On an AVX-512 CPU the quantized types
+    /// keep their AVX2 kernels, which follow ggml-cpu's x86 code (it has no AVX-512 variant of these dots, so
+    /// llama.cpp's AVX-512 builds run the same AVX2 code): same lanes, same FMA order, hence the same float result as
+    /// llama.cpp. Measured on the target (AMD Zen 4, which executes 512-bit operations as two 256-bit halves) they are
+    /// also 5–25% faster than our two-blocks-per-register AVX-512 kernels for the 32-value types; only Q6_K's
+    /// AVX-512 kernel is faster (~20%). The AVX-512 kernels stay selectable through <see cref="For"/>.
     /// </summary>
     internal static KernelIsa PreferredIsa(GgmlType t, KernelIsa best) =>
-        best == KernelIsa.Avx512 && t is GgmlType.Q4_0 or GgmlType.Q4_1 or GgmlType.Q5_0 or GgmlType.Q5_1 or GgmlType.Q8_0 or GgmlType.IQ4_NL
-            ? KernelIsa.Avx2 : best;
+        best == KernelIsa.Avx512 && VecDot.Supports(t) && GgmlTypeInfo.Get(t).IsQuantized ? KernelIsa.Avx2 : best;
 
     /// <summary>
     /// The kernel that dots one weight row with <see cref="MultiRowDots.Rows"/> activation rows at once for

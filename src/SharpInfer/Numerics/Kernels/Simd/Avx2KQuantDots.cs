@@ -31,16 +31,16 @@ internal static unsafe class Avx2KQuantDots
     public static float Q2_K(byte* x, byte* y, int n)
     {
         var acc = Vector256<float>.Zero;
-        float accMin = 0;
         var m3 = Vector256.Create((byte)3);
         for (int i = 0; i < n / 256; i++, x += 84, y += Q8Bytes)
         {
             byte* sc = x;
-            short* bsums = (short*)(y + Q8Bsums);
-            var mins = Vector128.ShiftRightLogical(Vector128.Load(sc).AsUInt16(), 4).AsByte() & Vector128.Create((byte)0x0F);
-            int summs = Vector256.Sum(Avx2.MultiplyAddAdjacent(Vector256.Load(bsums), Avx2.ConvertToVector256Int16(mins)));
             float yd = *(float*)y;
-            float dall = yd * Half(x + 80), dmin = yd * Half(x + 82);
+            float dall = yd * Half(x + 80), dmin = -yd * Half(x + 82);
+            // ggml's order: the min term goes into the same 8 lanes first (lane k = mins[2k]·bsums[2k] + mins[2k+1]·bsums[2k+1])
+            var mins = Vector128.ShiftRightLogical(Vector128.Load(sc).AsUInt16(), 4).AsByte() & Vector128.Create((byte)0x0F);
+            var prod = Avx2.MultiplyAddAdjacent(Avx2.ConvertToVector256Int16(mins), Vector256.Load((short*)(y + Q8Bsums)));
+            acc = Fma.MultiplyAdd(Vector256.Create(dmin), Avx.ConvertToVector256Single(prod), acc);
             var sumi = Vector256<int>.Zero;
             sbyte* q8 = (sbyte*)(y + Q8Qs);
             for (int k = 0; k < 2; k++)
@@ -53,9 +53,8 @@ internal static unsafe class Avx2KQuantDots
                 }
             }
             acc = Fma.MultiplyAdd(Vector256.Create(dall), Avx.ConvertToVector256Single(sumi), acc);
-            accMin += dmin * summs;
         }
-        return HSum(acc) - accMin;
+        return HSum(acc);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -109,16 +108,18 @@ internal static unsafe class Avx2KQuantDots
     {
         int blockBytes = highBits ? 176 : 144, offQs = highBits ? 48 : 16;
         var acc = Vector256<float>.Zero;
-        float accMin = 0;
+        var accM = Vector128<float>.Zero;
+        float summs = 0;
         var m4 = Vector256.Create((byte)0x0F);
         var one = Vector256.Create((byte)1);
         byte* sm = stackalloc byte[16];
         for (int i = 0; i < n / 256; i++, x += blockBytes, y += Q8Bytes)
         {
             UnpackScalesMinsK4(x + 4, sm);
-            int summ = MinSum(y + Q8Bsums, sm + 8);
             float yd = *(float*)y;
-            float d = yd * Half(x), dmin = yd * Half(x + 2);
+            float d = yd * Half(x), dmin = -yd * Half(x + 2);
+            if (highBits) summs += dmin * MinSum(y + Q8Bsums, sm + 8);
+            else accM = Fma.MultiplyAdd(Vector128.Create(dmin), Sse2.ConvertToVector128Single(MinLanes(y + Q8Bsums, sm + 8)), accM);
 
             var qh = highBits ? Vector256.Load(x + 16) : default;
             var sumi = Vector256<int>.Zero;
@@ -137,9 +138,25 @@ internal static unsafe class Avx2KQuantDots
                 sumi += Scaled(Pairs(hi, q8 + 32), sm[2 * c + 1], sm[2 * c + 1]);
             }
             acc = Fma.MultiplyAdd(Vector256.Create(d), Avx.ConvertToVector256Single(sumi), acc);
-            accMin += dmin * summ;
         }
-        return HSum(acc) - accMin;
+        return HSum(acc) + (highBits ? summs : HSum4(accM));
+    }
+
+    /// <summary>The 4 int32 lanes ggml's Q4_K forms for the min term: lane k = m[2k]·q[2k] + m[2k+1]·q[2k+1], q[j] = bsums[2j] + bsums[2j+1].</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static Vector128<int> MinLanes(byte* bsums, byte* mins)
+    {
+        var q8s = Ssse3.HorizontalAdd(Vector128.Load((short*)bsums), Vector128.Load((short*)bsums + 8));
+        var m = Sse41.ConvertToVector128Int16(Vector128.CreateScalarUnsafe(*(ulong*)mins).AsByte());
+        return Sse2.MultiplyAddAdjacent(m, q8s);
+    }
+
+    /// <summary>ggml's reduction of acc_m: (0+2, 1+3), then their sum.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static float HSum4(Vector128<float> v)
+    {
+        v += Sse.MoveHighToLow(v, v);
+        return Sse.AddScalar(v, Sse3.MoveHighAndDuplicate(v)).ToScalar();
     }
 
     /// <summary>Σⱼ (bsums[2j] + bsums[2j+1])·mins[j]: the Q4_K/Q5_K min term of one super-block, in int32 (exact).</summary>

@@ -73,10 +73,28 @@ internal static unsafe class Avx2LegacyDots
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float IQ4_NL(byte* x, byte* y, int n)
     {
-        var acc = Vector256<float>.Zero;
-        for (int ib = 0; ib < n / 32; ib++, x += 18, y += 34)
-            acc = Fma.MultiplyAdd(Vector256.Create(Half(x) * Half(y)), Avx.ConvertToVector256Single(IQ4_NLLanes(x, y)), acc);
-        return HSum(acc);
+        // ggml's shape: pairs of blocks into two accumulators, an odd last block in scalar code.
+        int nb = n / 32, ib = 0;
+        var acc1 = Vector256<float>.Zero;
+        var acc2 = Vector256<float>.Zero;
+        for (; ib + 1 < nb; ib += 2, x += 36, y += 68)
+        {
+            acc1 = Fma.MultiplyAdd(Vector256.Create(Half(y) * Half(x)), Avx.ConvertToVector256Single(IQ4_NLLanes(x, y)), acc1);
+            acc2 = Fma.MultiplyAdd(Vector256.Create(Half(y + 34) * Half(x + 18)), Avx.ConvertToVector256Single(IQ4_NLLanes(x + 18, y + 34)), acc2);
+        }
+        float sumf = HSum(acc1 + acc2);
+        if (ib < nb)
+        {
+            var values = SharpInfer.Numerics.Quants.IQ4_NLFormat.Values;
+            int sumi1 = 0, sumi2 = 0;
+            for (int j = 0; j < 16; j++)
+            {
+                sumi1 += (sbyte)y[2 + j] * values[x[2 + j] & 0xf];
+                sumi2 += (sbyte)y[2 + j + 16] * values[x[2 + j] >> 4];
+            }
+            sumf += Half(y) * Half(x) * (sumi1 + sumi2);
+        }
+        return sumf;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -108,8 +108,8 @@ internal static unsafe class MultiRowDots
     {
         var acc = stackalloc Vector256<float>[Rows];
         var sumi = stackalloc Vector256<int>[Rows];
-        var accMin = stackalloc float[Rows];
-        for (int j = 0; j < Rows; j++) { acc[j] = Vector256<float>.Zero; accMin[j] = 0; }
+        var accM = stackalloc Vector128<float>[Rows];
+        for (int j = 0; j < Rows; j++) { acc[j] = Vector256<float>.Zero; accM[j] = Vector128<float>.Zero; }
         var m4 = Vector256.Create((byte)0x0F);
         byte* sm = stackalloc byte[16];
         for (int i = 0; i < n / 256; i++, x += 144, y += 292)
@@ -134,13 +134,12 @@ internal static unsafe class MultiRowDots
             for (int j = 0; j < Rows; j++)
             {
                 byte* yj = y + j * ys;
-                int summ = Avx2KQuantDots.MinSum(yj + 260, sm + 8);
                 float yd = *(float*)yj;
+                accM[j] = Fma.MultiplyAdd(Vector128.Create(-yd * hmin), Sse2.ConvertToVector128Single(Avx2KQuantDots.MinLanes(yj + 260, sm + 8)), accM[j]);
                 acc[j] = Fma.MultiplyAdd(Vector256.Create(yd * hd), Avx.ConvertToVector256Single(sumi[j]), acc[j]);
-                accMin[j] += yd * hmin * summ;
             }
         }
-        for (int j = 0; j < Rows; j++) s[j * ss] = HSum(acc[j]) - accMin[j];
+        for (int j = 0; j < Rows; j++) s[j * ss] = HSum(acc[j]) + Avx2KQuantDots.HSum4(accM[j]);
     }
 
     /// <summary>Rows of <see cref="Avx512KQuantDots.Q6_K"/>.</summary>
