@@ -7,7 +7,10 @@ using SharpInfer.Numerics.Threading;
 
 // Matrix-vector (and small matrix-matrix) timing of MatMul.Multiply: a weight matrix of `rows` rows of
 // `rowLength` elements times activation rows. Reports weight bytes streamed per second.
-// Usage: dotnet run -c Release --project bench/kernels [-- rows rowLength]
+// Usage: dotnet run -c Release --project bench/kernels [-- rows rowLength [Q4_0,Q8_0,...]]
+//        dotnet run -c Release --project bench/kernels -- dot    (kernel-only, every ISA level)
+//        dotnet run -c Release --project bench/kernels -- pool   (WorkerPool.Run latency)
+// On a shared machine read the "best" columns: the means include time the OS gave to other processes.
 if (args.Length > 0 && args[0] == "dot") { DotBench.Run(); return; }
 if (args.Length > 0 && args[0] == "pool") { PoolBench.Run(); return; }
 int rows = args.Length > 0 ? int.Parse(args[0]) : 8192;
