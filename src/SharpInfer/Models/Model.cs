@@ -1,19 +1,26 @@
+using SharpInfer.Backends;
 using SharpInfer.Format.Gguf;
 using SharpInfer.Inference;
 using SharpInfer.Numerics;
+using SharpInfer.Placement;
 using SharpInfer.Tokenizers;
 
 namespace SharpInfer.Models;
 
 /// <summary>
-/// A loaded model: its GGUF file (weights are used in place where the file maps them), its
-/// architecture description, hyperparameters and bound weights. Create a <see cref="Context"/>
+/// A loaded model: its GGUF file, the <see cref="Plan"/> that placed its weights (used in place
+/// where the file maps them, repacked into their own buffers otherwise), its architecture
+/// description, hyperparameters and bound weights. Create a <see cref="Context"/>
 /// to evaluate tokens. Dispose the model after its contexts.
 /// </summary>
 public sealed class Model : IDisposable
 {
-    private Model(GgufFile file, ModelParams p, ArchitectureDescription arch, Hyperparameters hp, ModelWeights weights, Tokenizer tokenizer)
+    private readonly LoadedWeights _loaded;
+
+    private Model(GgufFile file, ModelParams p, Plan plan, LoadedWeights loaded, ArchitectureDescription arch, Hyperparameters hp, ModelWeights weights, Tokenizer tokenizer)
     {
+        Plan = plan;
+        _loaded = loaded;
         Tokenizer = tokenizer;
         File = file;
         Params = p;
@@ -23,10 +30,22 @@ public sealed class Model : IDisposable
     }
 
     /// <summary>Opens a GGUF model; unsupported architectures, tensor types or shapes throw a <see cref="SharpInferException"/> naming them.</summary>
-    public static Model Load(string path, ModelParams? p = null)
+    public static Model Load(string path, ModelParams? p = null) => Load(path, p, BackendSet.Default());
+
+    /// <summary>Loads with the given backends (tests use this to plug in kernels a machine lacks).</summary>
+    internal static Model Load(string path, ModelParams? p, BackendSet backends)
     {
         p ??= ModelParams.Default;
-        var file = GgufFile.Open(path, new GgufLoadOptions { UseMmap = p.UseMmap, UseMlock = p.UseMlock });
+        LoadedWeights? loaded = null;
+        // Progress: reading the file (only without mmap) is the first half, placing weights the rest.
+        var readShare = p.UseMmap ? 0f : 0.5f;
+        var progress = p.Progress;
+        var file = GgufFile.Open(path, new GgufLoadOptions
+        {
+            UseMmap = p.UseMmap,
+            UseMlock = p.UseMlock,
+            ReadProgress = progress is null ? null : f => progress(f * readShare),
+        });
         try
         {
             if (p.CheckTensors && TensorValidator.Scan(file) is { Count: > 0 } problems)
@@ -34,27 +53,34 @@ public sealed class Model : IDisposable
                     (problems.Count > 1 ? $" (and {problems.Count - 1} more problems)" : ""));
             var arch = Architectures.Get(file.Architecture);
             var hp = HyperparameterReader.Read(file, arch);
-            var weights = WeightBinder.Bind(file, arch, hp);
-            if (p.CheckTensors) ThrowOnBadValues(file);
-            var tokenizer = Tokenizer.FromGguf(file);
-            var gpu = Backends.Gpu.Offload.GpuModel.Create(file, hp, weights, p, out var gpuNotice);
-            return new Model(file, p, arch, hp, weights, tokenizer) { Gpu = gpu, GpuNotice = gpuNotice };
+            // -ngl: this machine's GPUs (or, asked for, ILGPU's CPU accelerator standing in for them) join the backends.
+            string? gpuNotice = null;
+            var gpuRuntime = p.NGpuLayers != 0 ? Backends.Gpu.GpuRuntime.Shared(p.GpuBackend) : null;
+            if (gpuRuntime is { Devices.Count: 0 })
+            {
+                gpuNotice = $"no usable GPU found, --gpu-layers option will be ignored ({gpuRuntime.Problem})";
+                gpuRuntime = null;
+            }
+            if (gpuRuntime is not null) backends = backends.WithGpus(gpuRuntime);
+            // The plan is the only thing that decides where a weight lives.
+            var plan = Planner.Create(PlanInput.FromGguf(file), p, backends);
+            loaded = LoadedWeights.Load(plan, file, progress is null ? null : f => progress(readShare + f * (1 - readShare)));
+            var weights = WeightBinder.Bind(file, loaded, arch, hp);
+            var gpu = gpuRuntime is not null && plan.OffloadedLayers > 0 ? Backends.Gpu.Offload.GpuModel.Create(plan, gpuRuntime, hp, weights) : null;
+            return new Model(file, p, plan, loaded, arch, hp, weights, Tokenizer.FromGguf(file)) { Gpu = gpu, GpuNotice = gpuNotice };
         }
         catch
         {
+            loaded?.Dispose();
             file.Dispose();
             throw;
         }
     }
 
-    private static void ThrowOnBadValues(GgufFile file)
-    {
-        var problems = TensorValidator.Scan(file, limit: 10);
-        if (problems.Count > 0)
-            throw new SharpInferException($"{file.Path}: --check-tensors found {problems.Count}{(problems.Count == 10 ? "+" : "")} bad values; first: {problems[0]}");
-    }
-
     public GgufFile File { get; }
+
+    /// <summary>Where every weight lives; its <see cref="Plan.Messages"/> and <see cref="PlanFormatter.LoadTensorsLines"/> are what a run prints at load.</summary>
+    public Plan Plan { get; }
 
     /// <summary>The tokenizer described by the file's tokenizer.ggml.* metadata.</summary>
     public Tokenizer Tokenizer { get; }
@@ -72,7 +98,7 @@ public sealed class Model : IDisposable
     /// <summary>The offloaded layers on their GPUs (null when -ngl is 0 or no GPU backend exists).</summary>
     internal Backends.Gpu.Offload.GpuModel? Gpu { get; private init; }
 
-    /// <summary>The placement used for GPU offload (null when nothing is offloaded).</summary>
+    /// <summary>The plan when layers are offloaded (the same object as <see cref="Plan"/>), else null.</summary>
     public Placement.Plan? GpuPlan => Gpu?.Plan;
 
     /// <summary>Why -ngl was ignored (no usable GPU), or null.</summary>
@@ -84,6 +110,7 @@ public sealed class Model : IDisposable
     public void Dispose()
     {
         Gpu?.Dispose();
+        _loaded.Dispose();
         File.Dispose();
     }
 }

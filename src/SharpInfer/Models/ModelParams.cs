@@ -48,5 +48,11 @@ public sealed record ModelParams
     /// </summary>
     public Backends.Gpu.GpuBackendChoice GpuBackend { get; init; } = Backends.Gpu.GpuBackendChoice.Cuda;
 
+    /// <summary>
+    /// Called during loading with the fraction done (0..1), as llama.cpp's progress_callback: the
+    /// file read (with <see cref="UseMmap"/> off) and the placing of weights into their buffers.
+    /// </summary>
+    public Action<float>? Progress { get; init; }
+
     public static ModelParams Default { get; } = new();
 }

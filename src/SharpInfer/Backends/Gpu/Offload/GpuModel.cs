@@ -28,8 +28,8 @@ internal sealed class GpuOutput
 /// <summary>
 /// The offloaded part of a model, uploaded as the plan says: layers from <see cref="FirstLayer"/>
 /// on (llama.cpp's i_gpu_start) live on their GPU with their norms and biases, matrices whole or
-/// split by rows, and the output layer too when it is offloaded. Created by <see cref="Model.Load"/>
-/// when -ngl is not 0 and a GPU backend exists.
+/// split by rows, and the output layer too when it is offloaded. Created by Model.Load
+/// from the model's one plan when -ngl is not 0 and a GPU backend exists.
 /// </summary>
 internal sealed class GpuModel : IDisposable
 {
@@ -47,33 +47,18 @@ internal sealed class GpuModel : IDisposable
     public IReadOnlyList<GpuLayer> Layers { get; private set; } = [];
     public GpuOutput? Output { get; private set; }
 
-    /// <summary>
-    /// Opens the GPU runtime <paramref name="p"/> asks for, plans, and uploads the offloaded weights.
-    /// Null (with <paramref name="notice"/> saying why when layers were asked for) when nothing is offloaded.
-    /// </summary>
-    public static GpuModel? Create(GgufFile file, Hyperparameters hp, ModelWeights weights, ModelParams p, out string? notice)
+    /// <summary>Uploads the weights <paramref name="plan"/> put on <paramref name="runtime"/>'s devices.</summary>
+    public static GpuModel Create(Plan plan, GpuRuntime runtime, Hyperparameters hp, ModelWeights weights)
     {
-        notice = null;
-        if (p.NGpuLayers == 0) return null;
-        var runtime = GpuRuntime.Shared(p.GpuBackend);
-        if (runtime.Devices.Count == 0)
-        {
-            notice = $"no usable GPU found, --gpu-layers option will be ignored ({runtime.Problem})";
-            return null;
-        }
-        GpuModel? model = null;
+        var model = new GpuModel(runtime, plan);
         try
         {
-            var backends = new BackendSet(CpuBackend.CreateDefault()).WithGpus(runtime);
-            var plan = Planner.Create(PlanInput.FromGguf(file), p, backends);
-            if (plan.OffloadedLayers == 0) return null;
-            model = new GpuModel(runtime, plan);
             model.Upload(hp, weights);
             return model;
         }
         catch
         {
-            model?.Dispose();
+            model.Dispose();
             throw;
         }
     }
