@@ -47,7 +47,7 @@ public sealed unsafe class LoadedWeights : IDisposable
             foreach (var b in plan.Buffers)
             {
                 if (b.Mapped) continue;
-                if (!b.BufferType.IsHost) continue; // device memory: GpuModel uploads those tensors from the file's bytes
+                if (b.BufferType.Device.Kind == DeviceKind.Gpu) continue; // GPU memory: GpuModel uploads those tensors from the file's bytes
                 var buffer = b.BufferType.Allocate(b.Bytes);
                 buffers.Add(buffer);
                 allocated[b.BufferType] = (buffer, 0);
