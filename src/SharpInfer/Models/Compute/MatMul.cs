@@ -74,7 +74,7 @@ internal static unsafe class MatMul
             {
                 var act = a + t * actRowBytes;
                 var yr = y + (long)t * m;
-                for (var r = b0; r < b1; r++) yr[r] = Dot(w, r, act, actRowBytes);
+                for (var r = b0; r < b1; r++) yr[r] = Dot(w, r, act, actRowBytes, n);
             }
         }
     }
@@ -115,14 +115,21 @@ internal static unsafe class MatMul
         private const int RowGrain = 16;
     }
 
-    /// <summary>Plain float types use this file's SIMD kernels; block-quantized types ggml's scalar vec_dot (shared kernels).</summary>
-    private static float Dot(WeightMatrix w, int r, byte* act, long actRowBytes)
+    /// <summary>
+    /// F32 follows ggml's AVX-512 order to the bit (llamafile's tinyBLAS when it takes the product:
+    /// two or more tokens, k a multiple of 16, rows a multiple of 4; ggml_vec_dot_f32 otherwise), because
+    /// F16 KV-cache rounding turns last-bit differences into visible ones. F16/BF16 use this file's
+    /// SIMD kernels; block-quantized types ggml's scalar vec_dot (shared kernels).
+    /// </summary>
+    private static float Dot(WeightMatrix w, int r, byte* act, long actRowBytes, int n)
     {
         var k = w.Columns;
         var row = w.Row(r);
         return w.Type switch
         {
-            GgmlType.F32 => DotKernels.F32((float*)row, (float*)act, k),
+            GgmlType.F32 => n >= 2 && k % 16 == 0 && w.Rows % 4 == 0
+                ? GgmlSums.F32TinyBlas((float*)row, (float*)act, k)
+                : GgmlSums.F32VecDot((float*)row, (float*)act, k),
             GgmlType.F16 => DotKernels.F16((ushort*)row, (ushort*)act, k),
             GgmlType.BF16 => DotKernels.BF16((ushort*)row, (ushort*)act, k),
             _ => VecDot.Dot(w.Type, new ReadOnlySpan<byte>(row, (int)w.RowBytes), new ReadOnlySpan<byte>(act, (int)actRowBytes), k),
