@@ -79,19 +79,8 @@ internal static unsafe class MatMul
             amx.Kernels.Multiply(w.Data, w.Rows, w.Columns, a, n, y, r0, r1);
             return;
         }
-        var m = w.Rows;
-        // Blocks of weight rows stay in cache while every token of the batch uses them.
-        const int RowBlock = 16;
-        for (var b0 = r0; b0 < r1; b0 += RowBlock)
-        {
-            var b1 = Math.Min(r1, b0 + RowBlock);
-            for (var t = 0; t < n; t++)
-            {
-                var act = a + t * actRowBytes;
-                var yr = y + (long)t * m;
-                for (var r = b0; r < b1; r++) yr[r] = Dot(w, r, act, actRowBytes);
-            }
-        }
+        // Weights in the file's layout: the shared kernels (SIMD row dots, several activation rows per weight row).
+        Numerics.Kernels.MatMul.MultiplyRows(w.Type, w.Row(0), w.Rows, w.Columns, a, n, y, r0, r1);
     }
 
     /// <summary>Rows [r0, r1) (multiples of the 8-row groups) of a CPU_REPACK product.</summary>
@@ -140,19 +129,5 @@ internal static unsafe class MatMul
 
         // 16 rows: whole CPU_REPACK groups (8) and whole AMX panels (16).
         private const int RowGrain = 16;
-    }
-
-    /// <summary>Plain float types use this file's SIMD kernels; block-quantized types ggml's scalar vec_dot (shared kernels).</summary>
-    private static float Dot(WeightMatrix w, int r, byte* act, long actRowBytes)
-    {
-        var k = w.Columns;
-        var row = w.Row(r);
-        return w.Type switch
-        {
-            GgmlType.F32 => DotKernels.F32((float*)row, (float*)act, k),
-            GgmlType.F16 => DotKernels.F16((ushort*)row, (ushort*)act, k),
-            GgmlType.BF16 => DotKernels.BF16((ushort*)row, (ushort*)act, k),
-            _ => VecDot.Dot(w.Type, new ReadOnlySpan<byte>(row, (int)w.RowBytes), new ReadOnlySpan<byte>(act, (int)actRowBytes), k),
-        };
     }
 }
