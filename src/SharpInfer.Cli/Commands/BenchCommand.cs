@@ -41,6 +41,7 @@ internal static class BenchCommand
             var threads = contextParams.Threads > 0 ? contextParams.Threads : CpuInfo.PhysicalCores;
             contextParams = contextParams with { Threads = threads };
             using var model = Model.Load(m.ModelPath(r), modelParams);
+            foreach (var line in model.Plan.Messages) Console.Error.WriteLine(line);
             var results = new List<BenchmarkResult>();
             var name = $"{model.ArchitectureName} {FormatParams(model.File.ParameterCount)} {FileTypeName(model)}";
             var size = FileSizeOfWeights(model);

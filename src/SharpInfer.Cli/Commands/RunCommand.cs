@@ -4,6 +4,7 @@ using System.Text;
 using SharpInfer.Inference;
 using SharpInfer.Inference.Sampling;
 using SharpInfer.Models;
+using SharpInfer.Placement;
 
 namespace SharpInfer.Cli.Commands;
 
@@ -45,8 +46,14 @@ internal static class RunCommand
             GpuNotice.Print(modelParams);
 
             var total = Stopwatch.StartNew();
-            using var model = Model.Load(m.ModelPath(r), modelParams);
+            Model model;
+            using (var bar = new ProgressBar("loading"))
+                model = Model.Load(m.ModelPath(r), modelParams with { Progress = bar.Report });
+            using var _ = model;
             foreach (var w in model.File.Warnings) Console.Error.WriteLine(w);
+            // as llama.cpp does at load: where the weights went
+            foreach (var line in model.Plan.Messages) Console.Error.WriteLine(line);
+            foreach (var line in PlanFormatter.LoadTensorsLines(model.Plan)) Console.Error.WriteLine(line);
             using var context = model.CreateContext(contextParams);
             var loadMs = total.Elapsed.TotalMilliseconds;
             Console.Error.WriteLine($"load: {model.File.Path}: {model.ArchitectureName}, {model.File.ParameterCount} parameters, context {context.ContextLength}");

@@ -42,5 +42,11 @@ public sealed record ModelParams
     /// <summary><c>--amx</c>: let CPU-layer weights use the CPU's extra (repacked) buffer types.</summary>
     public bool UseAmx { get; init; }
 
+    /// <summary>
+    /// Called during loading with the fraction done (0..1), as llama.cpp's progress_callback: the
+    /// file read (with <see cref="UseMmap"/> off) and the placing of weights into their buffers.
+    /// </summary>
+    public Action<float>? Progress { get; init; }
+
     public static ModelParams Default { get; } = new();
 }

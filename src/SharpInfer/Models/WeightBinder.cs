@@ -1,6 +1,7 @@
 using SharpInfer.Format.Gguf;
 using SharpInfer.Models.Compute;
 using SharpInfer.Numerics;
+using SharpInfer.Placement;
 
 namespace SharpInfer.Models;
 
@@ -11,13 +12,14 @@ namespace SharpInfer.Models;
 /// </summary>
 internal static unsafe class WeightBinder
 {
-    public static ModelWeights Bind(GgufFile file, ArchitectureDescription arch, Hyperparameters hp)
+    public static ModelWeights Bind(GgufFile file, LoadedWeights loaded, ArchitectureDescription arch, Hyperparameters hp)
     {
+        var src = new Source(file, loaded);
         var e = hp.EmbeddingLength;
-        var tokenEmbd = Matrix(file, "token_embd.weight", e, hp.VocabSize, forMatMul: false)!;
+        var tokenEmbd = Matrix(src, "token_embd.weight", e, hp.VocabSize, forMatMul: false)!;
         if (!RowDecoder.Supports(tokenEmbd.Type)) throw Unsupported(tokenEmbd.Info);
 
-        var output = Matrix(file, "output.weight", e, hp.VocabSize, required: false);
+        var output = Matrix(src, "output.weight", e, hp.VocabSize, required: false);
         if (output is null)
         {
             // llama.cpp: no output.weight means the output projection is the token embedding (tied).
@@ -27,30 +29,30 @@ internal static unsafe class WeightBinder
 
         float[]? freqFactors = null;
         if (arch.UsesRopeFreqFactors)
-            freqFactors = Vector(file, "rope_freqs.weight", hp.RopeDimensionCount / 2, required: false);
+            freqFactors = Vector(src, "rope_freqs.weight", hp.RopeDimensionCount / 2, required: false);
 
         var layers = new LayerWeights[hp.BlockCount];
-        for (var l = 0; l < layers.Length; l++) layers[l] = BindLayer(file, arch, hp, l);
+        for (var l = 0; l < layers.Length; l++) layers[l] = BindLayer(src, arch, hp, l);
 
         return new ModelWeights
         {
             TokenEmbedding = tokenEmbd,
-            OutputNorm = Vector(file, "output_norm.weight", e)!,
+            OutputNorm = Vector(src, "output_norm.weight", e)!,
             Output = output,
             RopeFreqFactors = freqFactors,
             Layers = layers,
         };
     }
 
-    private static LayerWeights BindLayer(GgufFile file, ArchitectureDescription arch, Hyperparameters hp, int l)
+    private static LayerWeights BindLayer(Source src, ArchitectureDescription arch, Hyperparameters hp, int l)
     {
         var e = hp.EmbeddingLength;
         var qW = hp.HeadCount * hp.KeyLength;
         var oW = hp.HeadCount * hp.ValueLength;
         string N(LayerTensor t) => LayerTensorNames.Of(t, l);
         bool Req(LayerTensor t) => arch.PresenceOf(t) == TensorPresence.Required;
-        WeightMatrix M(LayerTensor t, long cols, long rows) => Matrix(file, N(t), cols, rows)!;
-        float[]? V(LayerTensor t, long n) => arch.Has(t) ? Vector(file, N(t), n, Req(t)) : null;
+        WeightMatrix M(LayerTensor t, long cols, long rows) => Matrix(src, N(t), cols, rows)!;
+        float[]? V(LayerTensor t, long n) => arch.Has(t) ? Vector(src, N(t), n, Req(t)) : null;
 
         return new LayerWeights
         {
@@ -72,22 +74,31 @@ internal static unsafe class WeightBinder
         };
     }
 
-    private static WeightMatrix? Matrix(GgufFile file, string name, long cols, long rows, bool required = true, bool forMatMul = true)
+    /// <summary>The file (for names and errors) and where the plan put each tensor.</summary>
+    private sealed record Source(GgufFile File, LoadedWeights Loaded);
+
+    private static WeightMatrix? Matrix(Source src, string name, long cols, long rows, bool required = true, bool forMatMul = true)
     {
-        var t = Find(file, name, required);
+        var t = Find(src.File, name, required);
         if (t is null) return null;
         CheckShape(t, [cols, rows]);
         if (forMatMul && !MatMul.Supports(t.Type)) throw Unsupported(t);
-        return new WeightMatrix(t, file.GetTensorPointer(t));
+        var view = src.Loaded[name];
+        if (!forMatMul && view.IsRepacked)
+            throw new InvalidOperationException($"{name} is read by rows but the plan put it in {view.BufferType.Name}");
+        return new WeightMatrix(t, view.BufferType, view.Data);
     }
 
-    private static float[]? Vector(GgufFile file, string name, long n, bool required = true)
+    private static float[]? Vector(Source src, string name, long n, bool required = true)
     {
-        var t = Find(file, name, required);
+        var t = Find(src.File, name, required);
         if (t is null) return null;
         CheckShape(t, [n]);
         if (!RowDecoder.Supports(t.Type)) throw Unsupported(t);
-        return RowDecoder.DecodeVector(t.Type, file.GetTensorPointer(t), checked((int)n));
+        var view = src.Loaded[name];
+        if (view.IsRepacked)
+            throw new InvalidOperationException($"{name} is a vector but the plan put it in {view.BufferType.Name}");
+        return RowDecoder.DecodeVector(t.Type, view.Data, checked((int)n));
     }
 
     private static GgufTensorInfo? Find(GgufFile file, string name, bool required)

@@ -34,7 +34,10 @@ public sealed unsafe class LoadedWeights : IDisposable
     /// <summary>Buffers this object allocated (mapped ones are not among them).</summary>
     public IReadOnlyList<BackendBuffer> Buffers => _buffers;
 
-    public static LoadedWeights Load(Plan plan, GgufFile file)
+    /// <param name="plan">Where each tensor goes.</param>
+    /// <param name="file">The model file.</param>
+    /// <param name="progress">Called with the fraction of tensors placed so far (0..1).</param>
+    public static LoadedWeights Load(Plan plan, GgufFile file, Action<float>? progress = null)
     {
         var buffers = new List<BackendBuffer>();
         var byName = new Dictionary<string, WeightView>(StringComparer.Ordinal);
@@ -48,8 +51,10 @@ public sealed unsafe class LoadedWeights : IDisposable
                 buffers.Add(buffer);
                 allocated[b.BufferType] = (buffer, 0);
             }
+            var done = 0;
             foreach (var e in plan.Entries)
             {
+                progress?.Invoke(done++ / (float)plan.Entries.Count);
                 if (e.IsDuplicate) continue; // a copy for another device; the CPU reads the original
                 var tensor = file.FindTensor(e.Name) ?? throw new SharpInferException($"{file.Path}: plan names tensor '{e.Name}' that the file lacks");
                 byte* data;
@@ -68,6 +73,7 @@ public sealed unsafe class LoadedWeights : IDisposable
             foreach (var b in buffers) b.Dispose();
             throw;
         }
+        progress?.Invoke(1f);
         return new LoadedWeights(byName, buffers);
     }
 

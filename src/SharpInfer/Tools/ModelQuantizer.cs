@@ -10,7 +10,7 @@ namespace SharpInfer.Tools;
 /// Tensor order, metadata order, per-tensor choices and fallbacks follow llama.cpp, so quantizing
 /// an F32 file reproduces llama.cpp's output byte for byte.
 /// </summary>
-public static class ModelQuantizer
+public static unsafe class ModelQuantizer
 {
     /// <summary>One tensor done: its name, the type it got, its bytes before and after.</summary>
     public sealed record TensorReport(string Name, GgmlType From, GgmlType To, long BytesIn, long BytesOut);
@@ -71,7 +71,7 @@ public static class ModelQuantizer
                     throw new SharpInferException($"tensor {t.Name} is already {t.TypeInfo.Name}; requantizing loses quality (pass --allow-requantize to do it anyway)");
                 if (!Quantization.CanDequantize(t.Type))
                     throw new SharpInferException($"tensor {t.Name} has type {t.TypeInfo.Name}, which cannot be converted yet");
-                bytes = Convert(input.GetTensorData(t), t, type);
+                bytes = Convert(input.GetTensorPointer(t), t, type);
             }
             writer.AddTensor(t.Name, type, t.Dimensions, bytes);
             var report = new TensorReport(t.Name, t.Type, type, t.ByteSize, bytes.Length);
@@ -120,18 +120,28 @@ public static class ModelQuantizer
         return t.RowLength % GgmlTypeInfo.Get(fallback).BlockSize == 0 ? fallback : GgmlType.F16;
     }
 
-    private static byte[] Convert(ReadOnlySpan<byte> data, GgufTensorInfo t, GgmlType to)
+    // Rows are independent, so splitting them over threads writes the same bytes as one thread.
+    private static unsafe byte[] Convert(byte* data, GgufTensorInfo t, GgmlType to)
     {
+        const int rowsPerChunk = 16;
         var rowLength = (int)t.RowLength;
-        var inRow = (int)t.TypeInfo.RowBytes(rowLength);
+        long inRow = t.TypeInfo.RowBytes(rowLength);
         var outRow = (int)GgmlTypeInfo.Get(to).RowBytes(rowLength);
-        var floats = new float[rowLength];
-        var result = new byte[outRow * t.RowCount];
-        for (long r = 0; r < t.RowCount; r++)
+        var rows = t.RowCount;
+        var result = new byte[checked(outRow * rows)];
+        var from = t.Type;
+        var source = (IntPtr)data;
+        var chunks = (int)((rows + rowsPerChunk - 1) / rowsPerChunk);
+        Parallel.For(0, chunks, () => new float[rowLength], (chunk, _, floats) =>
         {
-            Quantization.Dequantize(t.Type, data.Slice((int)(r * inRow), inRow), floats);
-            Quantization.Quantize(to, floats, result.AsSpan((int)(r * outRow), outRow));
-        }
+            var end = Math.Min(rows, (chunk + 1L) * rowsPerChunk);
+            for (var r = chunk * (long)rowsPerChunk; r < end; r++)
+            {
+                Quantization.Dequantize(from, new ReadOnlySpan<byte>((byte*)source + r * inRow, (int)inRow), floats);
+                Quantization.Quantize(to, floats, result.AsSpan((int)(r * outRow), outRow));
+            }
+            return floats;
+        }, _ => { });
         return result;
     }
 

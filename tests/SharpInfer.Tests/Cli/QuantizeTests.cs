@@ -55,6 +55,10 @@ public class QuantizeTests
             var bad = CliRunner.Run("quantize", TestPaths.Stories260K, output, "Q9_9");
             Assert.Equal(1, bad.ExitCode);
             Assert.Contains("unknown type 'Q9_9'", bad.Stderr);
+            var mixture = CliRunner.Run("quantize", TestPaths.Micro("micro-llama-F32.gguf"), output + ".4", "q4_k_m");
+            Assert.Equal(0, mixture.ExitCode);
+            Assert.Contains("as Q4_K_M", mixture.Stderr);
+            Assert.True(File.ReadAllBytes(TestPaths.Micro("micro-llama-Q4_K_M.gguf")).AsSpan().SequenceEqual(File.ReadAllBytes(output + ".4")));
             var requant = CliRunner.Run("quantize", output, output + ".2", "Q4_0");
             Assert.Equal(1, requant.ExitCode);
             Assert.Contains("--allow-requantize", requant.Stderr);
@@ -64,6 +68,7 @@ public class QuantizeTests
             File.Delete(output);
             File.Delete(output + ".2");
             File.Delete(output + ".3");
+            File.Delete(output + ".4");
         }
     }
 }

@@ -43,3 +43,20 @@ public class TextGeneratorTests
         Assert.Equal(expected.Length - 1, generator.Stats.EvalTokens);
     }
 }
+
+public class ModelLoadProgressTests
+{
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void ProgressRisesToOne(bool mmap)
+    {
+        var seen = new List<float>();
+        using var model = SharpInfer.Models.Model.Load(TestPaths.Micro("micro-llama-Q4_0.gguf"),
+            new SharpInfer.Models.ModelParams { UseMmap = mmap, UseAmx = true, Progress = seen.Add });
+        Assert.NotEmpty(seen);
+        Assert.Equal(1f, seen[^1]);
+        for (var i = 1; i < seen.Count; i++) Assert.True(seen[i] >= seen[i - 1], $"progress went back from {seen[i - 1]} to {seen[i]}");
+        if (!mmap) Assert.Contains(seen, f => f > 0 && f <= 0.5f);
+    }
+}

@@ -1,3 +1,4 @@
+using SharpInfer.Backends.Cpu.Amx;
 using SharpInfer.Backends.Cpu.Repack;
 
 namespace SharpInfer.Backends.Cpu;
@@ -26,11 +27,11 @@ public sealed class CpuBackend : Backend
     public const string AmxName = "AMX";
 
     /// <summary>
-    /// The standard CPU: [AMX, REPACK]. The AMX registration point is <paramref name="amx"/>; without
-    /// one the slot says that AMX kernels are not part of this build.
+    /// The standard CPU: [AMX, REPACK]. The AMX slot is <paramref name="amx"/> when given, else
+    /// <see cref="AmxBufferTypeSource"/>, whose probe (only under --amx) says why a machine has no AMX.
     /// </summary>
     public static CpuBackend CreateDefault(IExtraBufferTypeSource? amx = null) =>
-        new([amx ?? new MissingExtraBufferType(AmxName, "AMX kernels are not part of this build"), new RepackBufferTypeSource()]);
+        new([amx ?? new AmxBufferTypeSource(), new RepackBufferTypeSource()]);
 
     /// <summary>A CPU with no extra buffer types at all: the reference that "--amx off" must equal.</summary>
     public static CpuBackend CreateWithoutExtras() => new([]);

@@ -11,7 +11,7 @@ internal abstract unsafe class FileMemory : IDisposable
 
     public abstract void Dispose();
 
-    public static FileMemory Open(string path, bool useMmap)
+    public static FileMemory Open(string path, bool useMmap, Action<float>? readProgress = null)
     {
         long length;
         try
@@ -26,7 +26,7 @@ internal abstract unsafe class FileMemory : IDisposable
         if (length == 0) return new EmptyMemory();
         try
         {
-            return useMmap ? new MappedMemory(path, length) : new NativeMemoryCopy(path, length);
+            return useMmap ? new MappedMemory(path, length) : new NativeMemoryCopy(path, length, readProgress);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -79,7 +79,7 @@ internal abstract unsafe class FileMemory : IDisposable
 
     private sealed class NativeMemoryCopy : FileMemory
     {
-        public NativeMemoryCopy(string path, long length)
+        public NativeMemoryCopy(string path, long length, Action<float>? progress)
         {
             Pointer = (byte*)NativeMemory.AlignedAlloc((nuint)length, 64);
             Length = length;
@@ -89,10 +89,11 @@ internal abstract unsafe class FileMemory : IDisposable
                 long done = 0;
                 while (done < length)
                 {
-                    var chunk = (int)Math.Min(int.MaxValue / 2, length - done);
+                    var chunk = (int)Math.Min(64 << 20, length - done);
                     var n = RandomAccess.Read(handle, new Span<byte>(Pointer + done, chunk), done);
                     if (n <= 0) throw new IOException($"file shrank while reading (got {done} of {length} bytes)");
                     done += n;
+                    progress?.Invoke(done / (float)length);
                 }
             }
             catch

@@ -33,7 +33,7 @@ public sealed unsafe class GgufFile : IDisposable
     {
         options ??= GgufLoadOptions.Default;
         if (!BitConverter.IsLittleEndian) throw new SharpInferException("SharpInfer requires a little-endian CPU");
-        var memory = FileMemory.Open(path, options.UseMmap);
+        var memory = FileMemory.Open(path, options.UseMmap, options.ReadProgress);
         try
         {
             var header = GgufParser.Parse(memory.Pointer, memory.Length, path);

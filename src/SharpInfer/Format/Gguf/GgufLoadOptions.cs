@@ -9,5 +9,8 @@ public sealed record GgufLoadOptions
     /// <summary>Lock the pages in RAM (<c>--mlock</c>); a refusal by the OS becomes a warning, not an error.</summary>
     public bool UseMlock { get; init; }
 
+    /// <summary>Called with the fraction of the file read so far when <see cref="UseMmap"/> is off.</summary>
+    public Action<float>? ReadProgress { get; init; }
+
     public static GgufLoadOptions Default { get; } = new();
 }

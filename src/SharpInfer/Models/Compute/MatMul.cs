@@ -1,4 +1,6 @@
 using System.Runtime.InteropServices;
+using SharpInfer.Backends.Cpu.Amx;
+using SharpInfer.Backends.Cpu.Repack;
 using SharpInfer.Numerics;
 using SharpInfer.Numerics.Kernels;
 
@@ -8,8 +10,11 @@ namespace SharpInfer.Models.Compute;
 /// The one seam through which the forward pass multiplies by a weight: y = W·x for a batch of
 /// activation rows. As in ggml's mul_mat, the activations are first converted to the weight
 /// type's vec_dot type (<see cref="ActivationType"/>), then every output is a dot product of a
-/// weight row with a converted activation row. Placement can later route a weight to another
-/// kernel here without the forward pass knowing.
+/// weight row with a converted activation row. The weight's buffer type picks the kernel: weights
+/// in the file's layout go row by row through the dot kernels; CPU_REPACK weights (Q4_0/Q8_0, whose
+/// vec_dot type is Q8_0, so the same converted activations serve) go through <see cref="RepackMatMul"/>.
+/// AMX weights (Q8_0 in ggml's AMX layout) go through <see cref="AmxMatMul"/>, again on the same
+/// Q8_0 activations. The forward pass does not know which.
 /// </summary>
 internal static unsafe class MatMul
 {
@@ -64,19 +69,59 @@ internal static unsafe class MatMul
     /// <summary>Rows [r0, r1) of the product: the unit of work one thread takes.</summary>
     internal static void MultiplyRows(WeightMatrix w, byte* a, long actRowBytes, int n, float* y, int r0, int r1)
     {
+        if (w.BufferType is RepackBufferType)
+        {
+            MultiplyRepacked(w, a, n, y, r0, r1);
+            return;
+        }
+        if (w.BufferType is AmxBufferType amx)
+        {
+            amx.Kernels.Multiply(w.Data, w.Rows, w.Columns, a, n, y, r0, r1);
+            return;
+        }
+        if (w.Type == GgmlType.F32)
+        {
+            MultiplyF32(w, a, actRowBytes, n, y, r0, r1);
+            return;
+        }
+        // Weights in the file's layout: the shared kernels (SIMD row dots, several activation rows per weight row).
+        Numerics.Kernels.MatMul.MultiplyRows(w.Type, w.Row(0), w.Rows, w.Columns, a, n, y, r0, r1);
+    }
+
+    /// <summary>
+    /// F32 weights follow ggml's AVX-512 order to the bit: llamafile's tinyBLAS when it takes the
+    /// product (two or more tokens, k a multiple of 16, rows a multiple of 4), ggml_vec_dot_f32
+    /// otherwise. With an F16 KV cache, last-bit differences here flip F16 roundings (3.6e-3 on
+    /// stories260K before, 8e-6 after).
+    /// </summary>
+    private static void MultiplyF32(WeightMatrix w, byte* a, long actRowBytes, int n, float* y, int r0, int r1)
+    {
+        var k = w.Columns;
         var m = w.Rows;
-        // Blocks of weight rows stay in cache while every token of the batch uses them.
+        var tinyBlas = n >= 2 && k % 16 == 0 && m % 4 == 0;
         const int RowBlock = 16;
         for (var b0 = r0; b0 < r1; b0 += RowBlock)
         {
             var b1 = Math.Min(r1, b0 + RowBlock);
             for (var t = 0; t < n; t++)
             {
-                var act = a + t * actRowBytes;
+                var act = (float*)(a + t * actRowBytes);
                 var yr = y + (long)t * m;
-                for (var r = b0; r < b1; r++) yr[r] = Dot(w, r, act, actRowBytes, n);
+                for (var r = b0; r < b1; r++)
+                    yr[r] = tinyBlas ? GgmlSums.F32TinyBlas((float*)w.Row(r), act, k) : GgmlSums.F32VecDot((float*)w.Row(r), act, k);
             }
         }
+    }
+
+    /// <summary>Rows [r0, r1) (multiples of the 8-row groups) of a CPU_REPACK product.</summary>
+    private static void MultiplyRepacked(WeightMatrix w, byte* a, int n, float* y, int r0, int r1)
+    {
+        const int G = RepackLayout.Rows;
+        if (r0 % G != 0 || (r1 % G != 0 && r1 != w.Rows))
+            throw new ArgumentException($"{w.Name}: CPU_REPACK rows [{r0}, {r1}) do not fall on {G}-row groups");
+        int g0 = r0 / G, count = (r1 - r0 + G - 1) / G;
+        if (n == 1) RepackMatMul.GemvGroups(w.Type, w.Data, w.Columns, a, y, g0, count, RepackMatMul.DefaultPath);
+        else RepackMatMul.GemmGroups(w.Type, w.Data, w.Rows, w.Columns, a, n, y, g0, count, RepackMatMul.DefaultPath);
     }
 
     /// <summary>Splits a product over the threads of a <see cref="WorkerPool"/> by blocks of weight rows; one per forward pass.</summary>
@@ -112,27 +157,7 @@ internal static unsafe class MatMul
                 MultiplyRows(w, a, ActivationRowBytes(w.Type, w.Columns), _n, y + _yOffset, r0, r1);
         }
 
+        // 16 rows: whole CPU_REPACK groups (8) and whole AMX panels (16).
         private const int RowGrain = 16;
-    }
-
-    /// <summary>
-    /// F32 follows ggml's AVX-512 order to the bit (llamafile's tinyBLAS when it takes the product:
-    /// two or more tokens, k a multiple of 16, rows a multiple of 4; ggml_vec_dot_f32 otherwise), because
-    /// F16 KV-cache rounding turns last-bit differences into visible ones. F16/BF16 use this file's
-    /// SIMD kernels; block-quantized types ggml's scalar vec_dot (shared kernels).
-    /// </summary>
-    private static float Dot(WeightMatrix w, int r, byte* act, long actRowBytes, int n)
-    {
-        var k = w.Columns;
-        var row = w.Row(r);
-        return w.Type switch
-        {
-            GgmlType.F32 => n >= 2 && k % 16 == 0 && w.Rows % 4 == 0
-                ? GgmlSums.F32TinyBlas((float*)row, (float*)act, k)
-                : GgmlSums.F32VecDot((float*)row, (float*)act, k),
-            GgmlType.F16 => DotKernels.F16((ushort*)row, (ushort*)act, k),
-            GgmlType.BF16 => DotKernels.BF16((ushort*)row, (ushort*)act, k),
-            _ => VecDot.Dot(w.Type, new ReadOnlySpan<byte>(row, (int)w.RowBytes), new ReadOnlySpan<byte>(act, (int)actRowBytes), k),
-        };
     }
 }

@@ -42,12 +42,36 @@ public static class VecDot
         return (int)info.RowBytes(n);
     }
 
-    /// <summary>Converts an activation row to the weight's <see cref="ActivationType"/> as ggml-cpu's <c>from_float</c> does.</summary>
-    public static void QuantizeActivations(GgmlType weightType, ReadOnlySpan<float> x, Span<byte> dst)
+    /// <summary>Converts an activation row to the weight's <see cref="ActivationType"/> as ggml-cpu's <c>from_float</c> does (vectorized where the CPU allows; bit-exact with the scalar code).</summary>
+    public static void QuantizeActivations(GgmlType weightType, ReadOnlySpan<float> x, Span<byte> dst) =>
+        QuantizeActivationsWith(CpuKernels.Best, weightType, x, dst);
+
+    /// <summary><see cref="QuantizeActivations"/> with the code of a chosen level.</summary>
+    internal static unsafe void QuantizeActivationsWith(KernelIsa isa, GgmlType weightType, ReadOnlySpan<float> x, Span<byte> dst)
     {
         int need = ActivationRowBytes(weightType, x.Length);
         if (dst.Length < need) throw new ArgumentException($"activation buffer has {dst.Length} bytes, needs {need}", nameof(dst));
-        switch (ActivationType(weightType))
+        CpuKernels.Require(isa);
+        var type = ActivationType(weightType);
+        if (isa != KernelIsa.Scalar && type is GgmlType.Q8_0 or GgmlType.Q8_1 or GgmlType.Q8_K)
+        {
+            fixed (float* px = x)
+            fixed (byte* pd = dst)
+            {
+                bool avx512 = isa == KernelIsa.Avx512;
+                switch (type)
+                {
+                    case GgmlType.Q8_0 when avx512: SimdActivationQuantizer.Q8_0Avx512(px, pd, x.Length, withSums: false); break;
+                    case GgmlType.Q8_0: SimdActivationQuantizer.Q8_0Avx2(px, pd, x.Length, withSums: false); break;
+                    case GgmlType.Q8_1 when avx512: SimdActivationQuantizer.Q8_0Avx512(px, pd, x.Length, withSums: true); break;
+                    case GgmlType.Q8_1: SimdActivationQuantizer.Q8_0Avx2(px, pd, x.Length, withSums: true); break;
+                    case GgmlType.Q8_K when avx512: SimdActivationQuantizer.Q8_KAvx512(px, pd, x.Length); break;
+                    default: SimdActivationQuantizer.Q8_KAvx2(px, pd, x.Length); break;
+                }
+            }
+            return;
+        }
+        switch (type)
         {
             case GgmlType.Q8_0: ActivationQuantizer.QuantizeQ8_0(x, dst); break;
             case GgmlType.Q8_1: ActivationQuantizer.QuantizeQ8_1(x, dst); break;
@@ -61,33 +85,37 @@ public static class VecDot
     /// <summary>
     /// Dot product of <paramref name="n"/> elements: <paramref name="weightRow"/> stored as
     /// <paramref name="weightType"/>, <paramref name="activationRow"/> stored as <see cref="ActivationType"/>.
+    /// Runs <see cref="DotKernels.Best"/> (the fastest kernel on this CPU); the vector kernels compute the same
+    /// integer block sums as ggml's scalar code and differ from it only in the order of float additions.
+    /// Activations must come from <see cref="QuantizeActivations"/> (the vector kernels rely on its int8 range −127..127).
     /// </summary>
-    public static float Dot(GgmlType weightType, ReadOnlySpan<byte> weightRow, ReadOnlySpan<byte> activationRow, int n)
+    public static unsafe float Dot(GgmlType weightType, ReadOnlySpan<byte> weightRow, ReadOnlySpan<byte> activationRow, int n)
+    {
+        Validate(weightType, weightRow, activationRow, n);
+        var kernel = DotKernels.Best(weightType);
+        fixed (byte* w = weightRow)
+        fixed (byte* a = activationRow)
+            return kernel(w, a, n);
+    }
+
+    /// <summary><see cref="Dot"/> with the kernel written for a chosen level.</summary>
+    internal static unsafe float DotWith(KernelIsa isa, GgmlType weightType, ReadOnlySpan<byte> weightRow, ReadOnlySpan<byte> activationRow, int n)
+    {
+        Validate(weightType, weightRow, activationRow, n);
+        var kernel = DotKernels.For(weightType, isa);
+        fixed (byte* w = weightRow)
+        fixed (byte* a = activationRow)
+            return kernel(w, a, n);
+    }
+
+    private static void Validate(GgmlType weightType, ReadOnlySpan<byte> weightRow, ReadOnlySpan<byte> activationRow, int n)
     {
         var wInfo = GgmlTypeInfo.Get(weightType);
+        if (!Supports(weightType)) throw new NotSupportedException($"no dot product for weight type {wInfo.Name}");
         if (n < 0 || n % wInfo.BlockSize != 0)
             throw new ArgumentException($"{wInfo.Name}: {n} elements is not a multiple of the block size {wInfo.BlockSize}");
         if (weightRow.Length < wInfo.RowBytes(n)) throw new ArgumentException("weight row too short", nameof(weightRow));
         if (activationRow.Length < ActivationRowBytes(weightType, n)) throw new ArgumentException("activation row too short", nameof(activationRow));
-        return weightType switch
-        {
-            GgmlType.F32 => FloatDots.F32(weightRow, activationRow, n),
-            GgmlType.F16 => FloatDots.F16(weightRow, activationRow, n),
-            GgmlType.BF16 => FloatDots.Bf16(weightRow, activationRow, n),
-            GgmlType.Q4_0 => LegacyDots.Q4_0(weightRow, activationRow, n),
-            GgmlType.Q4_1 => LegacyDots.Q4_1(weightRow, activationRow, n),
-            GgmlType.Q5_0 => LegacyDots.Q5_0(weightRow, activationRow, n),
-            GgmlType.Q5_1 => LegacyDots.Q5_1(weightRow, activationRow, n),
-            GgmlType.Q8_0 => LegacyDots.Q8_0(weightRow, activationRow, n),
-            GgmlType.IQ4_NL => LegacyDots.IQ4_NL(weightRow, activationRow, n),
-            GgmlType.Q2_K => KQuantDots.Q2_K(weightRow, activationRow, n),
-            GgmlType.Q3_K => KQuantDots.Q3_K(weightRow, activationRow, n),
-            GgmlType.Q4_K => KQuantDots.Q4_K(weightRow, activationRow, n),
-            GgmlType.Q5_K => KQuantDots.Q5_K(weightRow, activationRow, n),
-            GgmlType.Q6_K => KQuantDots.Q6_K(weightRow, activationRow, n),
-            GgmlType.IQ4_XS => KQuantDots.IQ4_XS(weightRow, activationRow, n),
-            _ => throw new NotSupportedException($"no dot product for weight type {wInfo.Name}"),
-        };
     }
 
     internal static float ReadF32(ReadOnlySpan<byte> b, int offset) => BinaryPrimitives.ReadSingleLittleEndian(b.Slice(offset, 4));

@@ -1,0 +1,93 @@
+using SharpInfer.Backends.Cpu.Amx.Kernels;
+using SharpInfer.Format.Gguf;
+using SharpInfer.Numerics;
+
+namespace SharpInfer.Backends.Cpu.Amx;
+
+/// <summary>
+/// ggml's <c>AMX</c> buffer type: host memory holding Q8_0 matrices repacked into
+/// <see cref="Q8_0AmxLayout"/> on write, read only by <see cref="AmxMatMul"/>. Accepts a weight,
+/// as ggml's AMX buffer does, only for plain 2-D matrix multiplication with a type that has AMX
+/// kernels (Q8_0 here) and N % 16 == 0, K % 32 == 0. Created only by <see cref="AmxBufferTypeSource"/>.
+/// </summary>
+public sealed class AmxBufferType : BufferType
+{
+    /// <summary>ggml-cpu's AMX buffer alignment (TENSOR_ALIGNMENT is 64 there).</summary>
+    public const int TensorAlignment = 64;
+
+    internal AmxBufferType(BackendDevice device, ITileProgramRunner runner)
+    {
+        Device = device;
+        Kernels = new AmxMatMul(runner);
+    }
+
+    public override string Name => CpuBackend.AmxName;
+    public override BackendDevice Device { get; }
+    public override bool IsHost => true;
+    public override int Alignment => TensorAlignment;
+    public override bool KeepsFileLayout => false;
+
+    /// <summary>The kernels that read this type's bytes.</summary>
+    internal AmxMatMul Kernels { get; }
+
+    public override bool SupportsWeight(GgufTensorInfo tensor, WeightOp op)
+    {
+        if (op != WeightOp.MatMul) return false;
+        var d = tensor.Dimensions;
+        if (d.Length != 2 || d[0] > int.MaxValue || d[1] > int.MaxValue) return false;
+        return tensor.Type == GgmlType.Q8_0 && Q8_0AmxLayout.CanPack((int)d[1], (int)d[0]);
+    }
+
+    public override long GetAllocSize(GgufTensorInfo tensor) =>
+        SupportsWeight(tensor, WeightOp.MatMul)
+            ? Q8_0AmxLayout.PackedBytes((int)tensor.Dimensions[1], (int)tensor.Dimensions[0])
+            : tensor.ByteSize;
+
+    public override BackendBuffer Allocate(long size) => BackendBuffer.AllocateHost(this, size);
+
+    public override unsafe void WriteTensor(byte* destination, GgufTensorInfo tensor, ReadOnlySpan<byte> fileBytes)
+    {
+        if (!SupportsWeight(tensor, WeightOp.MatMul))
+            throw new ArgumentException($"{tensor.Name}: {tensor.Type} {tensor.ShapeString} cannot live in {Name}");
+        int n = (int)tensor.Dimensions[1], k = (int)tensor.Dimensions[0];
+        var packed = Q8_0AmxLayout.Pack(fileBytes, n, k);
+        packed.CopyTo(new Span<byte>(destination, packed.Length));
+    }
+}
+
+/// <summary>
+/// Registration of the AMX buffer type, first in the CPU's list. Probing asks <see cref="AmxSupport"/>
+/// (which requests Linux tile permission), so it happens only under <c>--amx</c>; on a machine
+/// without AMX the probe says why in one line ("CPU has no AMX-INT8").
+/// </summary>
+public sealed class AmxBufferTypeSource : IExtraBufferTypeSource
+{
+    private readonly Func<ITileProgramRunner>? _runner;
+    private readonly BackendDevice _device;
+
+    public AmxBufferTypeSource(BackendDevice? device = null) : this(device, null) { }
+
+    private AmxBufferTypeSource(BackendDevice? device, Func<ITileProgramRunner>? runner)
+    {
+        _device = device ?? new BackendDevice("CPU", DeviceKind.Cpu, "CPU", "host CPU", 0, 0);
+        _runner = runner;
+    }
+
+    /// <summary>
+    /// Test infrastructure: an AMX type that runs its tile programs through <paramref name="runner"/>
+    /// (the managed interpreter), so the AMX path can be proven on machines without AMX. Never a
+    /// fallback users get.
+    /// </summary>
+    internal static AmxBufferTypeSource WithRunner(ITileProgramRunner runner, BackendDevice? device = null) =>
+        new(device, () => runner);
+
+    public string Name => CpuBackend.AmxName;
+
+    public ExtraBufferTypeProbe Probe()
+    {
+        if (_runner is not null) return ExtraBufferTypeProbe.Available(new AmxBufferType(_device, _runner()));
+        var status = AmxSupport.Status;
+        if (!status.IsAvailable) return ExtraBufferTypeProbe.Missing(status.Reason ?? "not available");
+        return ExtraBufferTypeProbe.Available(new AmxBufferType(_device, new NativeTileProgramRunner()));
+    }
+}

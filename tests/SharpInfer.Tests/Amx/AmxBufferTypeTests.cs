@@ -1,0 +1,179 @@
+using SharpInfer.Backends;
+using SharpInfer.Backends.Cpu;
+using SharpInfer.Backends.Cpu.Amx;
+using SharpInfer.Backends.Cpu.Amx.Emit;
+using SharpInfer.Backends.Cpu.Amx.Kernels;
+using SharpInfer.Backends.Cpu.Repack;
+using SharpInfer.Format.Gguf;
+using SharpInfer.Inference;
+using SharpInfer.Models;
+using SharpInfer.Numerics;
+using SharpInfer.Tests.Amx.Interpreter;
+using SharpInfer.Tests.Models;
+using SharpInfer.Tests.Support;
+using Xunit.Abstractions;
+
+namespace SharpInfer.Tests.Amx;
+
+/// <summary>
+/// The AMX buffer type: its probe on this machine, ggml's acceptance rules, and — with the tile
+/// programs run by the managed interpreter (test infrastructure only) — the whole forward pass
+/// through the AMX kernels against the plain path.
+/// </summary>
+public sealed unsafe class AmxBufferTypeTests(ITestOutputHelper output)
+{
+    private static readonly BackendDevice Cpu = new("CPU", DeviceKind.Cpu, "CPU", "host CPU", 0, 0);
+
+    private static AmxBufferType Interpreted() =>
+        (AmxBufferType)AmxBufferTypeSource.WithRunner(new InterpretedTileRunner(X64Abi.Native)).Probe().Type!;
+
+    [Fact]
+    public void ProbeFollowsAmxSupport()
+    {
+        var probe = new AmxBufferTypeSource().Probe();
+        var status = AmxSupport.Status;
+        if (status.IsAvailable) Assert.IsType<AmxBufferType>(probe.Type);
+        else
+        {
+            Assert.Null(probe.Type);
+            Assert.Equal(status.Reason, probe.MissingReason);
+        }
+        Assert.Equal("AMX", CpuBackend.CreateDefault().ExtraBufferTypes[0].Name);
+        Assert.IsType<AmxBufferTypeSource>(CpuBackend.CreateDefault().ExtraBufferTypes[0]);
+    }
+
+    [Fact]
+    public void PlanCommandSaysWhyAmxIsMissing()
+    {
+        var status = AmxSupport.Status;
+        var r = CliRunner.Run("plan", "-m", TestPaths.Require(TestPaths.Micro("micro-llama-Q8_0.gguf")), "--amx");
+        Assert.Equal(0, r.ExitCode);
+        var all = r.Stdout + r.Stderr;
+        if (status.IsAvailable) Assert.Contains(" AMX ", all);
+        else
+        {
+            Assert.Contains($"AMX: {status.Reason}", all);
+            Assert.Contains("CPU_REPACK", all);
+        }
+    }
+
+    [Theory]
+    [InlineData(GgmlType.Q8_0, 256, 512, WeightOp.MatMul, true)]
+    [InlineData(GgmlType.Q8_0, 32, 16, WeightOp.MatMul, true)]
+    [InlineData(GgmlType.Q8_0, 256, 24, WeightOp.MatMul, false)]   // N % 16 != 0
+    [InlineData(GgmlType.Q8_0, 256, 512, WeightOp.GetRows, false)]
+    [InlineData(GgmlType.Q4_K, 256, 512, WeightOp.MatMul, false)]
+    [InlineData(GgmlType.F16, 256, 512, WeightOp.MatMul, false)]
+    public void AcceptsWhatGgmlsAmxBufferAccepts(GgmlType type, long k, long n, WeightOp op, bool expected)
+    {
+        var t = new GgufTensorInfo("w", type, [k, n], 0);
+        Assert.Equal(expected, Interpreted().SupportsWeight(t, op));
+    }
+
+    [Fact]
+    public void WriteTensorPacksLikeQ8_0AmxLayout()
+    {
+        int n = 32, k = 64;
+        var rng = new Random(3);
+        var file = RandomQ8_0(rng, n, k);
+        var t = new GgufTensorInfo("w", GgmlType.Q8_0, [k, n], 0);
+        var amx = Interpreted();
+        Assert.False(amx.KeepsFileLayout);
+        Assert.Equal(Q8_0AmxLayout.PackedBytes(n, k), amx.GetAllocSize(t));
+        using var buffer = amx.Allocate(amx.GetAllocSize(t));
+        amx.WriteTensor(buffer.Data, t, file);
+        Assert.Equal(Q8_0AmxLayout.Pack(file, n, k), new ReadOnlySpan<byte>(buffer.Data, (int)buffer.Size).ToArray());
+    }
+
+    [Theory]
+    [InlineData(16, 32)]
+    [InlineData(48, 96)]
+    [InlineData(64, 256)]
+    public void GemvEqualsTheTilePathToTheBit(int n, int k)
+    {
+        var rng = new Random(n + k);
+        var packed = Q8_0AmxLayout.Pack(RandomQ8_0(rng, n, k), n, k);
+        var act = RandomQ8_0(rng, 1, k);
+        var tiles = new float[n];
+        var vector = new float[n];
+        new Q8_0TileMatmul(new InterpretedTileRunner(X64Abi.Native)).Multiply(act, 1, k, packed, n, tiles);
+        fixed (byte* pw = packed) fixed (byte* pa = act) fixed (float* y = vector)
+        {
+            Q8_0AmxGemv.Multiply(pw, k, pa, y, 0, 16);          // split as two threads would
+            Q8_0AmxGemv.Multiply(pw, k, pa, y, 16, n);
+        }
+        Assert.Equal(tiles, vector);
+    }
+
+    public static TheoryData<string> Q8_0Micro() => new() { "micro-llama-Q8_0", "micro-qwen2-Q8_0", "micro-qwen3-Q8_0" };
+
+    /// <summary>
+    /// The forward pass with AMX weights (tile programs interpreted) against the plain CPU path.
+    /// Both compute the exact integer block sums; they differ only in how the block scales are summed
+    /// (ggml's AMX: fma(isum, d_w·d_a, C); the plain vec_dot: C += isum·(d_w·d_a)), i.e. float rounding
+    /// of the last bit, which can flip an activation's Q8_0 rounding downstream; the type's tolerance
+    /// (one flip) bounds it.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Q8_0Micro))]
+    public void ForcedAmxPathMatchesThePlainPath(string name)
+    {
+        var path = TestPaths.Require(TestPaths.Micro(name + ".gguf"));
+        var runner = new InterpretedTileRunner(X64Abi.Native);
+        var backends = new BackendSet(CpuBackend.CreateDefault(AmxBufferTypeSource.WithRunner(runner)));
+        using var plain = Model.Load(path);
+        using var amx = Model.Load(path, new ModelParams { UseAmx = true }, backends);
+
+        int amxMatrices = 0;
+        foreach (var layer in amx.Weights.Layers)
+            foreach (var w in new[] { layer.Wq, layer.Wk, layer.Wv, layer.Wo, layer.FfnGate, layer.FfnUp, layer.FfnDown })
+            {
+                Assert.Same(amx.Plan.Find(w.Name)!.BufferType, w.BufferType);
+                Assert.IsType<AmxBufferType>(w.BufferType); // every layer matrix of these fixtures fits ggml's rules
+                amxMatrices++;
+            }
+        Assert.Equal("AMX", amx.Plan.Buffers.First(b => !b.Mapped).Name);
+        Assert.IsNotType<AmxBufferType>(amx.Weights.Output.BufferType);
+
+        var cp = new ContextParams { ContextLength = 64 };
+        using var c0 = plain.CreateContext(cp);
+        using var c1 = amx.CreateContext(cp);
+        int[] prompt = [1, 17, 42, 7, 99, 3];
+        c0.Decode(prompt);
+        c1.Decode(prompt);
+        float maxDiff = 0;
+        for (var i = 0; i < prompt.Length; i++) maxDiff = Math.Max(maxDiff, MaxDiff(c0.GetLogits(i), c1.GetLogits(i)));
+        Assert.True(runner.Calls > 0, "the tile programs never ran");
+
+        Span<int> one = stackalloc int[1];
+        for (var s = 0; s < 8; s++)
+        {
+            var next = ReferenceComparison.ArgMax(c0.GetLogits(-1));
+            Assert.Equal(next, ReferenceComparison.ArgMax(c1.GetLogits(-1)));
+            maxDiff = Math.Max(maxDiff, MaxDiff(c0.GetLogits(-1), c1.GetLogits(-1)));
+            one[0] = next;
+            c0.Decode(one);
+            c1.Decode(one);
+        }
+        output.WriteLine($"{name}: {amxMatrices} AMX matrices, {runner.Calls} tile program runs, max |logit diff| vs plain {maxDiff:G3}");
+        Assert.True(maxDiff < ReferenceTolerances.QuantizedActivations, $"max |logit diff| {maxDiff}");
+    }
+
+    private static float MaxDiff(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
+    {
+        float m = 0;
+        for (var i = 0; i < a.Length; i++) m = Math.Max(m, MathF.Abs(a[i] - b[i]));
+        return m;
+    }
+
+    private static byte[] RandomQ8_0(Random rng, int rows, int k)
+    {
+        var bytes = new byte[rows * (k / 32) * 34];
+        for (int b = 0; b < bytes.Length; b += 34)
+        {
+            BitConverter.TryWriteBytes(bytes.AsSpan(b, 2), (Half)(rng.NextSingle() * 0.02f + 0.001f));
+            for (int i = 0; i < 32; i++) bytes[b + 2 + i] = (byte)(sbyte)rng.Next(-127, 128);
+        }
+        return bytes;
+    }
+}
