@@ -94,14 +94,29 @@ internal sealed class ForwardPass
             var o = Project(lw.Wo, attn, n, _proj, 0, lw.Bo);
             Add(x, o);
 
+            // llama.cpp keeps only the output rows (inp_out_ids) before the last feed-forward; the
+            // row count picks ggml's matmul kernel (tinyBLAS from two rows, vec_dot for one), which
+            // changes the last bits, so we do the same.
+            var rows = n;
+            if (l == hp.BlockCount - 1 && firstOutput > 0)
+            {
+                rows = Math.Max(0, n - firstOutput);
+                x.Slice(firstOutput * e, rows * e).CopyTo(x);
+                x = x[..(rows * e)];
+                cur = cur[..(rows * e)];
+                firstOutput = 0;
+                n = rows;
+                if (rows == 0) return;
+            }
+
             // feed-forward
-            RmsNorm.Rows(x, lw.FfnNorm, eps, cur, n);
+            RmsNorm.Rows(x, lw.FfnNorm, eps, cur, rows);
             _actType = null;
-            var gate = Project(lw.FfnGate, cur, n, _gate, 0, null);
-            var up = Project(lw.FfnUp, cur, n, _up, 0, null);
-            SwiGlu.Rows(gate, up, gate, n);
+            var gate = Project(lw.FfnGate, cur, rows, _gate, 0, null);
+            var up = Project(lw.FfnUp, cur, rows, _up, 0, null);
+            SwiGlu.Rows(gate, up, gate, rows);
             _actType = null;
-            var down = Project(lw.FfnDown, gate, n, _proj, 0, null);
+            var down = Project(lw.FfnDown, gate, rows, _proj, 0, null);
             Add(x, down);
         }
 

@@ -25,12 +25,15 @@ public static class CpuInfo
                     if (key == "physical id") physicalId = value;
                     else if (key == "core id") cores.Add((physicalId, value));
                 }
-                if (cores.Count > 0) return Math.Min(cores.Count, Environment.ProcessorCount);
+                if (cores.Count > 0) return Math.Clamp(cores.Count, 1, Environment.ProcessorCount);
             }
         }
         catch (IOException)
         {
         }
-        return Environment.ProcessorCount;
+        catch (UnauthorizedAccessException)
+        {
+        }
+        return Math.Max(1, Environment.ProcessorCount);
     }
 }

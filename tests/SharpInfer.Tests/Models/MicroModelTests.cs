@@ -47,10 +47,11 @@ public sealed class MicroModelTests(ITestOutputHelper output)
         output.WriteLine($"{model} {cache}: max |logit diff| {maxDiff:G3} (tolerance {tolerance:G3})");
         Assert.True(maxDiff < tolerance, $"max |logit diff| {maxDiff} ≥ {tolerance}");
 
-        // Greedy tokens must agree until the first step where llama.cpp's own top-2 gap is within
-        // our numerical distance (there a different argmax is not a bug). The distance is the one
-        // measured on this file's prompt (with a floor), so flip-free files are held to all steps.
-        var distance = 2 * MathF.Max(maxDiff, 1e-4f);
+        // Greedy tokens must agree until the first step where llama.cpp's own top-2 gap is below the
+        // type's tolerance (there a different argmax is not a bug). A flip-free prompt says nothing
+        // about later steps: a Q8 activation can round the other way at any step (seen: Q2_K at
+        // step 10 under the x86 summation order), so the prompt's measured distance is no bound.
+        var distance = tolerance;
         var comparable = 0;
         while (comparable < run.GreedyTokens.Length && run.GreedyTop2Gap[comparable] > distance) comparable++;
         var greedy = ReferenceComparison.Greedy(ctx, run, comparable);

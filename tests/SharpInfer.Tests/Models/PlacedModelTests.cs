@@ -91,24 +91,50 @@ public sealed class PlacedModelTests(ITestOutputHelper output)
         int[] prompt = [1, 5, 9, 2, 7, 3, 11, 4];
         for (var i = 0; i < prompt.Length; i++) prompt[i] %= plain.VocabSize;
 
-        // The prompt in one batch (the Gemm path), every position's logits.
+        // The REPACK kernels sum block products in ggml's generic order, the plain kernels in ggml-cpu's
+        // x86 order, so the two may differ in the last bits and, through a Q8 activation rounding the
+        // other way, by one flip (ReferenceTolerances.QuantizedActivations). Both models are fed the
+        // same tokens; greedy choices must agree wherever the top-2 gap exceeds that tolerance.
+        const float tolerance = ReferenceTolerances.QuantizedActivations;
+        var maxDiff = 0f;
         c0.Decode(prompt);
         c1.Decode(prompt);
         for (var i = 0; i < prompt.Length; i++)
-            Assert.True(c0.GetLogits(i).SequenceEqual(c1.GetLogits(i)), $"prompt position {i}: logits differ");
+            maxDiff = Math.Max(maxDiff, MaxAbsDiff(c0.GetLogits(i), c1.GetLogits(i), $"prompt position {i}", tolerance));
 
         // Greedy generation, one token per batch (the Gemv path).
         Span<int> one = stackalloc int[1];
         for (var s = 0; s < 12; s++)
         {
             var l0 = c0.GetLogits(-1);
-            Assert.True(l0.SequenceEqual(c1.GetLogits(-1)), $"step {s}: logits differ");
+            var l1 = c1.GetLogits(-1);
+            maxDiff = Math.Max(maxDiff, MaxAbsDiff(l0, l1, $"step {s}", tolerance));
             var next = ReferenceComparison.ArgMax(l0);
-            Assert.Equal(next, ReferenceComparison.ArgMax(c1.GetLogits(-1)));
+            if (TopTwoGap(l0) > tolerance) Assert.Equal(next, ReferenceComparison.ArgMax(l1));
             one[0] = next;
             c0.Decode(one);
             c1.Decode(one);
         }
+        output.WriteLine($"{Path.GetFileName(path)}: max |logit diff| with --amx {maxDiff:G3}");
+    }
+
+    private static float MaxAbsDiff(ReadOnlySpan<float> a, ReadOnlySpan<float> b, string where, float tolerance)
+    {
+        var max = 0f;
+        for (var i = 0; i < a.Length; i++) max = Math.Max(max, Math.Abs(a[i] - b[i]));
+        Assert.True(max <= tolerance, $"{where}: max |logit diff| {max} > {tolerance}");
+        return max;
+    }
+
+    private static float TopTwoGap(ReadOnlySpan<float> logits)
+    {
+        float first = float.NegativeInfinity, second = float.NegativeInfinity;
+        foreach (var v in logits)
+        {
+            if (v > first) { second = first; first = v; }
+            else if (v > second) second = v;
+        }
+        return first - second;
     }
 
     [Fact]

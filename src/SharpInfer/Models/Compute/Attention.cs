@@ -1,3 +1,4 @@
+using System.Runtime.Intrinsics;
 using SharpInfer.Inference;
 using SharpInfer.Numerics;
 
@@ -76,6 +77,12 @@ internal sealed unsafe class Attention : IParallelWork
         fixed (float* qp = _q, outp = _output, scores = _scores[part], kf = kF32, vf = vF32)
         fixed (ushort* half = _half[part], kh = kF16, vh = vF16)
         {
+            // ggml's view of the cache is n_kv cells long (see KvRowLength); masked cells give exact
+            // zeros, but the row length decides which summation ggml's kernels use.
+            var nRow = KvRowLength(p0 + n, size);
+            // llamafile's sgemm serves mul_mat for two or more tokens when k is a multiple of 16 (and m of 4)
+            var tinyBlasKq = n >= 2 && _headK % 16 == 0;
+            var tinyBlasKqv = n >= 2 && nRow % 16 == 0 && _headV % 4 == 0;
             for (var t = 0; t < n; t++)
             {
                 var nKv = p0 + t + 1;
@@ -92,10 +99,13 @@ internal sealed unsafe class Attention : IParallelWork
                     else
                     {
                         FloatFormats.FloatToHalf(new ReadOnlySpan<float>(qh, _headK), new Span<ushort>(half, _headK));
-                        for (var j = 0; j < nKv; j++) scores[j] = DotKernels.F16(kh + (long)j * kW + g * _headK, half, _headK);
+                        if (tinyBlasKq)
+                            for (var j = 0; j < nKv; j++) scores[j] = GgmlSums.F16TinyBlas(kh + (long)j * kW + g * _headK, half, _headK);
+                        else
+                            for (var j = 0; j < nKv; j++) scores[j] = GgmlSums.F16VecDot(kh + (long)j * kW + g * _headK, half, _headK, _headK);
                     }
 
-                    Softmax(scores, nKv, _scale);
+                    Softmax(scores, nKv, nRow, _scale);
 
                     // KQV
                     var o = outp + (long)t * _nHead * _headV + h * _headV;
@@ -106,15 +116,34 @@ internal sealed unsafe class Attention : IParallelWork
                     else
                     {
                         FloatFormats.FloatToHalf(new ReadOnlySpan<float>(scores, nKv), new Span<ushort>(half, nKv));
-                        for (var d = 0; d < _headV; d++) o[d] = DotKernels.F16(vh + (long)(g * _headV + d) * size, half, nKv);
+                        if (tinyBlasKqv)
+                            for (var d = 0; d < _headV; d++) o[d] = GgmlSums.F16TinyBlas(vh + (long)(g * _headV + d) * size, half, nKv);
+                        else
+                            for (var d = 0; d < _headV; d++) o[d] = GgmlSums.F16VecDot(vh + (long)(g * _headV + d) * size, half, nKv, nRow);
                     }
                 }
             }
         }
     }
 
-    /// <summary>ggml_soft_max_ext with a causal mask: scale, subtract the max, exp, sum in double, multiply by 1/sum.</summary>
-    private static void Softmax(float* s, int n, float scale)
+    /// <summary>
+    /// llama_kv_cache::get_n_kv: the cells up to the highest used one, padded to 256, at least 256,
+    /// at most the cache size.
+    /// </summary>
+    internal static int KvRowLength(int used, int cacheSize)
+    {
+        const int pad = 256;
+        var padded = (used + pad - 1) / pad * pad;
+        return Math.Min(cacheSize, Math.Max(pad, padded));
+    }
+
+    /// <summary>
+    /// ggml_soft_max_ext with a causal mask over a row of <paramref name="nRow"/> cells of which the
+    /// first <paramref name="n"/> are unmasked: scale, max, exp, sum, multiply by 1/sum. The sum follows
+    /// ggml_vec_soft_max_f32 on AVX-512: each 16-cell chunk is summed in float (_mm512_reduce_add_ps) and
+    /// added to a double; cells past the last whole chunk use the C library's expf, one by one.
+    /// </summary>
+    private static void Softmax(float* s, int n, int nRow, float scale)
     {
         var max = float.NegativeInfinity;
         for (var j = 0; j < n; j++)
@@ -122,13 +151,20 @@ internal sealed unsafe class Attention : IParallelWork
             s[j] *= scale;
             if (s[j] > max) max = s[j];
         }
+        var vectorEnd = Math.Min(n, nRow & ~15);
+        for (var j = 0; j < vectorEnd; j++) s[j] = GgmlExp.Exp(s[j] - max);
+        for (var j = vectorEnd; j < n; j++) s[j] = MathF.Exp(s[j] - max);
         double sum = 0;
-        for (var j = 0; j < n; j++)
+        var c = 0;
+        for (; c + 16 <= vectorEnd; c += 16)
+            sum += GgmlSums.ReduceAdd512(Vector256.Load(s + c), Vector256.Load(s + c + 8));
+        if (c < vectorEnd)
         {
-            var e = GgmlExp.Exp(s[j] - max);
-            sum += e;
-            s[j] = e;
+            var lanes = stackalloc float[16];
+            for (var j = 0; j < 16; j++) lanes[j] = c + j < vectorEnd ? s[c + j] : 0f;
+            sum += GgmlSums.ReduceAdd512(Vector256.Load(lanes), Vector256.Load(lanes + 8));
         }
+        for (var j = vectorEnd; j < n; j++) sum += s[j];
         var inv = (float)(1.0 / sum);
         for (var j = 0; j < n; j++) s[j] *= inv;
     }

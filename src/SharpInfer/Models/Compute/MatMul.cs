@@ -79,17 +79,36 @@ internal static unsafe class MatMul
             amx.Kernels.Multiply(w.Data, w.Rows, w.Columns, a, n, y, r0, r1);
             return;
         }
+        if (w.Type == GgmlType.F32)
+        {
+            MultiplyF32(w, a, actRowBytes, n, y, r0, r1);
+            return;
+        }
+        // Weights in the file's layout: the shared kernels (SIMD row dots, several activation rows per weight row).
+        Numerics.Kernels.MatMul.MultiplyRows(w.Type, w.Row(0), w.Rows, w.Columns, a, n, y, r0, r1);
+    }
+
+    /// <summary>
+    /// F32 weights follow ggml's AVX-512 order to the bit: llamafile's tinyBLAS when it takes the
+    /// product (two or more tokens, k a multiple of 16, rows a multiple of 4), ggml_vec_dot_f32
+    /// otherwise. With an F16 KV cache, last-bit differences here flip F16 roundings (3.6e-3 on
+    /// stories260K before, 8e-6 after).
+    /// </summary>
+    private static void MultiplyF32(WeightMatrix w, byte* a, long actRowBytes, int n, float* y, int r0, int r1)
+    {
+        var k = w.Columns;
         var m = w.Rows;
-        // Blocks of weight rows stay in cache while every token of the batch uses them.
+        var tinyBlas = n >= 2 && k % 16 == 0 && m % 4 == 0;
         const int RowBlock = 16;
         for (var b0 = r0; b0 < r1; b0 += RowBlock)
         {
             var b1 = Math.Min(r1, b0 + RowBlock);
             for (var t = 0; t < n; t++)
             {
-                var act = a + t * actRowBytes;
+                var act = (float*)(a + t * actRowBytes);
                 var yr = y + (long)t * m;
-                for (var r = b0; r < b1; r++) yr[r] = Dot(w, r, act, actRowBytes);
+                for (var r = b0; r < b1; r++)
+                    yr[r] = tinyBlas ? GgmlSums.F32TinyBlas((float*)w.Row(r), act, k) : GgmlSums.F32VecDot((float*)w.Row(r), act, k);
             }
         }
     }
@@ -140,19 +159,5 @@ internal static unsafe class MatMul
 
         // 16 rows: whole CPU_REPACK groups (8) and whole AMX panels (16).
         private const int RowGrain = 16;
-    }
-
-    /// <summary>Plain float types use this file's SIMD kernels; block-quantized types ggml's scalar vec_dot (shared kernels).</summary>
-    private static float Dot(WeightMatrix w, int r, byte* act, long actRowBytes)
-    {
-        var k = w.Columns;
-        var row = w.Row(r);
-        return w.Type switch
-        {
-            GgmlType.F32 => DotKernels.F32((float*)row, (float*)act, k),
-            GgmlType.F16 => DotKernels.F16((ushort*)row, (ushort*)act, k),
-            GgmlType.BF16 => DotKernels.BF16((ushort*)row, (ushort*)act, k),
-            _ => VecDot.Dot(w.Type, new ReadOnlySpan<byte>(row, (int)w.RowBytes), new ReadOnlySpan<byte>(act, (int)actRowBytes), k),
-        };
     }
 }

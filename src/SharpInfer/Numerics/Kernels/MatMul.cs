@@ -48,6 +48,30 @@ public static unsafe class MatMul
         else pool.Run(ref job, tiles);
     }
 
+    /// <summary>
+    /// Weight rows [<paramref name="r0"/>, <paramref name="r1"/>) of the product on the calling thread: the unit
+    /// a caller with its own work split hands to one thread. Same kernels and order as <see cref="Multiply"/>.
+    /// </summary>
+    public static void MultiplyRows(GgmlType weightType, byte* weights, int rows, int rowLength,
+                                    byte* activations, int activationRows, float* output, int r0, int r1)
+    {
+        if (r0 < 0 || r1 > rows || r0 > r1) throw new ArgumentOutOfRangeException(nameof(r0), $"rows [{r0}, {r1}) of {rows}");
+        var job = new Job
+        {
+            Kernel = DotKernels.Best(weightType),
+            MultiKernel = DotKernels.BestMultiRow(weightType),
+            Weights = weights,
+            WeightRowBytes = GgmlTypeInfo.Get(weightType).RowBytes(rowLength),
+            Activations = activations,
+            ActivationRowBytes = VecDot.ActivationRowBytes(weightType, rowLength),
+            ActivationRows = activationRows,
+            RowLength = rowLength,
+            Rows = rows,
+            Output = output,
+        };
+        job.ExecuteRows(r0, r1);
+    }
+
     /// <summary>Quantizes <paramref name="count"/> activation rows of <paramref name="rowLength"/> floats for <paramref name="weightType"/>.</summary>
     public static void QuantizeActivations(GgmlType weightType, float* x, int count, int rowLength, byte* dst)
     {
@@ -68,9 +92,12 @@ public static unsafe class MatMul
         public float* Output;
 
         [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        public readonly void Execute(int startTile, int endTile)
+        public readonly void Execute(int startTile, int endTile) =>
+            ExecuteRows(startTile * TileRows, Math.Min(Rows, endTile * TileRows));
+
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        public readonly void ExecuteRows(int r0, int r1)
         {
-            int r0 = startTile * TileRows, r1 = Math.Min(Rows, endTile * TileRows);
             var kernel = Kernel;
             int n = RowLength;
             for (int jg = 0; jg < ActivationRows; jg += ActivationGroup)

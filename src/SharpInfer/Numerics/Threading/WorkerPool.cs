@@ -54,7 +54,7 @@ public sealed unsafe class WorkerPool : IDisposable
     public int ThreadCount { get; }
 
     /// <summary>Physical cores available to this process (hyper-threads share the vector units the kernels saturate).</summary>
-    public static int DefaultThreadCount { get; } = CpuTopology.PhysicalCores();
+    public static int DefaultThreadCount { get; } = Platform.CpuInfo.PhysicalCores;
 
     /// <summary>
     /// Runs <paramref name="job"/> over items [0, <paramref name="items"/>) in ranges of at most
