@@ -9,13 +9,16 @@ namespace SharpInfer.Backends.Cpu.Repack;
 /// </summary>
 internal static unsafe class HalfTable
 {
-    private static readonly float* Table = Build();
+    // The pinned array must stay referenced: a pinned-heap array with no reference is collected
+    // like any other, and the pointer then reads freed (zeroed or reused) memory.
+    private static readonly float[] Values = Build();
+    private static readonly float* Table = (float*)Unsafe.AsPointer(ref Values[0]);
 
-    private static float* Build()
+    private static float[] Build()
     {
         var table = GC.AllocateArray<float>(65536, pinned: true);
         for (int i = 0; i < table.Length; i++) table[i] = (float)BitConverter.UInt16BitsToHalf((ushort)i);
-        return (float*)Unsafe.AsPointer(ref table[0]);
+        return table;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
