@@ -141,9 +141,17 @@ public sealed class ContextTests
         using var ctx = m.CreateContext(new ContextParams { Threads = 1 });
         ctx.Decode(Prompt, allLogits: false);
         ctx.Decode([7], allLogits: false); // warm up every path once
-        var before = GC.GetAllocatedBytesForCurrentThread();
-        for (var i = 0; i < 16; i++) ctx.Decode([7 + i], allLogits: false);
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        // The runtime may allocate while it re-compiles hot methods (tiered JIT, on-stack
+        // replacement), more often on a loaded machine; that stops. An allocation in our decode
+        // path happens in every round, so the last of a few rounds must allocate nothing.
+        long allocated = -1;
+        for (var round = 0; round < 5 && allocated != 0; round++)
+        {
+            var before = GC.GetAllocatedBytesForCurrentThread();
+            for (var i = 0; i < 16; i++) ctx.Decode([7 + i + 16 * round], allLogits: false);
+            allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        }
+        Assert.Equal(0, allocated);
     }
 
     /// <summary>
