@@ -19,8 +19,8 @@ public static class CliApp
         if (parse.Errors.Count > 0)
         {
             // One line per problem, as llama.cpp does, instead of the parser's full help text.
-            foreach (var error in parse.Errors) Console.Error.WriteLine($"error: {error.Message}");
-            Console.Error.WriteLine($"(see 'sharpinfer {parse.CommandResult.Command.Name} --help')");
+            var help = parse.CommandResult.Command.Name;
+            Console.Error.WriteLine($"error: {parse.Errors[0].Message} (see 'sharpinfer {help} --help')");
             return 1;
         }
         return parse.Invoke();
