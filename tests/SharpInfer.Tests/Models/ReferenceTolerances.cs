@@ -45,10 +45,15 @@ public static class ReferenceTolerances
     public const float F16Weights = 8e-3f;
 
     /// <summary>
-    /// BF16 weights (activations rounded to BF16, 8-bit mantissa). Measured 4.7e-4 with our vector
-    /// F32 dot, 3.2e-2 with the scalar one (a single BF16 flip); BF16-vs-F32 weights is 0.098.
+    /// BF16 weights (activations rounded to BF16, 8-bit mantissa). Measured 2.4e-4 with the vector
+    /// kernels (no flip), 3.2e-2 with the scalar ones (a single BF16 flip on a last-bit difference);
+    /// BF16-vs-F32 weights is 0.098. Asserted 1e-3, 100× below the type difference; where only the
+    /// scalar kernels run the test uses <see cref="BF16WeightsGenericOrder"/>.
     /// </summary>
-    public const float BF16Weights = 0.06f;
+    public const float BF16Weights = 1e-3f;
+
+    /// <summary>BF16 weights under ggml's generic (scalar) float order: one flip allowed.</summary>
+    public const float BF16WeightsGenericOrder = 0.06f;
 
     /// <summary>
     /// Block-quantized weights (activations quantized to Q8_0 / Q8_1 / Q8_K). The integer block
