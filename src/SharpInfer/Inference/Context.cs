@@ -1,3 +1,4 @@
+using SharpInfer.Numerics.Threading;
 using SharpInfer.Models;
 using SharpInfer.Models.Compute;
 

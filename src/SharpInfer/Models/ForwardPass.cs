@@ -1,3 +1,4 @@
+using SharpInfer.Numerics.Threading;
 using SharpInfer.Inference;
 using SharpInfer.Models.Compute;
 using SharpInfer.Numerics;

@@ -1,3 +1,4 @@
+using SharpInfer.Numerics.Threading;
 using System.Runtime.Intrinsics;
 using SharpInfer.Inference;
 using SharpInfer.Numerics;
@@ -32,9 +33,9 @@ internal sealed unsafe class Attention : IParallelWork
         _headK = headK;
         _headV = headV;
         _scale = 1.0f / MathF.Sqrt(headK);
-        _scores = new float[pool.Parallelism][];
-        _half = new ushort[pool.Parallelism][];
-        for (var i = 0; i < pool.Parallelism; i++)
+        _scores = new float[pool.ThreadCount][];
+        _half = new ushort[pool.ThreadCount][];
+        for (var i = 0; i < pool.ThreadCount; i++)
         {
             _scores[i] = new float[contextSize];
             _half[i] = new ushort[Math.Max(contextSize, headK)];
@@ -62,7 +63,7 @@ internal sealed unsafe class Attention : IParallelWork
     /// <summary>One thread's share: a range of query heads for every token of the batch.</summary>
     public void Execute(int part, int parts)
     {
-        var (h0, h1) = WorkerPool.Share(_nHead, part, parts);
+        var (h0, h1) = ParallelWork.Share(_nHead, part, parts);
         if (h0 >= h1) return;
         var cache = _cache!;
         var layer = _layer;

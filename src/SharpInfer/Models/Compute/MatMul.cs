@@ -1,3 +1,4 @@
+using SharpInfer.Numerics.Threading;
 using System.Runtime.InteropServices;
 using SharpInfer.Backends.Cpu.Amx;
 using SharpInfer.Backends.Cpu.Repack;
@@ -150,7 +151,7 @@ internal static unsafe class MatMul
         public void Execute(int part, int parts)
         {
             var w = _w!;
-            var (r0, r1) = WorkerPool.Share(w.Rows, part, parts, RowGrain);
+            var (r0, r1) = ParallelWork.Share(w.Rows, part, parts, RowGrain);
             if (r0 >= r1) return;
             fixed (byte* a = _act)
             fixed (float* y = _y)

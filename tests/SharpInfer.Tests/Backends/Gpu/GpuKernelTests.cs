@@ -1,3 +1,4 @@
+using SharpInfer.Numerics.Threading;
 using ILGPU;
 using ILGPU.Runtime;
 using SharpInfer.Backends.Gpu.Kernels;

@@ -143,7 +143,7 @@ public sealed unsafe class KernelTests
             var next = 0;
             for (var p = 0; p < parts; p++)
             {
-                var (s, e) = WorkerPool.Share(count, p, parts, grain);
+                var (s, e) = ParallelWork.Share(count, p, parts, grain);
                 Assert.Equal(next, s);
                 Assert.True(s == e || s % grain == 0);
                 next = e;
