@@ -68,7 +68,7 @@ internal static unsafe class MatMul
     }
 
     /// <summary>Rows [r0, r1) of the product: the unit of work one thread takes.</summary>
-    internal static void MultiplyRows(WeightMatrix w, byte* a, long actRowBytes, int n, float* y, int r0, int r1)
+    internal static void MultiplyRows(WeightMatrix w, byte* a, long actRowBytes, int n, float* y, int r0, int r1, byte* activationSide = null)
     {
         if (w.BufferType is RepackBufferType)
         {
@@ -86,7 +86,7 @@ internal static unsafe class MatMul
             return;
         }
         // Weights in the file's layout: the shared kernels (SIMD row dots, several activation rows per weight row).
-        Numerics.Kernels.MatMul.MultiplyRows(w.Type, w.Row(0), w.Rows, w.Columns, a, n, y, r0, r1);
+        Numerics.Kernels.MatMul.MultiplyRows(w.Type, w.Row(0), w.Rows, w.Columns, a, n, y, r0, r1, activationSide);
     }
 
     /// <summary>
@@ -132,12 +132,24 @@ internal static unsafe class MatMul
         private byte[]? _act;
         private float[]? _y;
         private int _n, _yOffset;
+        private byte[] _side = [];
+        private bool _useSide;
 
         public void Multiply(WeightMatrix w, byte[] activations, int n, float[] y, int yOffset)
         {
             if (activations.Length < n * ActivationRowBytes(w.Type, w.Columns) || y.Length - yOffset < (long)n * w.Rows)
                 throw new ArgumentException("matmul buffers are too small");
             (_w, _act, _n, _y, _yOffset) = (w, activations, n, y, yOffset);
+            // Weights in the file's layout on the emitted VNNI kernels: per-activation-row data prepared once for all threads.
+            long sideBytes = w.BufferType is RepackBufferType or AmxBufferType ? 0 : Numerics.Kernels.MatMul.ActivationSideBytes(w.Type, w.Columns, n);
+            _useSide = sideBytes > 0;
+            if (_useSide)
+            {
+                if (_side.Length < sideBytes) _side = GC.AllocateUninitializedArray<byte>((int)sideBytes, pinned: true);
+                fixed (byte* a = activations)
+                fixed (byte* s = _side)
+                    Numerics.Kernels.MatMul.PrepareActivationSide(w.Type, a, n, w.Columns, s);
+            }
             try
             {
                 pool.Run(this);
@@ -155,7 +167,8 @@ internal static unsafe class MatMul
             if (r0 >= r1) return;
             fixed (byte* a = _act)
             fixed (float* y = _y)
-                MultiplyRows(w, a, ActivationRowBytes(w.Type, w.Columns), _n, y + _yOffset, r0, r1);
+            fixed (byte* side = _side)
+                MultiplyRows(w, a, ActivationRowBytes(w.Type, w.Columns), _n, y + _yOffset, r0, r1, _useSide ? side : null);
         }
 
         // 16 rows: whole CPU_REPACK groups (8) and whole AMX panels (16).

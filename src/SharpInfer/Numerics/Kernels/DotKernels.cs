@@ -12,6 +12,7 @@ public static unsafe class DotKernels
 {
     private static readonly IntPtr[] s_best = Build(CpuKernels.Best);
     private static readonly IntPtr[] s_bestMulti = BuildMulti(CpuKernels.Best);
+    private static readonly IntPtr[] s_bestTile = BuildTile(CpuKernels.Best);
 
     static DotKernels()
     {
@@ -57,6 +58,34 @@ public static unsafe class DotKernels
     /// </summary>
     public static delegate*<byte*, byte*, nint, int, float*, nint, void> BestMultiRow(GgmlType weightType) =>
         (delegate*<byte*, byte*, nint, int, float*, nint, void>)s_bestMulti[(int)weightType];
+
+    /// <summary>
+    /// The register-blocked kernel that multiplies <see cref="SignedBlockTiles.Rows"/> weight rows by as many activation
+    /// rows for <paramref name="weightType"/> on this CPU, or null; bit-identical to <see cref="Best"/>'s outputs.
+    /// Arguments: (firstWeightRow, weightStride, firstActivationRow, activationStride, n, output, outputStride).
+    /// </summary>
+    public static delegate*<byte*, nint, byte*, nint, int, float*, nint, void> BestTile(GgmlType weightType) =>
+        (delegate*<byte*, nint, byte*, nint, int, float*, nint, void>)s_bestTile[(int)weightType];
+
+    internal static delegate*<byte*, nint, byte*, nint, int, float*, nint, void> TileFor(GgmlType t, KernelIsa isa)
+    {
+        CpuKernels.Require(isa);
+        if (isa == KernelIsa.Scalar) return null;
+        return t switch
+        {
+            GgmlType.Q8_0 => &SignedBlockTiles.Tile<Q8_0Block>,
+            GgmlType.Q4_0 => &SignedBlockTiles.Tile<Q4_0Block>,
+            GgmlType.Q5_0 => &SignedBlockTiles.Tile<Q5_0Block>,
+            _ => null,
+        };
+    }
+
+    private static IntPtr[] BuildTile(KernelIsa isa)
+    {
+        var table = new IntPtr[64];
+        for (int t = 0; t < table.Length; t++) table[t] = (IntPtr)TileFor((GgmlType)t, PreferredIsa((GgmlType)t, isa));
+        return table;
+    }
 
     internal static delegate*<byte*, byte*, nint, int, float*, nint, void> MultiRowFor(GgmlType t, KernelIsa isa)
     {

@@ -1,4 +1,4 @@
-namespace SharpInfer.Backends.Cpu.Amx.Emit;
+namespace SharpInfer.Platform.X64;
 
 /// <summary>
 /// Emits the small x86-64 subset the AMX kernels need, byte-for-byte as GNU <c>as</c> 2.40 encodes
@@ -7,7 +7,7 @@ namespace SharpInfer.Backends.Cpu.Amx.Emit;
 /// Jumps: backward jumps use rel8 when the target is near; forward jumps always use rel32
 /// (GNU as relaxes forward jumps too, so golden tests only pin far forward jumps).
 /// </summary>
-internal sealed class X64Emitter
+internal sealed partial class X64Emitter
 {
     private readonly List<byte> _code = new(256);
     private readonly List<(int At, Label Target)> _fixups = new();

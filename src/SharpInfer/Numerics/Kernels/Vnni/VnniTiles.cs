@@ -1,0 +1,64 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+using SharpInfer.Platform.X64;
+
+namespace SharpInfer.Numerics.Kernels.Vnni;
+
+/// <summary>
+/// The emitted VNNI tile kernels (<see cref="VnniTileKernel"/>) as the matmul uses them: whether this CPU runs them,
+/// the code (emitted on first use, kept for the process), and the call that turns 16 accumulators into outputs.
+/// Set <c>SHARPINFER_VNNI=0</c> to run the intrinsic kernels instead (same results, bit for bit).
+/// </summary>
+internal static unsafe class VnniTiles
+{
+    public const int Rows = VnniTileKernel.Rows;
+
+    /// <summary>AVX512_VNNI with VL (CPUID.7.0:ECX[11]) on an AVX-512 process, on an OS whose executable pages we can make.</summary>
+    public static readonly bool IsAvailable = Detect();
+
+    private static readonly ExecutableCode?[] s_code = new ExecutableCode?[64];
+
+    public static bool Supports(GgmlType t) => IsAvailable && t is GgmlType.Q8_0 or GgmlType.Q4_0;
+
+    /// <summary>The offset c that <see cref="ActivationSide"/> subtracts for weights of type <paramref name="t"/>.</summary>
+    public static int SideOffset(GgmlType t) => t == GgmlType.Q8_0 ? 128 : 8;
+
+    private static bool Detect()
+    {
+        if (Environment.GetEnvironmentVariable("SHARPINFER_VNNI")?.Trim() == "0") return false;
+        if (CpuKernels.Best != KernelIsa.Avx512 || !Avx512F.VL.IsSupported || !Environment.Is64BitProcess) return false;
+        if (!(OperatingSystem.IsLinux() || OperatingSystem.IsWindows())) return false;
+        return (X86Base.CpuId(7, 0).Ecx & (1 << 11)) != 0;
+    }
+
+    private static void* Entry(GgmlType t)
+    {
+        var code = s_code[(int)t];
+        if (code != null) return code.Entry;
+        lock (s_code)
+        {
+            s_code[(int)t] ??= new ExecutableCode(VnniTileKernel.Emit(t, X64Abi.Native));
+            return s_code[(int)t]!.Entry;
+        }
+    }
+
+    /// <summary>
+    /// Outputs s[i + j·ss] for weight rows x + i·xs and activation rows y + j·ys (i, j &lt; 4), whose side records
+    /// start at side + j·sideStride.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Tile(GgmlType t, byte* x, nint xs, byte* y, nint ys, byte* side, nint sideStride, int n, float* s, nint ss)
+    {
+        var acc = stackalloc Vector256<float>[16];
+        var args = new VnniTileArgs
+        {
+            Weights = x, WeightStride = xs, Activations = y, ActivationStride = ys,
+            Side = side, SideStride = sideStride, Blocks = n / 32, Accumulators = (float*)acc,
+        };
+        ((delegate* unmanaged[SuppressGCTransition]<VnniTileArgs*, void>)Entry(t))(&args);
+        for (int i = 0; i < Rows; i++)
+            for (int j = 0; j < Rows; j++)
+                s[i + j * ss] = Simd256.HSum(acc[4 * i + j]);
+    }
+}

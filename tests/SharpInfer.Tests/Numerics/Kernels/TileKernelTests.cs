@@ -1,0 +1,99 @@
+using SharpInfer.Numerics;
+using SharpInfer.Numerics.Kernels;
+using SharpInfer.Numerics.Kernels.Vnni;
+using SharpInfer.Numerics.Quants;
+using Xunit.Abstractions;
+
+namespace SharpInfer.Tests.Numerics.Kernels;
+
+/// <summary>
+/// The register-blocked 4 × 4 kernels of prompt processing (the intrinsic <see cref="SignedBlockTiles"/> and the emitted
+/// AVX512_VNNI kernels) must give every output bit-identical to the single-row kernel, whose order is ggml's.
+/// Weight blocks are raw random bytes (Q8_0 values include −128, which the quantizer never writes but a file may hold).
+/// </summary>
+public sealed unsafe class TileKernelTests(ITestOutputHelper output)
+{
+    private static bool VnniRequired => Environment.GetEnvironmentVariable("SHARPINFER_REQUIRE_VNNI") == "1";
+
+    public static TheoryData<GgmlType, KernelIsa> IntrinsicCases()
+    {
+        var data = new TheoryData<GgmlType, KernelIsa>();
+        foreach (var t in new[] { GgmlType.Q8_0, GgmlType.Q4_0, GgmlType.Q5_0 })
+            foreach (var isa in CpuKernels.Available)
+                if (isa != KernelIsa.Scalar) data.Add(t, isa);
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(IntrinsicCases))]
+    public void IntrinsicTilesEqualTheRowKernel(GgmlType type, KernelIsa isa)
+    {
+        var tile = DotKernels.TileFor(type, isa);
+        Assert.True(tile != null, $"{type} has no tile kernel at {isa}");
+        var single = DotKernels.For(type, DotKernels.PreferredIsa(type, isa));
+        foreach (int n in new[] { 32, 96, 544 })
+            Check(type, n, seed: n, single, (x, xs, y, ys, side, ss, s, os) => tile(x, xs, y, ys, n, s, os));
+    }
+
+    [Fact]
+    public void EmittedVnniTilesEqualTheRowKernelWhereTheCpuHasVnni()
+    {
+        if (!VnniTiles.IsAvailable)
+        {
+            output.WriteLine("AVX512_VNNI kernels not available on this machine/process (CPUID.7.0:ECX[11], AVX-512 VL, SHARPINFER_VNNI): not run");
+            Assert.False(VnniRequired, "SHARPINFER_REQUIRE_VNNI=1 but the VNNI kernels are not available");
+            return;
+        }
+        foreach (var type in new[] { GgmlType.Q8_0, GgmlType.Q4_0 })
+        {
+            var single = DotKernels.Best(type);
+            foreach (int n in new[] { 32, 64, 96, 2048 })
+            {
+                Check(type, n, seed: 7 * n, single, (x, xs, y, ys, side, ss, s, os) => VnniTiles.Tile(type, x, xs, y, ys, side, ss, n, s, os));
+                output.WriteLine($"{type} n={n}: 16 outputs bit-identical to the row kernel");
+            }
+        }
+    }
+
+    private delegate void TileCall(byte* x, nint xs, byte* y, nint ys, byte* side, nint sideStride, float* s, nint ss);
+
+    private static void Check(GgmlType type, int n, int seed, delegate*<byte*, byte*, int, float> single, TileCall tile)
+    {
+        const int R = 4;
+        var rng = new Random(seed);
+        int blockBytes = GgmlTypeInfo.Get(type).BytesPerBlock;
+        int xs = (int)GgmlTypeInfo.Get(type).RowBytes(n) + 5; // strides that are not the row sizes
+        var w = new byte[xs * R];
+        rng.NextBytes(w);
+        for (int r = 0; r < R; r++)
+            for (int b = 0; b < n / 32; b++)
+                BitConverter.TryWriteBytes(w.AsSpan(r * xs + b * blockBytes), (Half)((rng.NextDouble() - 0.5) / 64));
+        int ys = VecDot.ActivationRowBytes(type, n) + 3;
+        var a = new byte[ys * R];
+        for (int j = 0; j < R; j++)
+        {
+            var row = QuantizationRoundTripTests.RandomRow(n, seed: seed + j, scale: 2f);
+            if (j == 1) for (int i = 0; i < n; i += 3) row[i] = -row[i] * 40; // rows whose quants reach ±127
+            VecDot.QuantizeActivations(type, row, a.AsSpan(j * ys, ys - 3));
+        }
+        int sideStride = (int)ActivationSide.Bytes(1, n);
+        var side = new byte[sideStride * R];
+        var outputs = new float[R * 7];
+        fixed (byte* pw = w)
+        fixed (byte* pa = a)
+        fixed (byte* ps = side)
+        fixed (float* po = outputs)
+        {
+            for (int j = 0; j < R; j++) ActivationSide.Compute(pa + j * ys, ys, 1, n, VnniTiles.SideOffset(type), ps + j * sideStride);
+            tile(pw, xs, pa, ys, ps, sideStride, po, 7);
+            for (int i = 0; i < R; i++)
+                for (int j = 0; j < R; j++)
+                {
+                    float expected = single(pw + i * xs, pa + j * ys, n);
+                    float got = po[i + 7 * j];
+                    Assert.True(BitConverter.SingleToInt32Bits(expected) == BitConverter.SingleToInt32Bits(got),
+                        $"{type} n={n} weight row {i}, activation row {j}: {got} vs {expected}");
+                }
+        }
+    }
+}
