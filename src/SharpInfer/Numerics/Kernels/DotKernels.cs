@@ -97,6 +97,8 @@ public static unsafe class DotKernels
             (KernelIsa.Avx2, GgmlType.Q8_0) => &MultiRowDots.Q8_0Avx2,
             (KernelIsa.Avx2, GgmlType.Q4_0) => &MultiRowDots.Q4_0Avx2,
             (KernelIsa.Avx512 or KernelIsa.Avx2, GgmlType.Q4_K) => &MultiRowDots.Q4_KAvx2,
+            (KernelIsa.Avx512 or KernelIsa.Avx2, GgmlType.Q5_K) => &MultiRowDots.Q5_KAvx2,
+            (KernelIsa.Avx2, GgmlType.Q6_K) => &MultiRowDots.Q6_KAvx2,
             (KernelIsa.Avx512, GgmlType.Q6_K) => &MultiRowDots.Q6_KAvx512,
             _ => null,
         };

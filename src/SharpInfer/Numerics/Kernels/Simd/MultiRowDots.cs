@@ -104,42 +104,135 @@ internal static unsafe class MultiRowDots
 
     /// <summary>Rows of <see cref="Avx2KQuantDots.Q4_K"/> (the Q4_K kernel of both vector levels).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Q4_KAvx2(byte* x, byte* y, nint ys, int n, float* s, nint ss)
+    public static void Q4_KAvx2(byte* x, byte* y, nint ys, int n, float* s, nint ss) => Q45_KAvx2(x, y, ys, n, s, ss, highBits: false);
+
+    /// <summary>Rows of <see cref="Avx2KQuantDots.Q5_K"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Q5_KAvx2(byte* x, byte* y, nint ys, int n, float* s, nint ss) => Q45_KAvx2(x, y, ys, n, s, ss, highBits: true);
+
+    /// <summary>One Q4_K/Q5_K chunk (64 values: two 32-value sub-blocks) of one activation row into its int32 lanes.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<int> KChunk(Vector256<byte> lo, Vector256<byte> hi, byte* q8, Vector256<short> scLo, Vector256<short> scHi, Vector256<int> sumi)
     {
-        var acc = stackalloc Vector256<float>[Rows];
-        var sumi = stackalloc Vector256<int>[Rows];
-        var accM = stackalloc Vector128<float>[Rows];
-        for (int j = 0; j < Rows; j++) { acc[j] = Vector256<float>.Zero; accM[j] = Vector128<float>.Zero; }
+        sumi += Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(lo, Vector256.Load((sbyte*)q8)), scLo);
+        return sumi + Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(hi, Vector256.Load((sbyte*)(q8 + 32))), scHi);
+    }
+
+    // Accumulators are locals, never stackalloc'd vectors: the JIT keeps locals in registers, arrays in memory.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Q45_KAvx2(byte* x, byte* y, nint ys, int n, float* s, nint ss, bool highBits)
+    {
+        int blockBytes = highBits ? 176 : 144, offQs = highBits ? 48 : 16;
+        var acc0 = Vector256<float>.Zero; var acc1 = acc0; var acc2 = acc0; var acc3 = acc0;
+        var accM0 = Vector128<float>.Zero; var accM1 = accM0; var accM2 = accM0; var accM3 = accM0;
+        float summs0 = 0, summs1 = 0, summs2 = 0, summs3 = 0;
         var m4 = Vector256.Create((byte)0x0F);
+        var one = Vector256.Create((byte)1);
         byte* sm = stackalloc byte[16];
-        for (int i = 0; i < n / 256; i++, x += 144, y += 292)
+        byte* y0 = y, y1 = y + ys, y2 = y + 2 * ys, y3 = y + 3 * ys;
+        for (int i = 0; i < n / 256; i++, x += blockBytes, y0 += 292, y1 += 292, y2 += 292, y3 += 292)
         {
             Avx2KQuantDots.UnpackScalesMinsK4(x + 4, sm);
             float hd = Half(x), hmin = Half(x + 2);
-            for (int j = 0; j < Rows; j++) sumi[j] = Vector256<int>.Zero;
+            float yd0 = *(float*)y0, yd1 = *(float*)y1, yd2 = *(float*)y2, yd3 = *(float*)y3;
+            if (highBits)
+            {
+                summs0 += -yd0 * hmin * Avx2KQuantDots.MinSum(y0 + 260, sm + 8);
+                summs1 += -yd1 * hmin * Avx2KQuantDots.MinSum(y1 + 260, sm + 8);
+                summs2 += -yd2 * hmin * Avx2KQuantDots.MinSum(y2 + 260, sm + 8);
+                summs3 += -yd3 * hmin * Avx2KQuantDots.MinSum(y3 + 260, sm + 8);
+            }
+            else
+            {
+                accM0 = Fma.MultiplyAdd(Vector128.Create(-yd0 * hmin), Sse2.ConvertToVector128Single(Avx2KQuantDots.MinLanes(y0 + 260, sm + 8)), accM0);
+                accM1 = Fma.MultiplyAdd(Vector128.Create(-yd1 * hmin), Sse2.ConvertToVector128Single(Avx2KQuantDots.MinLanes(y1 + 260, sm + 8)), accM1);
+                accM2 = Fma.MultiplyAdd(Vector128.Create(-yd2 * hmin), Sse2.ConvertToVector128Single(Avx2KQuantDots.MinLanes(y2 + 260, sm + 8)), accM2);
+                accM3 = Fma.MultiplyAdd(Vector128.Create(-yd3 * hmin), Sse2.ConvertToVector128Single(Avx2KQuantDots.MinLanes(y3 + 260, sm + 8)), accM3);
+            }
+            var qh = highBits ? Vector256.Load(x + 16) : default;
+            var sumi0 = Vector256<int>.Zero; var sumi1 = sumi0; var sumi2 = sumi0; var sumi3 = sumi0;
             for (int c = 0; c < 4; c++)
             {
-                var bits = Vector256.Load(x + 16 + 32 * c);
+                var bits = Vector256.Load(x + offQs + 32 * c);
                 var lo = bits & m4;
                 var hi = Vector256.ShiftRightLogical(bits.AsUInt16(), 4).AsByte() & m4;
+                if (highBits)
+                {
+                    lo |= Vector256.ShiftLeft((Vector256.ShiftRightLogical(qh.AsUInt16(), 2 * c).AsByte() & one).AsUInt16(), 4).AsByte();
+                    hi |= Vector256.ShiftLeft((Vector256.ShiftRightLogical(qh.AsUInt16(), 2 * c + 1).AsByte() & one).AsUInt16(), 4).AsByte();
+                }
                 var scLo = Vector256.Create((short)sm[2 * c]);
                 var scHi = Vector256.Create((short)sm[2 * c + 1]);
-                for (int j = 0; j < Rows; j++)
+                int q = 4 + 64 * c;
+                sumi0 = KChunk(lo, hi, y0 + q, scLo, scHi, sumi0);
+                sumi1 = KChunk(lo, hi, y1 + q, scLo, scHi, sumi1);
+                sumi2 = KChunk(lo, hi, y2 + q, scLo, scHi, sumi2);
+                sumi3 = KChunk(lo, hi, y3 + q, scLo, scHi, sumi3);
+            }
+            acc0 = Fma.MultiplyAdd(Vector256.Create(yd0 * hd), Avx.ConvertToVector256Single(sumi0), acc0);
+            acc1 = Fma.MultiplyAdd(Vector256.Create(yd1 * hd), Avx.ConvertToVector256Single(sumi1), acc1);
+            acc2 = Fma.MultiplyAdd(Vector256.Create(yd2 * hd), Avx.ConvertToVector256Single(sumi2), acc2);
+            acc3 = Fma.MultiplyAdd(Vector256.Create(yd3 * hd), Avx.ConvertToVector256Single(sumi3), acc3);
+        }
+        if (highBits)
+        {
+            s[0] = HSum(acc0) + summs0; s[ss] = HSum(acc1) + summs1; s[2 * ss] = HSum(acc2) + summs2; s[3 * ss] = HSum(acc3) + summs3;
+        }
+        else
+        {
+            s[0] = HSum(acc0) + Avx2KQuantDots.HSum4(accM0); s[ss] = HSum(acc1) + Avx2KQuantDots.HSum4(accM1);
+            s[2 * ss] = HSum(acc2) + Avx2KQuantDots.HSum4(accM2); s[3 * ss] = HSum(acc3) + Avx2KQuantDots.HSum4(accM3);
+        }
+    }
+
+    /// <summary>One Q6_K 32-value group of one activation row: (u − 32)·y in int16 pairs, scaled into int32 lanes.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<int> Q6Group(Vector256<byte> u, byte* q8, Vector256<short> sc, Vector256<int> sumi)
+    {
+        var yv = Vector256.Load((sbyte*)q8);
+        var pairs = Avx2.MultiplyAddAdjacent(u, yv) - Avx2.MultiplyAddAdjacent(Vector256.Create((byte)32), yv);
+        return sumi + Avx2.MultiplyAddAdjacent(pairs, sc);
+    }
+
+    /// <summary>Rows of <see cref="Avx2KQuantDots.Q6_K"/> (ggml's AVX2 order, which llama.cpp's AVX-512 builds also run).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Q6_KAvx2(byte* x, byte* y, nint ys, int n, float* s, nint ss)
+    {
+        var acc0 = Vector256<float>.Zero; var acc1 = acc0; var acc2 = acc0; var acc3 = acc0;
+        var m4 = Vector256.Create((byte)0x0F);
+        var m3 = Vector256.Create((byte)3);
+        byte* y0 = y, y1 = y + ys, y2 = y + 2 * ys, y3 = y + 3 * ys;
+        for (int i = 0; i < n / 256; i++, x += 210, y0 += 292, y1 += 292, y2 += 292, y3 += 292)
+        {
+            sbyte* sc = (sbyte*)(x + 192);
+            var sumi0 = Vector256<int>.Zero; var sumi1 = sumi0; var sumi2 = sumi0; var sumi3 = sumi0;
+            int q = 4;
+            for (int h = 0; h < 2; h++)
+            {
+                var ql0 = Vector256.Load(x + 64 * h);
+                var ql1 = Vector256.Load(x + 64 * h + 32);
+                var qh = Vector256.Load(x + 128 + 32 * h);
+                for (int k = 0; k < 4; k++, q += 32)
                 {
-                    sbyte* q8 = (sbyte*)(y + j * ys + 4 + 64 * c);
-                    sumi[j] += Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(lo, Vector256.Load(q8)), scLo);
-                    sumi[j] += Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(hi, Vector256.Load(q8 + 32)), scHi);
+                    var low = (k & 1) == 0 ? ql0 : ql1;
+                    if (k >= 2) low = Vector256.ShiftRightLogical(low.AsUInt16(), 4).AsByte();
+                    var high = Vector256.ShiftLeft((Vector256.ShiftRightLogical(qh.AsUInt16(), 2 * k).AsByte() & m3).AsUInt16(), 4).AsByte();
+                    var u = (low & m4) | high;
+                    int g = 8 * h + 2 * k;
+                    var scv = Vector256.Create(Vector128.Create((short)sc[g]), Vector128.Create((short)sc[g + 1]));
+                    sumi0 = Q6Group(u, y0 + q, scv, sumi0);
+                    sumi1 = Q6Group(u, y1 + q, scv, sumi1);
+                    sumi2 = Q6Group(u, y2 + q, scv, sumi2);
+                    sumi3 = Q6Group(u, y3 + q, scv, sumi3);
                 }
             }
-            for (int j = 0; j < Rows; j++)
-            {
-                byte* yj = y + j * ys;
-                float yd = *(float*)yj;
-                accM[j] = Fma.MultiplyAdd(Vector128.Create(-yd * hmin), Sse2.ConvertToVector128Single(Avx2KQuantDots.MinLanes(yj + 260, sm + 8)), accM[j]);
-                acc[j] = Fma.MultiplyAdd(Vector256.Create(yd * hd), Avx.ConvertToVector256Single(sumi[j]), acc[j]);
-            }
+            float hd = Half(x + 208);
+            acc0 = Fma.MultiplyAdd(Vector256.Create(hd * *(float*)y0), Avx.ConvertToVector256Single(sumi0), acc0);
+            acc1 = Fma.MultiplyAdd(Vector256.Create(hd * *(float*)y1), Avx.ConvertToVector256Single(sumi1), acc1);
+            acc2 = Fma.MultiplyAdd(Vector256.Create(hd * *(float*)y2), Avx.ConvertToVector256Single(sumi2), acc2);
+            acc3 = Fma.MultiplyAdd(Vector256.Create(hd * *(float*)y3), Avx.ConvertToVector256Single(sumi3), acc3);
         }
-        for (int j = 0; j < Rows; j++) s[j * ss] = HSum(acc[j]) + Avx2KQuantDots.HSum4(accM[j]);
+        s[0] = HSum(acc0); s[ss] = HSum(acc1); s[2 * ss] = HSum(acc2); s[3 * ss] = HSum(acc3);
     }
 
     /// <summary>Rows of <see cref="Avx512KQuantDots.Q6_K"/>.</summary>
