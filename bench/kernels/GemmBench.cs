@@ -12,7 +12,10 @@ internal static unsafe class GemmBench
 {
     public static void Run(string[] args)
     {
-        const int rows = 1024, k = 2048, nAct = 64;
+        // "gemv": one activation row against 256 weight rows that stay in L2 (generation's kernels, compute-bound).
+        bool gemv = args[0] == "gemv";
+        int rows = gemv ? 256 : 1024, nAct = gemv ? 1 : 64;
+        const int k = 2048;
         var types = args.Length > 1 ? args[1].Split(',').Select(Enum.Parse<GgmlType>).ToArray()
                                     : new[] { GgmlType.Q8_0, GgmlType.Q4_0, GgmlType.Q4_K, GgmlType.Q5_K, GgmlType.Q6_K };
         var rng = new Random(5);
@@ -45,7 +48,7 @@ internal static unsafe class GemmBench
             }
             double checksum = 0;
             for (int i = 0; i < rows * nAct; i++) checksum += o[i];
-            Console.WriteLine($"{GgmlTypeInfo.Get(type).Name,-7} {(double)rows * k * nAct / best / 1e9,7:F2} GMAC/s  ({best * 1e3:F2} ms, checksum {checksum:G9})");
+            Console.WriteLine($"{GgmlTypeInfo.Get(type).Name,-7} {(double)rows * k * nAct / best / 1e9,7:F2} GMAC/s {rowBytes * rows / best / 1e9,7:F2} GB/s  ({best * 1e3:F3} ms, checksum {checksum:G9})");
             NativeMemory.AlignedFree(w); NativeMemory.AlignedFree(a); NativeMemory.AlignedFree(o);
         }
     }

@@ -13,6 +13,7 @@ public static unsafe class DotKernels
     private static readonly IntPtr[] s_best = Build(CpuKernels.Best);
     private static readonly IntPtr[] s_bestMulti = BuildMulti(CpuKernels.Best);
     private static readonly IntPtr[] s_bestTile = BuildTile(CpuKernels.Best);
+    private static readonly IntPtr[] s_bestColumn = BuildColumn(CpuKernels.Best);
 
     static DotKernels()
     {
@@ -78,6 +79,37 @@ public static unsafe class DotKernels
             GgmlType.Q5_0 => &SignedBlockTiles.Tile<Q5_0Block>,
             _ => null,
         };
+    }
+
+    /// <summary>
+    /// The kernel that multiplies <see cref="SignedBlockTiles.Rows"/> weight rows by one activation row for
+    /// <paramref name="weightType"/> on this CPU, or null; bit-identical to <see cref="Best"/>'s outputs.
+    /// Arguments: (firstWeightRow, weightStride, activationRow, n, output[0..4)).
+    /// </summary>
+    public static delegate*<byte*, nint, byte*, int, float*, void> BestColumn(GgmlType weightType) =>
+        (delegate*<byte*, nint, byte*, int, float*, void>)s_bestColumn[(int)weightType];
+
+    internal static delegate*<byte*, nint, byte*, int, float*, void> ColumnFor(GgmlType t, KernelIsa isa)
+    {
+        CpuKernels.Require(isa);
+        if (isa == KernelIsa.Scalar) return null;
+        return (t, isa) switch
+        {
+            (GgmlType.Q8_0, _) => &SignedBlockTiles.Column<Q8_0Block>,
+            (GgmlType.Q4_0, _) => &SignedBlockTiles.Column<Q4_0Block>,
+            (GgmlType.Q5_0, _) => &SignedBlockTiles.Column<Q5_0Block>,
+            // 512-bit integer part, AVX2-order float part: bit-identical to the AVX2 row kernels
+            (GgmlType.Q4_K, KernelIsa.Avx512) => &KQuantColumns.Q4_K,
+            (GgmlType.Q6_K, KernelIsa.Avx512) => &KQuantColumns.Q6_K,
+            _ => null,
+        };
+    }
+
+    private static IntPtr[] BuildColumn(KernelIsa isa)
+    {
+        var table = new IntPtr[64];
+        for (int t = 0; t < table.Length; t++) table[t] = (IntPtr)ColumnFor((GgmlType)t, isa);
+        return table;
     }
 
     private static IntPtr[] BuildTile(KernelIsa isa)

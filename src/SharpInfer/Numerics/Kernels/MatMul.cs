@@ -38,6 +38,7 @@ public static unsafe class MatMul
             Kernel = DotKernels.Best(weightType),
             MultiKernel = DotKernels.BestMultiRow(weightType),
             TileKernel = DotKernels.BestTile(weightType),
+            ColumnKernel = DotKernels.BestColumn(weightType),
             Weights = weights,
             WeightRowBytes = GgmlTypeInfo.Get(weightType).RowBytes(rowLength),
             Activations = activations,
@@ -68,10 +69,11 @@ public static unsafe class MatMul
 
     /// <summary>
     /// Bytes of the per-product activation data the emitted VNNI kernels read (<see cref="PrepareActivationSide"/>), or 0
-    /// where <paramref name="weightType"/>'s product does not use them (no AVX512_VNNI, another type, fewer than 4 rows).
+    /// where <paramref name="weightType"/>'s product does not use them (no AVX512_VNNI, another type).
     /// </summary>
     public static long ActivationSideBytes(GgmlType weightType, int rowLength, int activationRows) =>
-        VnniTiles.Supports(weightType) && activationRows >= VnniTiles.Rows ? ActivationSide.Bytes(activationRows, rowLength) : 0;
+        (activationRows >= VnniTiles.Rows ? VnniTiles.Supports(weightType) : VnniTiles.SupportsColumn(weightType))
+            ? ActivationSide.Bytes(activationRows, rowLength) : 0;
 
     /// <summary>Fills the side data for <paramref name="activationRows"/> activation rows already converted for <paramref name="weightType"/>.</summary>
     public static void PrepareActivationSide(GgmlType weightType, byte* activations, int activationRows, int rowLength, byte* side) =>
@@ -96,6 +98,7 @@ public static unsafe class MatMul
             Kernel = DotKernels.Best(weightType),
             MultiKernel = DotKernels.BestMultiRow(weightType),
             TileKernel = DotKernels.BestTile(weightType),
+            ColumnKernel = DotKernels.BestColumn(weightType),
             Weights = weights,
             WeightRowBytes = GgmlTypeInfo.Get(weightType).RowBytes(rowLength),
             Activations = activations,
@@ -128,6 +131,7 @@ public static unsafe class MatMul
         public delegate*<byte*, byte*, int, float> Kernel;
         public delegate*<byte*, byte*, nint, int, float*, nint, void> MultiKernel;
         public delegate*<byte*, nint, byte*, nint, int, float*, nint, void> TileKernel;
+        public delegate*<byte*, nint, byte*, int, float*, void> ColumnKernel;
         public GgmlType Type;
         public byte* Side;
         public long SideStride;
@@ -146,6 +150,7 @@ public static unsafe class MatMul
         {
             var kernel = Kernel;
             int n = RowLength;
+            float* col = stackalloc float[SignedBlockTiles.Rows];
             for (int jg = 0; jg < ActivationRows; jg += ActivationGroup)
             {
                 int jEnd = Math.Min(ActivationRows, jg + ActivationGroup);
@@ -158,6 +163,35 @@ public static unsafe class MatMul
                     for (; r + SignedBlockTiles.Rows <= r1; r += SignedBlockTiles.Rows)
                         TileKernel(Weights + r * WeightRowBytes, (nint)WeightRowBytes, Activations + (long)jg * ActivationRowBytes,
                                    ActivationRowBytes, n, Output + (long)jg * Rows + r, Rows);
+                if (Side != null && jEnd - jg < VnniTiles.Rows)
+                {
+                    for (int j = jg; j < jEnd; j++)
+                    {
+                        byte* act = Activations + (long)j * ActivationRowBytes;
+                        float* o = Output + (long)j * Rows;
+                        int rr = r;
+                        for (; rr + VnniTiles.Rows <= r1; rr += VnniTiles.Rows)
+                            VnniTiles.Column(Type, Weights + rr * WeightRowBytes, (nint)WeightRowBytes, act, Side + j * SideStride, n, o + rr);
+                        for (; rr < r1; rr++) o[rr] = kernel(Weights + rr * WeightRowBytes, act, n);
+                    }
+                    continue;
+                }
+                if (ColumnKernel != null && jEnd - jg < MultiRowDots.Rows)
+                {
+                    for (int j = jg; j < jEnd; j++)
+                    {
+                        byte* act = Activations + (long)j * ActivationRowBytes;
+                        float* o = Output + (long)j * Rows;
+                        int rr = r;
+                        for (; rr + SignedBlockTiles.Rows <= r1; rr += SignedBlockTiles.Rows)
+                        {
+                            ColumnKernel(Weights + rr * WeightRowBytes, (nint)WeightRowBytes, act, n, col);
+                            o[rr] = col[0]; o[rr + 1] = col[1]; o[rr + 2] = col[2]; o[rr + 3] = col[3];
+                        }
+                        for (; rr < r1; rr++) o[rr] = kernel(Weights + rr * WeightRowBytes, act, n);
+                    }
+                    continue;
+                }
                 for (; r < r1; r++)
                 {
                     byte* w = Weights + r * WeightRowBytes;

@@ -55,6 +55,75 @@ public sealed unsafe class TileKernelTests(ITestOutputHelper output)
         }
     }
 
+    public static TheoryData<GgmlType, KernelIsa> ColumnCases()
+    {
+        var data = new TheoryData<GgmlType, KernelIsa>();
+        foreach (var isa in CpuKernels.Available)
+        {
+            if (isa == KernelIsa.Scalar) continue;
+            foreach (var t in new[] { GgmlType.Q8_0, GgmlType.Q4_0, GgmlType.Q5_0 }) data.Add(t, isa);
+            if (isa == KernelIsa.Avx512) { data.Add(GgmlType.Q4_K, isa); data.Add(GgmlType.Q6_K, isa); }
+        }
+        return data;
+    }
+
+    /// <summary>Generation's 4-weight-rows × 1-activation-row kernels against the row kernel, on quantized random rows.</summary>
+    [Theory]
+    [MemberData(nameof(ColumnCases))]
+    public void ColumnKernelsEqualTheRowKernel(GgmlType type, KernelIsa isa)
+    {
+        var column = DotKernels.ColumnFor(type, isa);
+        Assert.True(column != null, $"{type} has no column kernel at {isa}");
+        var single = DotKernels.For(type, DotKernels.PreferredIsa(type, isa));
+        int block = GgmlTypeInfo.Get(type).BlockSize;
+        foreach (int n in new[] { block, 3 * block, 8 * block })
+        {
+            int xs = (int)GgmlTypeInfo.Get(type).RowBytes(n) + 7;
+            var w = new byte[xs * 4];
+            for (int r = 0; r < 4; r++)
+                Quantization.Quantize(type, QuantizationRoundTripTests.RandomRow(n, seed: 50 * n + r), w.AsSpan(r * xs, xs - 7));
+            var a = new byte[VecDot.ActivationRowBytes(type, n)];
+            VecDot.QuantizeActivations(type, QuantizationRoundTripTests.RandomRow(n, seed: 3 * n, scale: 1f), a);
+            var s = new float[4];
+            fixed (byte* pw = w)
+            fixed (byte* pa = a)
+            fixed (float* ps = s)
+            {
+                column(pw, xs, pa, n, ps);
+                for (int r = 0; r < 4; r++)
+                {
+                    float expected = single(pw + r * xs, pa, n);
+                    Assert.True(BitConverter.SingleToInt32Bits(expected) == BitConverter.SingleToInt32Bits(ps[r]), $"{type} {isa} n={n} row {r}: {ps[r]} vs {expected}");
+                }
+            }
+        }
+    }
+
+    [Fact]
+    public void EmittedVnniColumnEqualsTheRowKernelWhereTheCpuHasVnni()
+    {
+        if (!VnniTiles.IsAvailable)
+        {
+            output.WriteLine("AVX512_VNNI kernels not available on this machine/process: not run");
+            Assert.False(VnniRequired, "SHARPINFER_REQUIRE_VNNI=1 but the VNNI kernels are not available");
+            return;
+        }
+        foreach (var type in new[] { GgmlType.Q8_0, GgmlType.Q4_0 })
+            foreach (int n in new[] { 32, 96, 2048 })
+            {
+                // the tile checker's first activation row stands alone here; its other rows are unused
+                Check(type, n, seed: 11 * n, DotKernels.Best(type), (x, xs, y, ys, side, ss, s, os) =>
+                {
+                    var col = stackalloc float[4];
+                    for (int j = 0; j < 4; j++)
+                    {
+                        VnniTiles.Column(type, x, xs, y + j * ys, side + j * ss, n, col);
+                        for (int i = 0; i < 4; i++) s[i + j * os] = col[i];
+                    }
+                });
+            }
+    }
+
     private delegate void TileCall(byte* x, nint xs, byte* y, nint ys, byte* side, nint sideStride, float* s, nint ss);
 
     private static void Check(GgmlType type, int n, int seed, delegate*<byte*, byte*, int, float> single, TileCall tile)

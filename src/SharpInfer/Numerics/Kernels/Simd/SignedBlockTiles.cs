@@ -86,4 +86,26 @@ internal static unsafe class SignedBlockTiles
         s[2] = HSum(c20); s[2 + ss] = HSum(c21); s[2 + 2 * ss] = HSum(c22); s[2 + 3 * ss] = HSum(c23);
         s[3] = HSum(c30); s[3 + ss] = HSum(c31); s[3 + 2 * ss] = HSum(c32); s[3 + 3 * ss] = HSum(c33);
     }
+
+    /// <summary>
+    /// <see cref="Rows"/> weight rows against one activation row (generation): the same per-row arithmetic, but four
+    /// independent FMA chains, so the 4-cycle FMA latency of ggml's one-accumulator order no longer bounds the loop.
+    /// Outputs go to s[0..3].
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Column<T>(byte* x, nint xs, byte* y, int n, float* s) where T : ISignedBlock
+    {
+        var c0 = Vector256<float>.Zero; var c1 = c0; var c2 = c0; var c3 = c0;
+        byte* x0 = x, x1 = x + xs, x2 = x + 2 * xs, x3 = x + 3 * xs;
+        int bx = T.Bytes;
+        for (int ib = 0; ib < n / 32; ib++, x0 += bx, x1 += bx, x2 += bx, x3 += bx, y += 34)
+        {
+            float e = Half(y);
+            var q0 = T.Quants(x0); c0 = Step(Avx2.Abs(q0), q0, Half(x0) * e, y, c0);
+            var q1 = T.Quants(x1); c1 = Step(Avx2.Abs(q1), q1, Half(x1) * e, y, c1);
+            var q2 = T.Quants(x2); c2 = Step(Avx2.Abs(q2), q2, Half(x2) * e, y, c2);
+            var q3 = T.Quants(x3); c3 = Step(Avx2.Abs(q3), q3, Half(x3) * e, y, c3);
+        }
+        s[0] = HSum(c0); s[1] = HSum(c1); s[2] = HSum(c2); s[3] = HSum(c3);
+    }
 }

@@ -4,8 +4,8 @@ namespace SharpInfer.Numerics.Kernels.Vnni;
 
 /// <summary>
 /// Emits the prompt-processing micro-kernel for Q8_0 and Q4_0 weights on CPUs with AVX512_VNNI (VPDPBUSD on 256-bit
-/// registers), which .NET 10 does not expose as an intrinsic. One call multiplies 4 weight rows by 4 Q8_0 activation
-/// rows over all blocks, holding the 16 accumulators in ymm16–31. Per block and pair it does exactly what ggml's AVX2
+/// registers), which .NET 10 does not expose as an intrinsic. One call multiplies 4 weight rows by 4 (or 1) Q8_0
+/// activation rows over all blocks, holding the 16 accumulators in ymm16–31. Per block and pair it does exactly what ggml's AVX2
 /// vec_dot does, so the float results are bit-identical: the block's integer dot in 8 int32 lanes (lane k = values
 /// 4k..4k+3; VPDPBUSD on u = w + c starting from −c·Σy, see <see cref="ActivationSide"/>), converted to float, and
 /// FMA'd with d_w·d_y into 8 float lanes. The caller sums each accumulator's lanes as ggml's hsum_float_8 does.
@@ -18,7 +18,8 @@ internal static class VnniTileKernel
     // scratch 11–12, the current activation row's −c·Σy lanes 13 and its bytes 14; accumulator (i, j) = 16 + 4i + j.
     private const int Const = 8, T = 9, S = 10, Scratch = 11, Scratch2 = 12, NegSum = 13, YBytes = 14;
 
-    public static byte[] Emit(GgmlType weightType, X64Abi abi)
+    /// <summary>The kernel for <paramref name="weightType"/> in the calling convention <paramref name="abi"/>; <paramref name="activationRows"/> is 4 (prompt tiles) or 1 (generation: 4 weight rows against one activation row).</summary>
+    public static byte[] Emit(GgmlType weightType, X64Abi abi, int activationRows = Rows)
     {
         int blockBytes = weightType switch
         {
@@ -26,6 +27,7 @@ internal static class VnniTileKernel
             GgmlType.Q4_0 => 18,
             _ => throw new ArgumentException($"no VNNI tile kernel for {weightType}"),
         };
+        if (activationRows is not (1 or Rows)) throw new ArgumentOutOfRangeException(nameof(activationRows));
         var e = new X64Emitter();
         Reg x = Reg.Rax, xs = Reg.Rbx, xs3 = Reg.Rcx, y = Reg.Rdx, ys = Reg.Rsi, ys3 = Reg.R8,
             side = Reg.R9, ss = Reg.R10, ss3 = Reg.R12, count = Reg.R13, args = Reg.R11, scratch = Reg.R14;
@@ -41,7 +43,8 @@ internal static class VnniTileKernel
         e.ImulImm(xs3, xs, 3);
         e.ImulImm(ys3, ys, 3);
         e.ImulImm(ss3, ss, 3);
-        for (int a = 16; a < 32; a++) e.Vpxord(a, a, a);
+        for (int i = 0; i < Rows; i++)
+            for (int j = 0; j < activationRows; j++) e.Vpxord(16 + 4 * i + j, 16 + 4 * i + j, 16 + 4 * i + j);
         e.MovImm32(scratch, weightType == GgmlType.Q8_0 ? unchecked((int)0x80808080) : 0x0F0F0F0F);
         e.Vpbroadcastd(Const, scratch);
 
@@ -73,7 +76,7 @@ internal static class VnniTileKernel
             e.Vcvtph2ps(Scratch, Row(x, xs, xs3, i, 0));
             e.Vbroadcastss(4 + i, Scratch);
         }
-        for (int j = 0; j < Rows; j++)
+        for (int j = 0; j < activationRows; j++)
         {
             e.Vmovdqu32(NegSum, Row(side, ss, ss3, j, 0));
             e.Vmovdqu32(YBytes, Row(y, ys, ys3, j, 2));
@@ -93,7 +96,8 @@ internal static class VnniTileKernel
         e.J(Cond.NE, loop);
         e.Bind(done);
         e.Load(x, Mem.At(args, VnniTileArgs.AccumulatorsOffset));
-        for (int a = 0; a < 16; a++) e.Vmovdqu32(Mem.At(x, 32 * a), 16 + a);
+        for (int i = 0; i < Rows; i++)
+            for (int j = 0; j < activationRows; j++) e.Vmovdqu32(Mem.At(x, 32 * (4 * i + j)), 16 + 4 * i + j);
         e.Vzeroupper();
         X64Abi.Epilogue(e, saved);
         return e.ToArray();
