@@ -44,4 +44,41 @@ public unsafe class MultiRowDotTests
             }
         }
     }
+
+    /// <summary>The kernels the matmul actually takes on this CPU (<see cref="DotKernels.DefaultMultiRow"/>) against <see cref="DotKernels.Best"/>.</summary>
+    [Theory]
+    [InlineData(GgmlType.Q4_0)]
+    [InlineData(GgmlType.Q8_0)]
+    [InlineData(GgmlType.Q4_K)]
+    [InlineData(GgmlType.Q5_K)]
+    [InlineData(GgmlType.Q6_K)]
+    public void DefaultMultiRowKernelsEqualTheDefaultRowKernel(GgmlType type)
+    {
+        var multi = DotKernels.DefaultMultiRow(type, CpuKernels.Best);
+        Assert.True(multi != null || CpuKernels.Best == KernelIsa.Scalar, $"{type} has no multi-row kernel on {CpuKernels.Best}");
+        if (multi == null) return;
+        var single = DotKernels.Best(type);
+        int block = GgmlTypeInfo.Get(type).BlockSize;
+        foreach (int n in new[] { block, 5 * block })
+        {
+            var w = new byte[GgmlTypeInfo.Get(type).RowBytes(n)];
+            Quantization.Quantize(type, QuantizationRoundTripTests.RandomRow(n, seed: 2 * n), w);
+            int stride = VecDot.ActivationRowBytes(type, n) + 2;
+            var a = new byte[stride * MultiRowDots.Rows];
+            for (int j = 0; j < MultiRowDots.Rows; j++)
+                VecDot.QuantizeActivations(type, QuantizationRoundTripTests.RandomRow(n, seed: 300 + j, scale: 1f), a.AsSpan(j * stride, stride - 2));
+            var output = new float[2 * MultiRowDots.Rows];
+            fixed (byte* pw = w)
+            fixed (byte* pa = a)
+            fixed (float* po = output)
+            {
+                multi(pw, pa, stride, n, po, 2);
+                for (int j = 0; j < MultiRowDots.Rows; j++)
+                {
+                    float expected = single(pw, pa + j * stride, n);
+                    Assert.True(BitConverter.SingleToInt32Bits(expected) == BitConverter.SingleToInt32Bits(po[2 * j]), $"{type} n={n} row {j}: {po[2 * j]} vs {expected}");
+                }
+            }
+        }
+    }
 }

@@ -6,9 +6,9 @@ using static SharpInfer.Numerics.Kernels.Simd256;
 namespace SharpInfer.Numerics.Kernels;
 
 /// <summary>
-/// Generation kernels for K-quants: 4 weight rows against one Q8_K activation row. The integer part of a super-block
-/// runs on 512-bit registers (two 32-value groups per instruction, the activation vectors loaded once for all four
-/// rows); its int32 lanes are then folded to 8 lanes by adding the halves, which is exact, so every row's lanes equal
+/// K-quant kernels for several rows at once: 4 weight rows against one Q8_K activation row (generation), or one
+/// weight row against 4 activation rows (prompt processing). The integer part of a super-block
+/// runs on 512-bit registers (two 32-value groups per instruction, shared operands loaded once); its int32 lanes are then folded to 8 lanes by adding the halves, which is exact, so every row's lanes equal
 /// those of ggml's AVX2 kernel (<see cref="Avx2KQuantDots"/>) and the float part (conversion, FMA with d, hsum) is
 /// that kernel's: the outputs are bit-identical to the row kernels.
 /// </summary>
@@ -129,5 +129,60 @@ internal static unsafe class KQuantColumns
             acc3 = Fma.MultiplyAdd(Vector256.Create(Half(x3 + 208) * yd), Avx.ConvertToVector256Single(Q6_KSums(x3, y0, y1, y2, y3, m0, m1, m2, m3)), acc3);
         }
         s[0] = HSum(acc0); s[1] = HSum(acc1); s[2] = HSum(acc2); s[3] = HSum(acc3);
+    }
+
+    // ---- one weight row against 4 activation rows (prompt processing), same exact folding -------------------------
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<int> Q6_KAct(Vector512<byte> u0, Vector512<byte> u1, Vector512<byte> u2, Vector512<byte> u3,
+                                          Vector512<short> c0, Vector512<short> c1, Vector512<short> c2, Vector512<short> c3, byte* y)
+    {
+        var m32 = Vector512.Create((byte)32);
+        var y0 = Vector512.Load((sbyte*)(y + 4));
+        var y1 = Vector512.Load((sbyte*)(y + 68));
+        var y2 = Vector512.Load((sbyte*)(y + 132));
+        var y3 = Vector512.Load((sbyte*)(y + 196));
+        var sum = Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(u0, y0) - Avx512BW.MultiplyAddAdjacent(m32, y0), c0);
+        sum += Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(u1, y1) - Avx512BW.MultiplyAddAdjacent(m32, y1), c1);
+        sum += Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(u2, y2) - Avx512BW.MultiplyAddAdjacent(m32, y2), c2);
+        sum += Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(u3, y3) - Avx512BW.MultiplyAddAdjacent(m32, y3), c3);
+        return Fold(sum);
+    }
+
+    /// <summary>One Q6_K weight row against 4 activation rows: outputs s[j·ss], bit-identical to <see cref="Avx2KQuantDots.Q6_K"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Q6_KRows(byte* x, byte* y, nint ys, int n, float* s, nint ss)
+    {
+        var acc0 = Vector256<float>.Zero; var acc1 = acc0; var acc2 = acc0; var acc3 = acc0;
+        var m4 = Vector512.Create((byte)0x0F);
+        var three = Vector512.Create((byte)3);
+        var lane = Vector512.Create((short)0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3);
+        byte* y0 = y, y1 = y + ys, y2 = y + 2 * ys, y3 = y + 3 * ys;
+        for (int i = 0; i < n / 256; i++, x += 210, y0 += 292, y1 += 292, y2 += 292, y3 += 292)
+        {
+            var scales = Vector512.Create(Avx2.ConvertToVector256Int16(Vector128.Load((sbyte*)(x + 192))), Vector256<short>.Zero);
+            var ql = Vector512.Load(x);
+            var qh = Vector256.Load(x + 128);
+            var qh2 = Vector512.Create(qh, Vector256.ShiftRightLogical(qh.AsUInt16(), 2).AsByte());
+            var u0 = (ql & m4) | Vector512.ShiftLeft((qh2 & three).AsUInt16(), 4).AsByte();
+            var u1 = (Vector512.ShiftRightLogical(ql.AsUInt16(), 4).AsByte() & m4)
+                     | Vector512.ShiftLeft((Vector512.ShiftRightLogical(qh2.AsUInt16(), 4).AsByte() & three).AsUInt16(), 4).AsByte();
+            ql = Vector512.Load(x + 64);
+            qh = Vector256.Load(x + 160);
+            qh2 = Vector512.Create(qh, Vector256.ShiftRightLogical(qh.AsUInt16(), 2).AsByte());
+            var u2 = (ql & m4) | Vector512.ShiftLeft((qh2 & three).AsUInt16(), 4).AsByte();
+            var u3 = (Vector512.ShiftRightLogical(ql.AsUInt16(), 4).AsByte() & m4)
+                     | Vector512.ShiftLeft((Vector512.ShiftRightLogical(qh2.AsUInt16(), 4).AsByte() & three).AsUInt16(), 4).AsByte();
+            var c0 = Avx512BW.PermuteVar32x16(scales, lane);
+            var c1 = Avx512BW.PermuteVar32x16(scales, lane + Vector512.Create((short)4));
+            var c2 = Avx512BW.PermuteVar32x16(scales, lane + Vector512.Create((short)8));
+            var c3 = Avx512BW.PermuteVar32x16(scales, lane + Vector512.Create((short)12));
+            float hd = Half(x + 208);
+            acc0 = Fma.MultiplyAdd(Vector256.Create(hd * *(float*)y0), Avx.ConvertToVector256Single(Q6_KAct(u0, u1, u2, u3, c0, c1, c2, c3, y0)), acc0);
+            acc1 = Fma.MultiplyAdd(Vector256.Create(hd * *(float*)y1), Avx.ConvertToVector256Single(Q6_KAct(u0, u1, u2, u3, c0, c1, c2, c3, y1)), acc1);
+            acc2 = Fma.MultiplyAdd(Vector256.Create(hd * *(float*)y2), Avx.ConvertToVector256Single(Q6_KAct(u0, u1, u2, u3, c0, c1, c2, c3, y2)), acc2);
+            acc3 = Fma.MultiplyAdd(Vector256.Create(hd * *(float*)y3), Avx.ConvertToVector256Single(Q6_KAct(u0, u1, u2, u3, c0, c1, c2, c3, y3)), acc3);
+        }
+        s[0] = HSum(acc0); s[ss] = HSum(acc1); s[2 * ss] = HSum(acc2); s[3 * ss] = HSum(acc3);
     }
 }
