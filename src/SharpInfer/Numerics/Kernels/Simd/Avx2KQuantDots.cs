@@ -98,21 +98,29 @@ internal static unsafe class Avx2KQuantDots
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static float Q4_K(byte* x, byte* y, int n) => Q45_K(x, y, n, highBits: false);
+    public static float Q4_K(byte* x, byte* y, int n)
+    {
+        return Q45_K<Q4_KKind>(x, y, n);
+    }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static float Q5_K(byte* x, byte* y, int n) => Q45_K(x, y, n, highBits: true);
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static float Q45_K(byte* x, byte* y, int n, bool highBits)
+    public static float Q5_K(byte* x, byte* y, int n)
     {
+        return Q45_K<Q5_KKind>(x, y, n);
+    }
+
+    // A type parameter, not a bool: the JIT does not inline this, so only a per-kind instantiation folds the branches.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static float Q45_K<TKind>(byte* x, byte* y, int n) where TKind : struct, IKQuantKind
+    {
+        bool highBits = TKind.HighBits;
+        byte* sm = stackalloc byte[16];
         int blockBytes = highBits ? 176 : 144, offQs = highBits ? 48 : 16;
         var acc = Vector256<float>.Zero;
         var accM = Vector128<float>.Zero;
         float summs = 0;
         var m4 = Vector256.Create((byte)0x0F);
         var one = Vector256.Create((byte)1);
-        byte* sm = stackalloc byte[16];
         for (int i = 0; i < n / 256; i++, x += blockBytes, y += Q8Bytes)
         {
             UnpackScalesMinsK4(x + 4, sm);

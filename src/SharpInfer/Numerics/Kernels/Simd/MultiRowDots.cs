@@ -104,11 +104,17 @@ internal static unsafe class MultiRowDots
 
     /// <summary>Rows of <see cref="Avx2KQuantDots.Q4_K"/> (the Q4_K kernel of both vector levels).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Q4_KAvx2(byte* x, byte* y, nint ys, int n, float* s, nint ss) => Q45_KAvx2(x, y, ys, n, s, ss, highBits: false);
+    public static void Q4_KAvx2(byte* x, byte* y, nint ys, int n, float* s, nint ss)
+    {
+        Q45_KAvx2<Q4_KKind>(x, y, ys, n, s, ss);
+    }
 
     /// <summary>Rows of <see cref="Avx2KQuantDots.Q5_K"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Q5_KAvx2(byte* x, byte* y, nint ys, int n, float* s, nint ss) => Q45_KAvx2(x, y, ys, n, s, ss, highBits: true);
+    public static void Q5_KAvx2(byte* x, byte* y, nint ys, int n, float* s, nint ss)
+    {
+        Q45_KAvx2<Q5_KKind>(x, y, ys, n, s, ss);
+    }
 
     /// <summary>One Q4_K/Q5_K chunk (64 values: two 32-value sub-blocks) of one activation row into its int32 lanes.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -119,16 +125,19 @@ internal static unsafe class MultiRowDots
     }
 
     // Accumulators are locals, never stackalloc'd vectors: the JIT keeps locals in registers, arrays in memory.
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Q45_KAvx2(byte* x, byte* y, nint ys, int n, float* s, nint ss, bool highBits)
+    // Q4_K/Q5_K is a type parameter, not a bool: the JIT does not inline a kernel this size, so only a per-type
+    // instantiation folds the branches away.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Q45_KAvx2<TKind>(byte* x, byte* y, nint ys, int n, float* s, nint ss) where TKind : struct, IKQuantKind
     {
+        bool highBits = TKind.HighBits;
+        byte* sm = stackalloc byte[16];
         int blockBytes = highBits ? 176 : 144, offQs = highBits ? 48 : 16;
         var acc0 = Vector256<float>.Zero; var acc1 = acc0; var acc2 = acc0; var acc3 = acc0;
         var accM0 = Vector128<float>.Zero; var accM1 = accM0; var accM2 = accM0; var accM3 = accM0;
         float summs0 = 0, summs1 = 0, summs2 = 0, summs3 = 0;
         var m4 = Vector256.Create((byte)0x0F);
         var one = Vector256.Create((byte)1);
-        byte* sm = stackalloc byte[16];
         byte* y0 = y, y1 = y + ys, y2 = y + 2 * ys, y3 = y + 3 * ys;
         for (int i = 0; i < n / 256; i++, x += blockBytes, y0 += 292, y1 += 292, y2 += 292, y3 += 292)
         {
@@ -280,4 +289,20 @@ internal static unsafe class MultiRowDots
         }
         for (int j = 0; j < Rows; j++) s[j * ss] = Simd512.HSum(acc[j]);
     }
+}
+
+/// <summary>Q4_K or Q5_K, as a type so the shared kernels are compiled once per kind with the branch folded.</summary>
+internal interface IKQuantKind
+{
+    static abstract bool HighBits { get; }
+}
+
+internal struct Q4_KKind : IKQuantKind
+{
+    public static bool HighBits => false;
+}
+
+internal struct Q5_KKind : IKQuantKind
+{
+    public static bool HighBits => true;
 }
