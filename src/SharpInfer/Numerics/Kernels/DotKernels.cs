@@ -68,6 +68,9 @@ public static unsafe class DotKernels
     public static delegate*<byte*, nint, byte*, nint, int, float*, nint, void> BestTile(GgmlType weightType) =>
         (delegate*<byte*, nint, byte*, nint, int, float*, nint, void>)s_bestTile[(int)weightType];
 
+    /// <summary>Weight rows one <see cref="BestTile"/> call covers (its activation rows are always <see cref="MultiRowDots.Rows"/>).</summary>
+    public static int TileWeightRows(GgmlType weightType) => weightType is GgmlType.Q4_K ? 2 : SignedBlockTiles.Rows;
+
     internal static delegate*<byte*, nint, byte*, nint, int, float*, nint, void> TileFor(GgmlType t, KernelIsa isa)
     {
         CpuKernels.Require(isa);
@@ -77,6 +80,7 @@ public static unsafe class DotKernels
             GgmlType.Q8_0 => &SignedBlockTiles.Tile<Q8_0Block>,
             GgmlType.Q4_0 => &SignedBlockTiles.Tile<Q4_0Block>,
             GgmlType.Q5_0 => &SignedBlockTiles.Tile<Q5_0Block>,
+            GgmlType.Q4_K => &MultiRowDots.Q4_KTile2x4,
             _ => null,
         };
     }

@@ -38,6 +38,7 @@ public static unsafe class MatMul
             Kernel = DotKernels.Best(weightType),
             MultiKernel = DotKernels.BestMultiRow(weightType),
             TileKernel = DotKernels.BestTile(weightType),
+            TileWeightRows = DotKernels.TileWeightRows(weightType),
             ColumnKernel = DotKernels.BestColumn(weightType),
             Weights = weights,
             WeightRowBytes = GgmlTypeInfo.Get(weightType).RowBytes(rowLength),
@@ -98,6 +99,7 @@ public static unsafe class MatMul
             Kernel = DotKernels.Best(weightType),
             MultiKernel = DotKernels.BestMultiRow(weightType),
             TileKernel = DotKernels.BestTile(weightType),
+            TileWeightRows = DotKernels.TileWeightRows(weightType),
             ColumnKernel = DotKernels.BestColumn(weightType),
             Weights = weights,
             WeightRowBytes = GgmlTypeInfo.Get(weightType).RowBytes(rowLength),
@@ -133,6 +135,7 @@ public static unsafe class MatMul
         public delegate*<byte*, nint, byte*, nint, int, float*, nint, void> TileKernel;
         public delegate*<byte*, nint, byte*, int, float*, void> ColumnKernel;
         public GgmlType Type;
+        public int TileWeightRows;
         public byte* Side;
         public long SideStride;
         public byte* Weights;
@@ -160,7 +163,7 @@ public static unsafe class MatMul
                         VnniTiles.Tile(Type, Weights + r * WeightRowBytes, (nint)WeightRowBytes, Activations + (long)jg * ActivationRowBytes,
                                        ActivationRowBytes, Side + jg * SideStride, (nint)SideStride, n, Output + (long)jg * Rows + r, Rows);
                 else if (TileKernel != null && jEnd - jg == MultiRowDots.Rows)
-                    for (; r + SignedBlockTiles.Rows <= r1; r += SignedBlockTiles.Rows)
+                    for (; r + TileWeightRows <= r1; r += TileWeightRows)
                         TileKernel(Weights + r * WeightRowBytes, (nint)WeightRowBytes, Activations + (long)jg * ActivationRowBytes,
                                    ActivationRowBytes, n, Output + (long)jg * Rows + r, Rows);
                 if (Side != null && jEnd - jg < VnniTiles.Rows)

@@ -55,6 +55,43 @@ public sealed unsafe class TileKernelTests(ITestOutputHelper output)
         }
     }
 
+    /// <summary>The Q4_K prompt tile (<see cref="DotKernels.TileWeightRows"/> weight rows × 4 activation rows) against the row kernel.</summary>
+    [Fact]
+    public void Q4_KTileEqualsTheRowKernel()
+    {
+        const GgmlType type = GgmlType.Q4_K;
+        var tile = DotKernels.BestTile(type);
+        Assert.True(tile != null || CpuKernels.Best == KernelIsa.Scalar, "no Q4_K tile kernel on a vector CPU");
+        if (tile == null) return;
+        int rows = DotKernels.TileWeightRows(type);
+        var single = DotKernels.Best(type);
+        foreach (int n in new[] { 256, 768 })
+        {
+            int xs = (int)GgmlTypeInfo.Get(type).RowBytes(n) + 3;
+            var w = new byte[xs * rows];
+            for (int r = 0; r < rows; r++)
+                Quantization.Quantize(type, QuantizationRoundTripTests.RandomRow(n, seed: n + r), w.AsSpan(r * xs, xs - 3));
+            int ys = VecDot.ActivationRowBytes(type, n) + 5;
+            var a = new byte[ys * 4];
+            for (int j = 0; j < 4; j++)
+                VecDot.QuantizeActivations(type, QuantizationRoundTripTests.RandomRow(n, seed: 77 + j, scale: 1f), a.AsSpan(j * ys, ys - 5));
+            var o = new float[rows * 4 * 2];
+            fixed (byte* pw = w)
+            fixed (byte* pa = a)
+            fixed (float* po = o)
+            {
+                tile(pw, xs, pa, ys, n, po, 2 * rows);
+                for (int i = 0; i < rows; i++)
+                    for (int j = 0; j < 4; j++)
+                    {
+                        float expected = single(pw + i * xs, pa + j * ys, n);
+                        Assert.True(BitConverter.SingleToInt32Bits(expected) == BitConverter.SingleToInt32Bits(po[i + j * 2 * rows]),
+                            $"n={n} weight row {i}, activation row {j}: {po[i + j * 2 * rows]} vs {expected}");
+                    }
+            }
+        }
+    }
+
     public static TheoryData<GgmlType, KernelIsa> ColumnCases()
     {
         var data = new TheoryData<GgmlType, KernelIsa>();

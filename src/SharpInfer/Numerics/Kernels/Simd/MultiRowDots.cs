@@ -194,6 +194,81 @@ internal static unsafe class MultiRowDots
         }
     }
 
+    /// <summary>
+    /// Two Q4_K weight rows against 4 activation rows: each activation chunk is loaded once for both weight rows.
+    /// Outputs s[i + j·ss] (weight row i, activation row j), bit-identical to <see cref="Avx2KQuantDots.Q4_K"/>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Q4_KTile2x4(byte* xa, nint xs, byte* y, nint ys, int n, float* s, nint ss)
+    {
+        byte* xb = xa + xs;
+        var a0 = Vector256<float>.Zero; var a1 = a0; var a2 = a0; var a3 = a0;
+        var b0 = a0; var b1 = a0; var b2 = a0; var b3 = a0;
+        var ma0 = Vector128<float>.Zero; var ma1 = ma0; var ma2 = ma0; var ma3 = ma0;
+        var mb0 = ma0; var mb1 = ma0; var mb2 = ma0; var mb3 = ma0;
+        var m4 = Vector256.Create((byte)0x0F);
+        byte* sa = stackalloc byte[32];
+        byte* sb = sa + 16;
+        byte* y0 = y, y1 = y + ys, y2 = y + 2 * ys, y3 = y + 3 * ys;
+        for (int i = 0; i < n / 256; i++, xa += 144, xb += 144, y0 += 292, y1 += 292, y2 += 292, y3 += 292)
+        {
+            Avx2KQuantDots.UnpackScalesMinsK4(xa + 4, sa);
+            Avx2KQuantDots.UnpackScalesMinsK4(xb + 4, sb);
+            float hda = Half(xa), hmina = Half(xa + 2), hdb = Half(xb), hminb = Half(xb + 2);
+            float yd0 = *(float*)y0, yd1 = *(float*)y1, yd2 = *(float*)y2, yd3 = *(float*)y3;
+            var ml0 = Sse2.ConvertToVector128Single(Avx2KQuantDots.MinLanes(y0 + 260, sa + 8));
+            ma0 = Fma.MultiplyAdd(Vector128.Create(-yd0 * hmina), ml0, ma0);
+            ma1 = Fma.MultiplyAdd(Vector128.Create(-yd1 * hmina), Sse2.ConvertToVector128Single(Avx2KQuantDots.MinLanes(y1 + 260, sa + 8)), ma1);
+            ma2 = Fma.MultiplyAdd(Vector128.Create(-yd2 * hmina), Sse2.ConvertToVector128Single(Avx2KQuantDots.MinLanes(y2 + 260, sa + 8)), ma2);
+            ma3 = Fma.MultiplyAdd(Vector128.Create(-yd3 * hmina), Sse2.ConvertToVector128Single(Avx2KQuantDots.MinLanes(y3 + 260, sa + 8)), ma3);
+            mb0 = Fma.MultiplyAdd(Vector128.Create(-yd0 * hminb), Sse2.ConvertToVector128Single(Avx2KQuantDots.MinLanes(y0 + 260, sb + 8)), mb0);
+            mb1 = Fma.MultiplyAdd(Vector128.Create(-yd1 * hminb), Sse2.ConvertToVector128Single(Avx2KQuantDots.MinLanes(y1 + 260, sb + 8)), mb1);
+            mb2 = Fma.MultiplyAdd(Vector128.Create(-yd2 * hminb), Sse2.ConvertToVector128Single(Avx2KQuantDots.MinLanes(y2 + 260, sb + 8)), mb2);
+            mb3 = Fma.MultiplyAdd(Vector128.Create(-yd3 * hminb), Sse2.ConvertToVector128Single(Avx2KQuantDots.MinLanes(y3 + 260, sb + 8)), mb3);
+            var ia0 = Vector256<int>.Zero; var ia1 = ia0; var ia2 = ia0; var ia3 = ia0;
+            var ib0 = ia0; var ib1 = ia0; var ib2 = ia0; var ib3 = ia0;
+            for (int c = 0; c < 4; c++)
+            {
+                var bitsA = Vector256.Load(xa + 16 + 32 * c);
+                var bitsB = Vector256.Load(xb + 16 + 32 * c);
+                var loA = bitsA & m4; var hiA = Vector256.ShiftRightLogical(bitsA.AsUInt16(), 4).AsByte() & m4;
+                var loB = bitsB & m4; var hiB = Vector256.ShiftRightLogical(bitsB.AsUInt16(), 4).AsByte() & m4;
+                var sLoA = Vector256.Create((short)sa[2 * c]); var sHiA = Vector256.Create((short)sa[2 * c + 1]);
+                var sLoB = Vector256.Create((short)sb[2 * c]); var sHiB = Vector256.Create((short)sb[2 * c + 1]);
+                int q = 4 + 64 * c;
+                Chunk2(loA, hiA, loB, hiB, sLoA, sHiA, sLoB, sHiB, y0 + q, ref ia0, ref ib0);
+                Chunk2(loA, hiA, loB, hiB, sLoA, sHiA, sLoB, sHiB, y1 + q, ref ia1, ref ib1);
+                Chunk2(loA, hiA, loB, hiB, sLoA, sHiA, sLoB, sHiB, y2 + q, ref ia2, ref ib2);
+                Chunk2(loA, hiA, loB, hiB, sLoA, sHiA, sLoB, sHiB, y3 + q, ref ia3, ref ib3);
+            }
+            a0 = Fma.MultiplyAdd(Vector256.Create(yd0 * hda), Avx.ConvertToVector256Single(ia0), a0);
+            a1 = Fma.MultiplyAdd(Vector256.Create(yd1 * hda), Avx.ConvertToVector256Single(ia1), a1);
+            a2 = Fma.MultiplyAdd(Vector256.Create(yd2 * hda), Avx.ConvertToVector256Single(ia2), a2);
+            a3 = Fma.MultiplyAdd(Vector256.Create(yd3 * hda), Avx.ConvertToVector256Single(ia3), a3);
+            b0 = Fma.MultiplyAdd(Vector256.Create(yd0 * hdb), Avx.ConvertToVector256Single(ib0), b0);
+            b1 = Fma.MultiplyAdd(Vector256.Create(yd1 * hdb), Avx.ConvertToVector256Single(ib1), b1);
+            b2 = Fma.MultiplyAdd(Vector256.Create(yd2 * hdb), Avx.ConvertToVector256Single(ib2), b2);
+            b3 = Fma.MultiplyAdd(Vector256.Create(yd3 * hdb), Avx.ConvertToVector256Single(ib3), b3);
+        }
+        s[0] = HSum(a0) + Avx2KQuantDots.HSum4(ma0); s[ss] = HSum(a1) + Avx2KQuantDots.HSum4(ma1);
+        s[2 * ss] = HSum(a2) + Avx2KQuantDots.HSum4(ma2); s[3 * ss] = HSum(a3) + Avx2KQuantDots.HSum4(ma3);
+        s[1] = HSum(b0) + Avx2KQuantDots.HSum4(mb0); s[1 + ss] = HSum(b1) + Avx2KQuantDots.HSum4(mb1);
+        s[1 + 2 * ss] = HSum(b2) + Avx2KQuantDots.HSum4(mb2); s[1 + 3 * ss] = HSum(b3) + Avx2KQuantDots.HSum4(mb3);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Chunk2(Vector256<byte> loA, Vector256<byte> hiA, Vector256<byte> loB, Vector256<byte> hiB,
+                               Vector256<short> sLoA, Vector256<short> sHiA, Vector256<short> sLoB, Vector256<short> sHiB,
+                               byte* q8, ref Vector256<int> ia, ref Vector256<int> ib)
+    {
+        var yLo = Vector256.Load((sbyte*)q8);
+        var yHi = Vector256.Load((sbyte*)(q8 + 32));
+        ia += Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(loA, yLo), sLoA);
+        ia += Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(hiA, yHi), sHiA);
+        ib += Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(loB, yLo), sLoB);
+        ib += Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(hiB, yHi), sHiB);
+    }
+
     /// <summary>One Q6_K 32-value group of one activation row: (u − 32)·y in int16 pairs, scaled into int32 lanes.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector256<int> Q6Group(Vector256<byte> u, byte* q8, Vector256<short> sc, Vector256<int> sumi)
