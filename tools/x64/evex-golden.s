@@ -1,4 +1,4 @@
-# Golden listing for the EVEX forms of the SharpInfer x86-64 emitter (Intel syntax).
+# Golden listing for the EVEX forms (and the prefetch hint) of the SharpInfer x86-64 emitter (Intel syntax).
 # tests/SharpInfer.Tests/Platform/X64EvexGoldenTests.cs pins the bytes GNU as produces for each line.
 .intel_syntax noprefix
 .text
@@ -45,3 +45,6 @@
     {evex} vfmadd231ps ymm31, ymm9, ymm10
     {evex} vfmadd231ps ymm1, ymm29, ymm18
     vzeroupper
+    prefetcht0 [r15]
+    prefetcht0 [r15+64]
+    prefetcht0 [rax+rbx*4]

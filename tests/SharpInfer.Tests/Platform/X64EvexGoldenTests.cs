@@ -54,6 +54,9 @@ public sealed class X64EvexGoldenTests
         ["62 42 35 28 b8 fa", "vfmadd231ps ymm31,ymm9,ymm10", (Action<X64Emitter>)(e => e.Vfmadd231ps(31, 9, 10))],
         ["62 b2 15 20 b8 ca", "vfmadd231ps ymm1,ymm29,ymm18", (Action<X64Emitter>)(e => e.Vfmadd231ps(1, 29, 18))],
         ["c5 f8 77", "vzeroupper", (Action<X64Emitter>)(e => e.Vzeroupper())],
+        ["41 0f 18 0f", "prefetcht0 BYTE PTR [r15]", (Action<X64Emitter>)(e => e.Prefetcht0(Mem.At(Reg.R15)))],
+        ["41 0f 18 4f 40", "prefetcht0 BYTE PTR [r15+0x40]", (Action<X64Emitter>)(e => e.Prefetcht0(Mem.At(Reg.R15, 64)))],
+        ["0f 18 0c 98", "prefetcht0 BYTE PTR [rax+rbx*4]", (Action<X64Emitter>)(e => e.Prefetcht0(Mem.Sib(Reg.Rax, Reg.Rbx, 4)))],
     ];
 
     public static TheoryData<string, string> Listing()

@@ -90,6 +90,14 @@ internal sealed partial class X64Emitter
         if (small) Byte((byte)(sbyte)imm); else Int32(imm);
     }
 
+    /// <summary><c>prefetcht0 [m]</c> (0F 18 /1): a hint, never a fault.</summary>
+    public void Prefetcht0(Mem m)
+    {
+        Rex(false, 1, m.Index is { } ix ? (int)ix : 0, (int)m.Base);
+        Byte(0x0F); Byte(0x18);
+        ModRmMem(1, m);
+    }
+
     public void Push(Reg r) { Rex(false, 0, 0, (int)r); Byte((byte)(0x50 + ((int)r & 7))); }
     public void Pop(Reg r) { Rex(false, 0, 0, (int)r); Byte((byte)(0x58 + ((int)r & 7))); }
     public void Ret() => Byte(0xC3);

@@ -30,8 +30,8 @@ internal static class VnniTileKernel
         if (activationRows is not (1 or Rows)) throw new ArgumentOutOfRangeException(nameof(activationRows));
         var e = new X64Emitter();
         Reg x = Reg.Rax, xs = Reg.Rbx, xs3 = Reg.Rcx, y = Reg.Rdx, ys = Reg.Rsi, ys3 = Reg.R8,
-            side = Reg.R9, ss = Reg.R10, ss3 = Reg.R12, count = Reg.R13, args = Reg.R11, scratch = Reg.R14;
-        var saved = abi.Prologue(e, [x, xs, xs3, y, ys, ys3, side, ss, ss3, count, args, scratch]);
+            side = Reg.R9, ss = Reg.R10, ss3 = Reg.R12, count = Reg.R13, args = Reg.R11, scratch = Reg.R14, next = Reg.R15;
+        var saved = abi.Prologue(e, [x, xs, xs3, y, ys, ys3, side, ss, ss3, count, args, scratch, next]);
         e.Mov(args, abi.IntArgs[0]);
         e.Load(x, Mem.At(args, VnniTileArgs.WeightsOffset));
         e.Load(xs, Mem.At(args, VnniTileArgs.WeightStrideOffset));
@@ -48,6 +48,10 @@ internal static class VnniTileKernel
         e.MovImm32(scratch, weightType == GgmlType.Q8_0 ? unchecked((int)0x80808080) : 0x0F0F0F0F);
         e.Vpbroadcastd(Const, scratch);
 
+        // Generation streams weights from memory: four interleaved row streams confuse the hardware prefetcher, so
+        // the next four rows (one contiguous region) are prefetched in order, as many lines per block step as it consumes.
+        bool prefetch = activationRows == 1;
+        if (prefetch) e.Lea(next, Mem.Sib(x, xs, 4));
         var done = new Label();
         var loop = new Label();
         e.Test(count, count);
@@ -88,6 +92,11 @@ internal static class VnniTileKernel
                 e.VmulpsBroadcast(S, 4 + i, Row(side, ss, ss3, j, ActivationSide.ScaleOffset));
                 e.Vfmadd231ps(16 + 4 * i + j, T, S);
             }
+        }
+        if (prefetch)
+        {
+            for (int l = 0; l < 4 * blockBytes; l += 64) e.Prefetcht0(Mem.At(next, l));
+            e.AddImm(next, 4 * blockBytes);
         }
         e.AddImm(x, blockBytes);
         e.AddImm(y, 34);
