@@ -182,11 +182,14 @@ internal static unsafe class Avx2KQuantDots
     {
         const uint kmask1 = 0x3f3f3f3f, kmask2 = 0x0f0f0f0f, kmask3 = 0x03030303;
         uint u0 = *(uint*)sc, u1 = *(uint*)(sc + 4), u2 = *(uint*)(sc + 8);
-        uint* o = (uint*)dst;
-        o[3] = ((u2 >> 4) & kmask2) | (((u1 >> 6) & kmask3) << 4);
-        o[2] = u1 & kmask1;
-        o[1] = (u2 & kmask2) | (((u0 >> 6) & kmask3) << 4);
-        o[0] = u0 & kmask1;
+        uint o3 = ((u2 >> 4) & kmask2) | (((u1 >> 6) & kmask3) << 4);
+        uint o2 = u1 & kmask1;
+        uint o1 = (u2 & kmask2) | (((u0 >> 6) & kmask3) << 4);
+        uint o0 = u0 & kmask1;
+        // Two 8-byte stores, not four 4-byte ones: the kernels read the mins back as one 8-byte load, and a load that
+        // spans two stores cannot be forwarded from them (a stall per super-block and row, ~10% of Q4_K generation).
+        *(ulong*)dst = o0 | ((ulong)o1 << 32);
+        *(ulong*)(dst + 8) = o2 | ((ulong)o3 << 32);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
