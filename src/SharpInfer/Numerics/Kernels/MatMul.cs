@@ -151,62 +151,58 @@ public static unsafe class MatMul
         [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public readonly void ExecuteRows(int r0, int r1)
         {
-            var kernel = Kernel;
-            int n = RowLength;
-            float* col = stackalloc float[SignedBlockTiles.Rows];
             for (int jg = 0; jg < ActivationRows; jg += ActivationGroup)
             {
                 int jEnd = Math.Min(ActivationRows, jg + ActivationGroup);
-                int r = r0;
-                if (Side != null && jEnd - jg == VnniTiles.Rows)
-                    for (; r + VnniTiles.Rows <= r1; r += VnniTiles.Rows)
-                        VnniTiles.Tile(Type, Weights + r * WeightRowBytes, (nint)WeightRowBytes, Activations + (long)jg * ActivationRowBytes,
-                                       ActivationRowBytes, Side + jg * SideStride, (nint)SideStride, n, Output + (long)jg * Rows + r, Rows);
-                else if (TileKernel != null && jEnd - jg == MultiRowDots.Rows)
-                    for (; r + TileWeightRows <= r1; r += TileWeightRows)
-                        TileKernel(Weights + r * WeightRowBytes, (nint)WeightRowBytes, Activations + (long)jg * ActivationRowBytes,
-                                   ActivationRowBytes, n, Output + (long)jg * Rows + r, Rows);
-                if (Side != null && jEnd - jg < VnniTiles.Rows)
+                if (jEnd - jg < ActivationGroup && (Side != null || ColumnKernel != null))
                 {
-                    for (int j = jg; j < jEnd; j++)
-                    {
-                        byte* act = Activations + (long)j * ActivationRowBytes;
-                        float* o = Output + (long)j * Rows;
-                        int rr = r;
-                        for (; rr + VnniTiles.Rows <= r1; rr += VnniTiles.Rows)
-                            VnniTiles.Column(Type, Weights + rr * WeightRowBytes, (nint)WeightRowBytes, act, Side + j * SideStride, n, o + rr);
-                        for (; rr < r1; rr++) o[rr] = kernel(Weights + rr * WeightRowBytes, act, n);
-                    }
+                    // generation (and a prompt's last few rows): 4 weight rows against one activation row at a time
+                    for (int j = jg; j < jEnd; j++) Columns(j, r0, r1);
                     continue;
                 }
-                if (ColumnKernel != null && jEnd - jg < MultiRowDots.Rows)
-                {
-                    for (int j = jg; j < jEnd; j++)
-                    {
-                        byte* act = Activations + (long)j * ActivationRowBytes;
-                        float* o = Output + (long)j * Rows;
-                        int rr = r;
-                        for (; rr + SignedBlockTiles.Rows <= r1; rr += SignedBlockTiles.Rows)
-                        {
-                            ColumnKernel(Weights + rr * WeightRowBytes, (nint)WeightRowBytes, act, n, col);
-                            o[rr] = col[0]; o[rr + 1] = col[1]; o[rr + 2] = col[2]; o[rr + 3] = col[3];
-                        }
-                        for (; rr < r1; rr++) o[rr] = kernel(Weights + rr * WeightRowBytes, act, n);
-                    }
-                    continue;
-                }
+                int r = jEnd - jg == ActivationGroup ? Tiles(jg, r0, r1) : r0;
                 for (; r < r1; r++)
                 {
                     byte* w = Weights + r * WeightRowBytes;
                     if (MultiKernel != null && jEnd - jg == MultiRowDots.Rows)
                     {
-                        MultiKernel(w, Activations + (long)jg * ActivationRowBytes, ActivationRowBytes, n, Output + (long)jg * Rows + r, Rows);
+                        MultiKernel(w, Activations + (long)jg * ActivationRowBytes, ActivationRowBytes, RowLength, Output + (long)jg * Rows + r, Rows);
                         continue;
                     }
                     for (int j = jg; j < jEnd; j++)
-                        Output[(long)j * Rows + r] = kernel(w, Activations + (long)j * ActivationRowBytes, n);
+                        Output[(long)j * Rows + r] = Kernel(w, Activations + (long)j * ActivationRowBytes, RowLength);
                 }
             }
+        }
+
+        /// <summary>Register-blocked tiles over weight rows [r0, r1) for the 4 activation rows from jg; returns the first row left.</summary>
+        private readonly int Tiles(int jg, int r0, int r1)
+        {
+            int r = r0;
+            byte* act = Activations + (long)jg * ActivationRowBytes;
+            float* o = Output + (long)jg * Rows;
+            if (Side != null)
+                for (; r + VnniTiles.Rows <= r1; r += VnniTiles.Rows)
+                    VnniTiles.Tile(Type, Weights + r * WeightRowBytes, (nint)WeightRowBytes, act, ActivationRowBytes,
+                                   Side + jg * SideStride, (nint)SideStride, RowLength, o + r, Rows);
+            else if (TileKernel != null)
+                for (; r + TileWeightRows <= r1; r += TileWeightRows)
+                    TileKernel(Weights + r * WeightRowBytes, (nint)WeightRowBytes, act, ActivationRowBytes, RowLength, o + r, Rows);
+            return r;
+        }
+
+        /// <summary>Weight rows [r0, r1) against activation row j, four rows per kernel call, the rest one by one.</summary>
+        private readonly void Columns(int j, int r0, int r1)
+        {
+            byte* act = Activations + (long)j * ActivationRowBytes;
+            float* o = Output + (long)j * Rows;
+            int r = r0;
+            for (; r + SignedBlockTiles.Rows <= r1; r += SignedBlockTiles.Rows)
+            {
+                if (Side != null) VnniTiles.Column(Type, Weights + r * WeightRowBytes, (nint)WeightRowBytes, act, Side + j * SideStride, RowLength, o + r);
+                else ColumnKernel(Weights + r * WeightRowBytes, (nint)WeightRowBytes, act, RowLength, o + r);
+            }
+            for (; r < r1; r++) o[r] = Kernel(Weights + r * WeightRowBytes, act, RowLength);
         }
     }
 }
