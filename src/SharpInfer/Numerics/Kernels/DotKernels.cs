@@ -104,6 +104,7 @@ public static unsafe class DotKernels
             (GgmlType.Q5_0, _) => &SignedBlockTiles.Column<Q5_0Block>,
             // 512-bit integer part, AVX2-order float part: bit-identical to the AVX2 row kernels
             (GgmlType.Q4_K, KernelIsa.Avx512) => &KQuantColumns.Q4_K,
+            (GgmlType.Q5_K, KernelIsa.Avx512) => &KQuantColumns.Q5_K,
             (GgmlType.Q6_K, KernelIsa.Avx512) => &KQuantColumns.Q6_K,
             _ => null,
         };

@@ -87,6 +87,60 @@ internal static unsafe class KQuantColumns
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<int> Q5_KSums(byte* x, byte* sm, Vector512<sbyte> yLo01, Vector512<sbyte> yHi01, Vector512<sbyte> yLo23, Vector512<sbyte> yHi23)
+    {
+        var m4 = Vector512.Create((byte)0x0F);
+        var one = Vector512.Create((byte)1);
+        var qh = Vector256.Load(x + 16);
+        // chunk c takes qh bit 2c (low nibbles) and 2c + 1 (high nibbles) as its fifth bit
+        var h01 = Vector512.Create(qh, Vector256.ShiftRightLogical(qh.AsUInt16(), 2).AsByte());
+        var h23 = Vector512.ShiftRightLogical(h01.AsUInt16(), 4).AsByte();
+        var b01 = Vector512.Load(x + 48);
+        var b23 = Vector512.Load(x + 112);
+        var lo01 = (b01 & m4) | Vector512.ShiftLeft((h01 & one).AsUInt16(), 4).AsByte();
+        var hi01 = (Vector512.ShiftRightLogical(b01.AsUInt16(), 4).AsByte() & m4) | Vector512.ShiftLeft((Vector512.ShiftRightLogical(h01.AsUInt16(), 1).AsByte() & one).AsUInt16(), 4).AsByte();
+        var lo23 = (b23 & m4) | Vector512.ShiftLeft((h23 & one).AsUInt16(), 4).AsByte();
+        var hi23 = (Vector512.ShiftRightLogical(b23.AsUInt16(), 4).AsByte() & m4) | Vector512.ShiftLeft((Vector512.ShiftRightLogical(h23.AsUInt16(), 1).AsByte() & one).AsUInt16(), 4).AsByte();
+        var s = Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(lo01, yLo01), Scales2(sm[0], sm[2]));
+        s += Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(hi01, yHi01), Scales2(sm[1], sm[3]));
+        s += Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(lo23, yLo23), Scales2(sm[4], sm[6]));
+        s += Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(hi23, yHi23), Scales2(sm[5], sm[7]));
+        return Fold(s);
+    }
+
+    /// <summary>4 rows of <see cref="Avx2KQuantDots.Q5_K"/>; outputs s[0..4).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Q5_K(byte* x, nint xs, byte* y, int n, float* s)
+    {
+        var acc0 = Vector256<float>.Zero; var acc1 = acc0; var acc2 = acc0; var acc3 = acc0;
+        float summs0 = 0, summs1 = 0, summs2 = 0, summs3 = 0;
+        byte* sm = stackalloc byte[16 * Rows];
+        byte* x0 = x, x1 = x + xs, x2 = x + 2 * xs, x3 = x + 3 * xs;
+        for (int i = 0; i < n / 256; i++, x0 += 176, x1 += 176, x2 += 176, x3 += 176, y += 292)
+        {
+            PrefetchNextRows(x, xs, i, 176);
+            float yd = *(float*)y;
+            var yLo01 = Load2(y + 4, y + 68);
+            var yHi01 = Load2(y + 36, y + 100);
+            var yLo23 = Load2(y + 132, y + 196);
+            var yHi23 = Load2(y + 164, y + 228);
+            Avx2KQuantDots.UnpackScalesMinsK4(x0 + 4, sm);
+            Avx2KQuantDots.UnpackScalesMinsK4(x1 + 4, sm + 16);
+            Avx2KQuantDots.UnpackScalesMinsK4(x2 + 4, sm + 32);
+            Avx2KQuantDots.UnpackScalesMinsK4(x3 + 4, sm + 48);
+            summs0 += -yd * Half(x0 + 2) * Avx2KQuantDots.MinSum(y + 260, sm + 8);
+            summs1 += -yd * Half(x1 + 2) * Avx2KQuantDots.MinSum(y + 260, sm + 24);
+            summs2 += -yd * Half(x2 + 2) * Avx2KQuantDots.MinSum(y + 260, sm + 40);
+            summs3 += -yd * Half(x3 + 2) * Avx2KQuantDots.MinSum(y + 260, sm + 56);
+            acc0 = Fma.MultiplyAdd(Vector256.Create(yd * Half(x0)), Avx.ConvertToVector256Single(Q5_KSums(x0, sm, yLo01, yHi01, yLo23, yHi23)), acc0);
+            acc1 = Fma.MultiplyAdd(Vector256.Create(yd * Half(x1)), Avx.ConvertToVector256Single(Q5_KSums(x1, sm + 16, yLo01, yHi01, yLo23, yHi23)), acc1);
+            acc2 = Fma.MultiplyAdd(Vector256.Create(yd * Half(x2)), Avx.ConvertToVector256Single(Q5_KSums(x2, sm + 32, yLo01, yHi01, yLo23, yHi23)), acc2);
+            acc3 = Fma.MultiplyAdd(Vector256.Create(yd * Half(x3)), Avx.ConvertToVector256Single(Q5_KSums(x3, sm + 48, yLo01, yHi01, yLo23, yHi23)), acc3);
+        }
+        s[0] = HSum(acc0) + summs0; s[1] = HSum(acc1) + summs1; s[2] = HSum(acc2) + summs2; s[3] = HSum(acc3) + summs3;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector256<int> Q6_KSums(byte* x, Vector512<sbyte> y0, Vector512<sbyte> y1, Vector512<sbyte> y2, Vector512<sbyte> y3,
                                            Vector512<short> m0, Vector512<short> m1, Vector512<short> m2, Vector512<short> m3)
     {
