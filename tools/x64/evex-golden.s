@@ -48,3 +48,5 @@
     prefetcht0 [r15]
     prefetcht0 [r15+64]
     prefetcht0 [rax+rbx*4]
+    prefetcht1 [r15+128]
+    prefetcht1 [rdx]

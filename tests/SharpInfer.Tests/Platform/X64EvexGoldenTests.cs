@@ -57,6 +57,8 @@ public sealed class X64EvexGoldenTests
         ["41 0f 18 0f", "prefetcht0 BYTE PTR [r15]", (Action<X64Emitter>)(e => e.Prefetcht0(Mem.At(Reg.R15)))],
         ["41 0f 18 4f 40", "prefetcht0 BYTE PTR [r15+0x40]", (Action<X64Emitter>)(e => e.Prefetcht0(Mem.At(Reg.R15, 64)))],
         ["0f 18 0c 98", "prefetcht0 BYTE PTR [rax+rbx*4]", (Action<X64Emitter>)(e => e.Prefetcht0(Mem.Sib(Reg.Rax, Reg.Rbx, 4)))],
+        ["41 0f 18 97 80 00 00 00", "prefetcht1 BYTE PTR [r15+0x80]", (Action<X64Emitter>)(e => e.Prefetcht1(Mem.At(Reg.R15, 128)))],
+        ["0f 18 12", "prefetcht1 BYTE PTR [rdx]", (Action<X64Emitter>)(e => e.Prefetcht1(Mem.At(Reg.Rdx)))],
     ];
 
     public static TheoryData<string, string> Listing()

@@ -91,11 +91,16 @@ internal sealed partial class X64Emitter
     }
 
     /// <summary><c>prefetcht0 [m]</c> (0F 18 /1): a hint, never a fault.</summary>
-    public void Prefetcht0(Mem m)
+    public void Prefetcht0(Mem m) => Prefetch(1, m);
+
+    /// <summary><c>prefetcht1 [m]</c> (0F 18 /2): into L2 and outward.</summary>
+    public void Prefetcht1(Mem m) => Prefetch(2, m);
+
+    private void Prefetch(int hint, Mem m)
     {
-        Rex(false, 1, m.Index is { } ix ? (int)ix : 0, (int)m.Base);
+        Rex(false, hint, m.Index is { } ix ? (int)ix : 0, (int)m.Base);
         Byte(0x0F); Byte(0x18);
-        ModRmMem(1, m);
+        ModRmMem(hint, m);
     }
 
     public void Push(Reg r) { Rex(false, 0, 0, (int)r); Byte((byte)(0x50 + ((int)r & 7))); }
