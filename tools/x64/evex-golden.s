@@ -24,6 +24,13 @@
     {evex} vpandd ymm0, ymm11, ymm13
     {evex} vpandd ymm19, ymm21, ymm23
     {evex} vpsubd ymm9, ymm1, ymm2
+    vpord ymm0, ymm11, ymm12
+    vpord ymm3, ymm21, ymm12
+    kmovd k1, DWORD PTR [rax+2]
+    kmovd k1, DWORD PTR [rax+rbx*1+2]
+    kmovd k1, DWORD PTR [r13+rcx*2+2]
+    vpmovm2b ymm12, k1
+    vpmovm2b ymm20, k1
     {evex} vpdpbusd ymm9, ymm0, [rdx+2]
     {evex} vpdpbusd ymm9, ymm3, [rdx+rcx*2+36]
     {evex} vpdpbusd ymm9, ymm3, [r10+r11*1+2]

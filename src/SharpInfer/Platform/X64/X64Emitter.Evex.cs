@@ -38,6 +38,26 @@ internal sealed partial class X64Emitter
     public void Vpxord(int dst, int a, int b, VecWidth w = VecWidth.Y) => EvexReg(Map0F, Pp66, 0xEF, dst, a, b, w);
     public void Vpxord(int dst, int a, Mem b, VecWidth w = VecWidth.Y) => EvexMem(Map0F, Pp66, 0xEF, dst, a, b, w, (int)w);
     public void Vpandd(int dst, int a, int b, VecWidth w = VecWidth.Y) => EvexReg(Map0F, Pp66, 0xDB, dst, a, b, w);
+    public void Vpord(int dst, int a, int b, VecWidth w = VecWidth.Y) => EvexReg(Map0F, Pp66, 0xEB, dst, a, b, w);
+
+    /// <summary><c>kmovd k, dword [m]</c> (VEX.L0.66.0F.W1 90): 32 bits into an opmask register.</summary>
+    public void Kmovd(int k, Mem src)
+    {
+        if ((uint)k > 7) throw new ArgumentOutOfRangeException(nameof(k), $"opmask register {k} (0–7)");
+        int b = (int)src.Base, x = src.Index is { } ix ? (int)ix : 0;
+        Byte(0xC4);
+        Byte((byte)(((x & 8) == 0 ? 0x40 : 0) | ((b & 8) == 0 ? 0x20 : 0) | 0x80 | Map0F));
+        Byte(0xF9); // W1, vvvv unused, L0, pp 66
+        Byte(0x90);
+        ModRmMem(k, src);
+    }
+
+    /// <summary><c>vpmovm2b v, k</c>: byte j = 0xFF where bit j of k is set, else 0.</summary>
+    public void Vpmovm2b(int dst, int k, VecWidth w = VecWidth.Y)
+    {
+        if ((uint)k > 7) throw new ArgumentOutOfRangeException(nameof(k), $"opmask register {k} (0–7)");
+        EvexReg(Map0F38, PpF3, 0x28, dst, 0, k, w);
+    }
     public void Vpsubd(int dst, int a, int b, VecWidth w = VecWidth.Y) => EvexReg(Map0F, Pp66, 0xFA, dst, a, b, w);
 
     /// <summary><c>vpdpbusd acc, u, s</c>: acc.i32[k] += Σ u.u8[4k+i]·s.i8[4k+i] (AVX512_VNNI).</summary>

@@ -44,7 +44,7 @@ public sealed unsafe class TileKernelTests(ITestOutputHelper output)
             Assert.False(VnniRequired, "SHARPINFER_REQUIRE_VNNI=1 but the VNNI kernels are not available");
             return;
         }
-        foreach (var type in new[] { GgmlType.Q8_0, GgmlType.Q4_0 })
+        foreach (var type in new[] { GgmlType.Q8_0, GgmlType.Q4_0, GgmlType.Q5_0 })
         {
             var single = DotKernels.Best(type);
             foreach (int n in new[] { 32, 64, 96, 2048 })
@@ -145,7 +145,7 @@ public sealed unsafe class TileKernelTests(ITestOutputHelper output)
             Assert.False(VnniRequired, "SHARPINFER_REQUIRE_VNNI=1 but the VNNI kernels are not available");
             return;
         }
-        foreach (var type in new[] { GgmlType.Q8_0, GgmlType.Q4_0 })
+        foreach (var type in new[] { GgmlType.Q8_0, GgmlType.Q4_0, GgmlType.Q5_0 })
             foreach (int n in new[] { 32, 96, 2048 })
             {
                 // the tile checker's first activation row stands alone here; its other rows are unused

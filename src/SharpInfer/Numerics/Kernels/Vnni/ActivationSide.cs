@@ -3,7 +3,7 @@ namespace SharpInfer.Numerics.Kernels.Vnni;
 /// <summary>
 /// Per-block facts about a Q8_0 activation row that the VNNI kernels would otherwise recompute for every weight row:
 /// VPDPBUSD multiplies unsigned by signed bytes, so a weight value w is fed as u = w + c (c = 128 for Q8_0, 8 for the
-/// nibbles of Q4_0), and c·Σy is subtracted again. Record per block (64 bytes): int32 lanes k = 0..7 holding
+/// nibbles of Q4_0, 16 for Q5_0's five bits), and c·Σy is subtracted again. Record per block (64 bytes): int32 lanes k = 0..7 holding
 /// −c·(y[4k] + … + y[4k+3]) (the same lanes VPDPBUSD fills, so the kernel starts each block's sum from them), then the
 /// block's scale d as a float.
 /// </summary>

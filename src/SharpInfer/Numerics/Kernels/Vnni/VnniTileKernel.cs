@@ -3,7 +3,7 @@ using SharpInfer.Platform.X64;
 namespace SharpInfer.Numerics.Kernels.Vnni;
 
 /// <summary>
-/// Emits the prompt-processing micro-kernel for Q8_0 and Q4_0 weights on CPUs with AVX512_VNNI (VPDPBUSD on 256-bit
+/// Emits the prompt-processing micro-kernel for Q8_0, Q4_0 and Q5_0 weights on CPUs with AVX512_VNNI (VPDPBUSD on 256-bit
 /// registers), which .NET 10 does not expose as an intrinsic. One call multiplies 4 weight rows by 4 (or 1) Q8_0
 /// activation rows over all blocks, holding the 16 accumulators in ymm16–31. Per block and pair it does exactly what ggml's AVX2
 /// vec_dot does, so the float results are bit-identical: the block's integer dot in 8 int32 lanes (lane k = values
@@ -15,8 +15,9 @@ internal static class VnniTileKernel
     public const int Rows = 4;
 
     // Vector registers: u_i (weight bytes made unsigned) 0–3, d_w broadcasts 4–7, constant 8, t 9, s 10,
-    // scratch 11–12, the current activation row's −c·Σy lanes 13 and its bytes 14; accumulator (i, j) = 16 + 4i + j.
-    private const int Const = 8, T = 9, S = 10, Scratch = 11, Scratch2 = 12, NegSum = 13, YBytes = 14;
+    // scratch 11–12, the current activation row's −c·Σy lanes 13 and its bytes 14, Q5_0's 0x10 bytes 15 (opmask k1
+    // holds its fifth bits); accumulator (i, j) = 16 + 4i + j.
+    private const int Const = 8, T = 9, S = 10, Scratch = 11, Scratch2 = 12, NegSum = 13, YBytes = 14, FifthBit = 15;
 
     /// <summary>The kernel for <paramref name="weightType"/> in the calling convention <paramref name="abi"/>; <paramref name="activationRows"/> is 4 (prompt tiles) or 1 (generation: 4 weight rows against one activation row).</summary>
     public static byte[] Emit(GgmlType weightType, X64Abi abi, int activationRows = Rows)
@@ -25,6 +26,7 @@ internal static class VnniTileKernel
         {
             GgmlType.Q8_0 => 34,
             GgmlType.Q4_0 => 18,
+            GgmlType.Q5_0 => 22,
             _ => throw new ArgumentException($"no VNNI tile kernel for {weightType}"),
         };
         if (activationRows is not (1 or Rows)) throw new ArgumentOutOfRangeException(nameof(activationRows));
@@ -47,6 +49,11 @@ internal static class VnniTileKernel
             for (int j = 0; j < activationRows; j++) e.Vpxord(16 + 4 * i + j, 16 + 4 * i + j, 16 + 4 * i + j);
         e.MovImm32(scratch, weightType == GgmlType.Q8_0 ? unchecked((int)0x80808080) : 0x0F0F0F0F);
         e.Vpbroadcastd(Const, scratch);
+        if (weightType == GgmlType.Q5_0)
+        {
+            e.MovImm32(scratch, 0x10101010);
+            e.Vpbroadcastd(FifthBit, scratch);
+        }
 
         // Generation streams weights from memory: four interleaved row streams confuse the hardware prefetcher, so
         // the next four rows (one contiguous region) are prefetched in order, as many lines per block step as it consumes.
@@ -72,10 +79,18 @@ internal static class VnniTileKernel
             }
             else
             {
-                e.Vmovdqu32(Scratch, Row(x, xs, xs3, i, 2), VecWidth.X);         // 16 bytes of nibble pairs
+                int qs = weightType == GgmlType.Q5_0 ? 6 : 2;
+                e.Vmovdqu32(Scratch, Row(x, xs, xs3, i, qs), VecWidth.X);        // 16 bytes of nibble pairs
                 e.Vpsrlw(Scratch2, Scratch, 4, VecWidth.X);
                 e.Vinserti32x4(Scratch, Scratch, Scratch2, 1);                     // low nibbles = values 0–15, high = 16–31
-                e.Vpandd(i, Scratch, Const);                                       // u = nibble = w + 8
+                e.Vpandd(i, Scratch, Const);                                       // Q4_0: u = nibble = w + 8
+                if (weightType == GgmlType.Q5_0)
+                {
+                    e.Kmovd(1, Row(x, xs, xs3, i, 2));                             // qh: bit j is value j's fifth bit
+                    e.Vpmovm2b(Scratch, 1);
+                    e.Vpandd(Scratch, Scratch, FifthBit);
+                    e.Vpord(i, i, Scratch);                                        // Q5_0: u = nibble | 16·bit = w + 16
+                }
             }
             e.Vcvtph2ps(Scratch, Row(x, xs, xs3, i, 0));
             e.Vbroadcastss(4 + i, Scratch);
