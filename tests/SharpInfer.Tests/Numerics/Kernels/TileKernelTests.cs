@@ -40,7 +40,7 @@ public sealed unsafe class TileKernelTests(ITestOutputHelper output)
     {
         if (!VnniTiles.IsAvailable)
         {
-            output.WriteLine("AVX512_VNNI kernels not available on this machine/process (CPUID.7.0:ECX[11], AVX-512 VL, SHARPINFER_VNNI): not run");
+            output.WriteLine($"AVX512_VNNI kernels not available ({VnniTiles.UnavailableReason}): not run");
             Assert.False(VnniRequired, "SHARPINFER_REQUIRE_VNNI=1 but the VNNI kernels are not available");
             return;
         }
@@ -141,7 +141,7 @@ public sealed unsafe class TileKernelTests(ITestOutputHelper output)
     {
         if (!VnniTiles.IsAvailable)
         {
-            output.WriteLine("AVX512_VNNI kernels not available on this machine/process: not run");
+            output.WriteLine($"AVX512_VNNI kernels not available ({VnniTiles.UnavailableReason}): not run");
             Assert.False(VnniRequired, "SHARPINFER_REQUIRE_VNNI=1 but the VNNI kernels are not available");
             return;
         }

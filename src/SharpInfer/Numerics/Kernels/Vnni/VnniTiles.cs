@@ -7,18 +7,27 @@ namespace SharpInfer.Numerics.Kernels.Vnni;
 
 /// <summary>
 /// The emitted VNNI tile kernels (<see cref="VnniTileKernel"/>) as the matmul uses them: whether this CPU runs them,
-/// the code (emitted on first use, kept for the process), and the call that turns 16 accumulators into outputs.
+/// the code (emitted at start-up, kept for the process), and the call that turns 16 accumulators into outputs.
 /// Set <c>SHARPINFER_VNNI=0</c> to run the intrinsic kernels instead (same results, bit for bit).
 /// </summary>
 internal static unsafe class VnniTiles
 {
     public const int Rows = VnniTileKernel.Rows;
 
-    /// <summary>AVX512_VNNI with VL (CPUID.7.0:ECX[11]) on an AVX-512 process, on an OS whose executable pages we can make.</summary>
-    public static readonly bool IsAvailable = Detect();
-
+    // Declared before UnavailableReason: static initializers run in order, and Detect fills these.
+    private static readonly GgmlType[] s_types = [GgmlType.Q8_0, GgmlType.Q4_0, GgmlType.Q5_0];
     private static readonly ExecutableCode?[] s_code = new ExecutableCode?[64];
     private static readonly ExecutableCode?[] s_columnCode = new ExecutableCode?[64];
+
+    /// <summary>Why the kernels are not used (null when they are): the CPU, the process, the OS, or the switch.</summary>
+    public static readonly string? UnavailableReason = Detect();
+
+    /// <summary>
+    /// AVX512_VNNI with VL (CPUID.7.0:ECX[11]) on an AVX-512 process, on an OS that gave us executable pages: every
+    /// kernel is emitted and mapped at start-up, so a refusal (W^X policy, SELinux execmem) turns them off instead of
+    /// failing a product later.
+    /// </summary>
+    public static bool IsAvailable => UnavailableReason == null;
 
     public static bool Supports(GgmlType t) => IsAvailable && t is GgmlType.Q8_0 or GgmlType.Q4_0 or GgmlType.Q5_0;
 
@@ -26,29 +35,34 @@ internal static unsafe class VnniTiles
     /// Whether generation (one activation row) takes the VNNI kernel too. Measured on one Zen 4 core, llama-1b: Q4_0
     /// 20.7 t/s against 16.4 for the intrinsic 4-row kernel; Q8_0 12.2–12.9 against 11.2–12.2.
     /// </summary>
-    public static bool SupportsColumn(GgmlType t) => IsAvailable && t is GgmlType.Q4_0 or GgmlType.Q8_0 or GgmlType.Q5_0;
+    public static bool SupportsColumn(GgmlType t) => Supports(t);
 
     /// <summary>The offset c that <see cref="ActivationSide"/> subtracts for weights of type <paramref name="t"/>.</summary>
     public static int SideOffset(GgmlType t) => t switch { GgmlType.Q8_0 => 128, GgmlType.Q5_0 => 16, _ => 8 };
 
-    private static bool Detect()
+    private static string? Detect()
     {
-        if (Environment.GetEnvironmentVariable("SHARPINFER_VNNI")?.Trim() == "0") return false;
-        if (CpuKernels.Best != KernelIsa.Avx512 || !Avx512F.VL.IsSupported || !Environment.Is64BitProcess) return false;
-        if (!(OperatingSystem.IsLinux() || OperatingSystem.IsWindows())) return false;
-        return (X86Base.CpuId(7, 0).Ecx & (1 << 11)) != 0;
-    }
-
-    private static void* Entry(ExecutableCode?[] cache, GgmlType t, int activationRows)
-    {
-        var code = cache[(int)t];
-        if (code != null) return code.Entry;
-        lock (cache)
+        if (Environment.GetEnvironmentVariable("SHARPINFER_VNNI")?.Trim() == "0") return "SHARPINFER_VNNI=0";
+        if (CpuKernels.Best != KernelIsa.Avx512 || !Avx512F.VL.IsSupported) return "no AVX-512 (VL) kernels in this process";
+        if (!Environment.Is64BitProcess || !(OperatingSystem.IsLinux() || OperatingSystem.IsWindows())) return "not a 64-bit Linux or Windows process";
+        if ((X86Base.CpuId(7, 0).Ecx & (1 << 11)) == 0) return "CPU has no AVX512_VNNI";
+        try
         {
-            cache[(int)t] ??= new ExecutableCode(VnniTileKernel.Emit(t, X64Abi.Native, activationRows));
-            return cache[(int)t]!.Entry;
+            foreach (var t in s_types)
+            {
+                s_code[(int)t] = new ExecutableCode(VnniTileKernel.Emit(t, X64Abi.Native));
+                s_columnCode[(int)t] = new ExecutableCode(VnniTileKernel.Emit(t, X64Abi.Native, activationRows: 1));
+            }
+            return null;
+        }
+        catch (Exception e) when (e is InvalidOperationException or PlatformNotSupportedException or DllNotFoundException or EntryPointNotFoundException)
+        {
+            return $"executable pages refused: {e.Message}";
         }
     }
+
+    private static void* Entry(ExecutableCode?[] cache, GgmlType t) =>
+        (cache[(int)t] ?? throw new InvalidOperationException($"no VNNI kernel for {t}")).Entry;
 
     /// <summary>
     /// Outputs s[i + j·ss] for weight rows x + i·xs and activation rows y + j·ys (i, j &lt; 4), whose side records
@@ -63,7 +77,7 @@ internal static unsafe class VnniTiles
             Weights = x, WeightStride = xs, Activations = y, ActivationStride = ys,
             Side = side, SideStride = sideStride, Blocks = n / 32, Accumulators = (float*)acc,
         };
-        ((delegate* unmanaged[SuppressGCTransition]<VnniTileArgs*, void>)Entry(s_code, t, Rows))(&args);
+        ((delegate* unmanaged[SuppressGCTransition]<VnniTileArgs*, void>)Entry(s_code, t))(&args);
         for (int i = 0; i < Rows; i++)
             for (int j = 0; j < Rows; j++)
                 s[i + j * ss] = Simd256.HSum(acc[4 * i + j]);
@@ -79,7 +93,7 @@ internal static unsafe class VnniTiles
             Weights = x, WeightStride = xs, Activations = y, ActivationStride = 0,
             Side = side, SideStride = 0, Blocks = n / 32, Accumulators = (float*)acc,
         };
-        ((delegate* unmanaged[SuppressGCTransition]<VnniTileArgs*, void>)Entry(s_columnCode, t, 1))(&args);
+        ((delegate* unmanaged[SuppressGCTransition]<VnniTileArgs*, void>)Entry(s_columnCode, t))(&args);
         s[0] = Simd256.HSum(acc[0]); s[1] = Simd256.HSum(acc[4]); s[2] = Simd256.HSum(acc[8]); s[3] = Simd256.HSum(acc[12]);
     }
 }
