@@ -74,7 +74,8 @@ internal sealed unsafe class Q8_0TileMatmul
                         KSteps = kb,
                     };
                     _runner.Run(Program(shape), &args);
-                    ApplyScales(pa + mb * rowBytes, rowBytes, pw + nb / 16 * panelBytes, ps, kb, rows, cols, c.Slice(mb * n + nb), n);
+                    ApplyScales(pa + mb * rowBytes, rowBytes, pw + nb / 16 * panelBytes, panelBytes, Q8_0AmxLayout.TileBytes,
+                        Q8_0AmxLayout.ScalesOffset, ps, kb, rows, cols, c.Slice(mb * n + nb), n);
                 }
         }
     }
@@ -89,10 +90,15 @@ internal sealed unsafe class Q8_0TileMatmul
         return t_scratch;
     }
 
-    private static void ApplyScales(byte* aRows, long rowBytes, byte* panels, int* scratch, int kb, int rows, int cols,
-        Span<float> c, int ldc)
+    /// <summary>
+    /// ggml's acc_C for weights with one fp16 scale per row and block (Q8_0, Q4_0): from the tile
+    /// program's per-block int32 sums, <c>C = fma(isum, d_w·d_a, C)</c> block by block, starting from 0.
+    /// <paramref name="panels"/> is the packed weights of the block's first 16-row panel, whose tiles
+    /// (<paramref name="tileBytes"/> each) carry the 16 weight scales at <paramref name="scalesOffset"/>.
+    /// </summary>
+    internal static void ApplyScales(byte* aRows, long rowBytes, byte* panels, long panelBytes, int tileBytes, int scalesOffset,
+        int* scratch, int kb, int rows, int cols, Span<float> c, int ldc)
     {
-        long panelBytes = (long)kb * Q8_0AmxLayout.TileBytes;
         for (int i = 0; i < rows; i++)
             for (int j = 0; j < cols; j++)
             {
@@ -100,7 +106,7 @@ internal sealed unsafe class Q8_0TileMatmul
                 float acc = 0f;
                 for (int b = 0; b < kb; b++)
                 {
-                    float dw = (float)*(Half*)(panel + (long)b * Q8_0AmxLayout.TileBytes + Q8_0AmxLayout.ScalesOffset + 2 * (j % 16));
+                    float dw = (float)*(Half*)(panel + (long)b * tileBytes + scalesOffset + 2 * (j % 16));
                     float da = (float)*(Half*)(aRows + i * rowBytes + (long)b * Q8_0AmxLayout.BlockBytes);
                     int isum = scratch[b * 1024 + i * 32 + j];
                     acc = MathF.FusedMultiplyAdd(isum, dw * da, acc);

@@ -1,0 +1,106 @@
+namespace SharpInfer.Backends.Cpu.Amx.Kernels;
+
+/// <summary>
+/// Q4_0 weights (<see cref="Q4_0AmxLayout"/>) × Q8_0 activations → fp32, as ggml's AMX kernel
+/// computes it: each packed tile is unpacked to an int8 VNNI tile (nibble − 8) in a per-thread
+/// scratch, the same signed int8 tile program as Q8_0 (tdpbssd, fresh accumulators per 32-element
+/// block) gives the exact int32 block sums, and the scales are applied outside the tile product:
+/// C = fma(isum, d_w·d_a, C) block by block (<see cref="Q8_0TileMatmul.ApplyScales"/>).
+/// A 32-column block's weights are unpacked once and serve every 32-row block of activations.
+/// </summary>
+internal sealed unsafe class Q4_0TileMatmul
+{
+    private const int Block = Q4_0AmxLayout.BlockElements, ActBlockBytes = Q8_0AmxLayout.BlockBytes;
+    private readonly ITileProgramRunner _runner;
+    private readonly Dictionary<TileGemmShape, byte[]> _programs = new();
+    [ThreadStatic] private static byte[]? t_unpacked;
+
+    public Q4_0TileMatmul(ITileProgramRunner runner) => _runner = runner;
+
+    private byte[] Program(TileGemmShape shape)
+    {
+        lock (_programs)
+        {
+            if (!_programs.TryGetValue(shape, out var code))
+                _programs[shape] = code = TileGemmKernelEmitter.Emit(shape, _runner.Abi);
+            return code;
+        }
+    }
+
+    /// <summary>
+    /// <paramref name="activations"/>: M rows of K values as ggml block_q8_0; <paramref name="packedWeights"/>:
+    /// from <see cref="Q4_0AmxLayout.Pack"/>; <paramref name="c"/>: M × N fp32, row-major.
+    /// </summary>
+    public void Multiply(ReadOnlySpan<byte> activations, int m, int k, ReadOnlySpan<byte> packedWeights, int n, Span<float> c) =>
+        Multiply(activations, m, k, packedWeights, n, c, 0, n);
+
+    /// <summary>
+    /// Computes only output columns [<paramref name="columnStart"/>, +<paramref name="columnCount"/>)
+    /// (both multiples of 16), so callers can split N across threads; each thread uses its own scratch.
+    /// </summary>
+    public void Multiply(ReadOnlySpan<byte> activations, int m, int k, ReadOnlySpan<byte> packedWeights, int n, Span<float> c,
+        int columnStart, int columnCount)
+    {
+        if (!Q4_0AmxLayout.CanPack(n, k)) throw new ArgumentException($"N % 16 and K % 32 must be 0 (N = {n}, K = {k})");
+        if (columnStart < 0 || columnCount < 0 || columnStart % 16 != 0 || columnCount % 16 != 0 || columnStart + columnCount > n)
+            throw new ArgumentException($"column range {columnStart}+{columnCount} must be 16-aligned within N = {n}");
+        int kb = k / Block;
+        long rowBytes = (long)kb * ActBlockBytes;
+        long panelBytes = (long)kb * Q4_0AmxLayout.TileBytes;
+        long unpackedPanelBytes = (long)kb * Q4_0AmxLayout.UnpackedTileBytes;
+        if (activations.Length < m * rowBytes || packedWeights.Length < Q4_0AmxLayout.PackedBytes(n, k) || c.Length < (long)m * n)
+            throw new ArgumentException("buffer too small for the given shape");
+
+        var sums = Q8_0TileMatmul.ThreadScratch(kb);
+        var unpacked = ThreadUnpackScratch(kb);
+        fixed (byte* pa = activations)
+        fixed (byte* pw = packedWeights)
+        fixed (int* ps = sums)
+        fixed (byte* pu = unpacked)
+        {
+            for (int nb = columnStart; nb < columnStart + columnCount; nb += 32)
+            {
+                int cols = Math.Min(32, columnStart + columnCount - nb);
+                byte* panel0 = pw + nb / 16 * panelBytes;
+                for (int q = 0; q < cols / 16; q++)
+                    for (int b = 0; b < kb; b++)
+                        Q4_0AmxLayout.Unpack(panel0 + q * panelBytes + (long)b * Q4_0AmxLayout.TileBytes,
+                            (sbyte*)(pu + q * unpackedPanelBytes + (long)b * Q4_0AmxLayout.UnpackedTileBytes));
+
+                for (int mb = 0; mb < m; mb += 32)
+                {
+                    int rows = Math.Min(32, m - mb);
+                    var shape = new TileGemmShape(Math.Min(16, rows), Math.Max(0, rows - 16),
+                        Math.Min(16, cols), Math.Max(0, cols - 16), Block, PerStepOutput: true);
+                    var args = new TileGemmArgs
+                    {
+                        A = pa + mb * rowBytes + 2, // skip the fp16 scale: the quants of block 0
+                        Lda = rowBytes,
+                        B0 = pu,
+                        B1 = shape.N1 > 0 ? pu + unpackedPanelBytes : pu,
+                        AStep = ActBlockBytes,
+                        BStep = Q4_0AmxLayout.UnpackedTileBytes,
+                        C = ps,
+                        Ldc = 32 * sizeof(int),
+                        CStep = 32 * 32 * sizeof(int),
+                        KSteps = kb,
+                    };
+                    _runner.Run(Program(shape), &args);
+                    Q8_0TileMatmul.ApplyScales(pa + mb * rowBytes, rowBytes, panel0, panelBytes, Q4_0AmxLayout.TileBytes,
+                        Q4_0AmxLayout.ScalesOffset, ps, kb, rows, cols, c.Slice(mb * n + nb), n);
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// This thread's scratch for the unpacked int8 tiles of two 16-row panels over <paramref name="blocks"/>
+    /// K blocks ({panel, block, 512 bytes}). Reused across calls (no allocation per token).
+    /// </summary>
+    internal static byte[] ThreadUnpackScratch(int blocks)
+    {
+        int bytes = 2 * blocks * Q4_0AmxLayout.UnpackedTileBytes;
+        if (t_unpacked is null || t_unpacked.Length < bytes) t_unpacked = new byte[bytes];
+        return t_unpacked;
+    }
+}
