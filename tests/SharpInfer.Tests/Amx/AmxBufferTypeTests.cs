@@ -68,7 +68,9 @@ public sealed unsafe class AmxBufferTypeTests(ITestOutputHelper output)
     [InlineData(GgmlType.Q4_0, 32, 16, WeightOp.MatMul, true)]
     [InlineData(GgmlType.Q4_0, 256, 24, WeightOp.MatMul, false)]   // N % 16 != 0
     [InlineData(GgmlType.Q4_0, 256, 512, WeightOp.GetRows, false)]
-    [InlineData(GgmlType.Q4_1, 256, 512, WeightOp.MatMul, false)]  // ggml has AMX kernels for it; not here yet
+    [InlineData(GgmlType.Q4_1, 256, 512, WeightOp.MatMul, true)]
+    [InlineData(GgmlType.Q4_1, 48, 512, WeightOp.MatMul, false)]   // K % 32 != 0
+    [InlineData(GgmlType.Q5_0, 256, 512, WeightOp.MatMul, false)]  // no AMX kernels in ggml either
     [InlineData(GgmlType.Q4_K, 256, 512, WeightOp.MatMul, false)]
     [InlineData(GgmlType.F16, 256, 512, WeightOp.MatMul, false)]
     public void AcceptsWhatGgmlsAmxBufferAccepts(GgmlType type, long k, long n, WeightOp op, bool expected)
@@ -130,11 +132,12 @@ public sealed unsafe class AmxBufferTypeTests(ITestOutputHelper output)
     {
         "micro-llama-Q8_0", "micro-qwen2-Q8_0", "micro-qwen3-Q8_0",
         "micro-llama-Q4_0", "micro-qwen2-Q4_0", "micro-qwen3-Q4_0",
+        "micro-llama-Q4_1",
     };
 
     /// <summary>
     /// The forward pass with AMX weights (tile programs interpreted) against the plain CPU path.
-    /// Q8_0 and Q4_0 files (Q4_0's vec_dot type is Q8_0 too, so the same activations feed both paths).
+    /// Q8_0, Q4_0 and Q4_1 files (activations in the weight's vec_dot type, Q8_0 or Q8_1, on both paths).
     /// Both compute the exact integer block sums; they differ only in how the block scales are summed
     /// (ggml's AMX: fma(isum, d_w·d_a, C); the plain vec_dot: its own lane order), i.e. float rounding
     /// of the last bit, which can flip an activation's Q8_0 rounding downstream; the type's tolerance

@@ -35,14 +35,14 @@ public sealed unsafe class Q4_0TileMatmulTests
         var packed = Q4_0AmxLayout.Pack(w, n, k);
         var runner = new InterpretedTileRunner(X64Abi.Native);
         var sums = Q8_0TileMatmul.ThreadScratch(k / 32);
-        var unpacked = Q4_0TileMatmul.ThreadUnpackScratch(k / 32);
+        var unpacked = Q4TileMatmul.ThreadUnpackScratch(k / 32);
         fixed (byte* pa = act) fixed (int* ps = sums) fixed (byte* pu = unpacked)
         {
             // The programs may read only the activations and the unpacked tiles and write only the sums.
             runner.Allow(pa, act.Length);
             runner.Allow(pu, unpacked.Length);
             runner.Allow(ps, sums.Length * sizeof(int));
-            new Q4_0TileMatmul(runner).Multiply(act, m, k, packed, n, c);
+            new Q4TileMatmul(runner, GgmlType.Q4_0).Multiply(act, m, k, packed, n, c);
         }
         Assert.True(runner.Calls > 0);
 
@@ -88,12 +88,12 @@ public sealed unsafe class Q4_0TileMatmulTests
 
         var c = new float[m * n];
         var packed = Q4_0AmxLayout.Pack(w, n, k);
-        new Q4_0TileMatmul(new InterpretedTileRunner(X64Abi.Native)).Multiply(act, m, k, packed, n, c);
+        new Q4TileMatmul(new InterpretedTileRunner(X64Abi.Native), GgmlType.Q4_0).Multiply(act, m, k, packed, n, c);
         var one = new float[n];
         for (int i = 0; i < m; i++)
         {
             fixed (byte* pw = packed) fixed (byte* pa = act) fixed (float* y = one)
-                Q4_0AmxGemv.Multiply(pw, k, pa + i * aRowBytes, y, 0, n);
+                Q4AmxGemv.Multiply(GgmlType.Q4_0, pw, k, pa + i * aRowBytes, y, 0, n);
             for (int j = 0; j < n; j++)
             {
                 float expected = VecDot.Dot(GgmlType.Q4_0, w.AsSpan(j * wRowBytes, wRowBytes), act.AsSpan(i * aRowBytes, aRowBytes), k);
@@ -114,11 +114,11 @@ public sealed unsafe class Q4_0TileMatmulTests
         var act = Q8_0TileMatmulTests.RandomQ8_0Rows(rng, 1, k);
         var tiles = new float[n];
         var vector = new float[n];
-        new Q4_0TileMatmul(new InterpretedTileRunner(X64Abi.Native)).Multiply(act, 1, k, packed, n, tiles);
+        new Q4TileMatmul(new InterpretedTileRunner(X64Abi.Native), GgmlType.Q4_0).Multiply(act, 1, k, packed, n, tiles);
         fixed (byte* pw = packed) fixed (byte* pa = act) fixed (float* y = vector)
         {
-            Q4_0AmxGemv.Multiply(pw, k, pa, y, 0, 16);          // split as two threads would
-            Q4_0AmxGemv.Multiply(pw, k, pa, y, 16, n);
+            Q4AmxGemv.Multiply(GgmlType.Q4_0, pw, k, pa, y, 0, 16);          // split as two threads would
+            Q4AmxGemv.Multiply(GgmlType.Q4_0, pw, k, pa, y, 16, n);
         }
         Assert.Equal(tiles, vector);
     }
@@ -130,7 +130,7 @@ public sealed unsafe class Q4_0TileMatmulTests
         var rng = new Random(5);
         byte[] w = RandomQ4_0Rows(rng, n, k), act = Q8_0TileMatmulTests.RandomQ8_0Rows(rng, m, k);
         byte[] packed = Q4_0AmxLayout.Pack(w, n, k);
-        var mm = new Q4_0TileMatmul(new InterpretedTileRunner(X64Abi.Native));
+        var mm = new Q4TileMatmul(new InterpretedTileRunner(X64Abi.Native), GgmlType.Q4_0);
         var whole = new float[m * n];
         mm.Multiply(act, m, k, packed, n, whole);
         var pieces = new float[m * n];

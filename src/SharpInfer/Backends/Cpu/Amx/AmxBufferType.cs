@@ -5,10 +5,10 @@ using SharpInfer.Numerics;
 namespace SharpInfer.Backends.Cpu.Amx;
 
 /// <summary>
-/// ggml's <c>AMX</c> buffer type: host memory holding Q8_0 / Q4_0 matrices repacked into
-/// <see cref="Q8_0AmxLayout"/> / <see cref="Q4_0AmxLayout"/> on write, read only by <see cref="AmxMatMul"/>.
-/// Accepts a weight, as ggml's AMX buffer does, only for plain 2-D matrix multiplication with a type
-/// that has AMX kernels (Q8_0, Q4_0 here) and N % 16 == 0, K % 32 == 0. Created only by <see cref="AmxBufferTypeSource"/>.
+/// ggml's <c>AMX</c> buffer type: host memory holding Q8_0 / Q4_0 / Q4_1 matrices repacked into
+/// <see cref="Q8_0AmxLayout"/> / <see cref="Q4_0AmxLayout"/> / <see cref="Q4_1AmxLayout"/> on write, read
+/// only by <see cref="AmxMatMul"/>. Accepts a weight, as ggml's AMX buffer does, only for plain 2-D
+/// matrix multiplication with a type that has AMX kernels (Q8_0, Q4_0, Q4_1 here) and N % 16 == 0, K % 32 == 0. Created only by <see cref="AmxBufferTypeSource"/>.
 /// </summary>
 public sealed class AmxBufferType : BufferType
 {

@@ -3,21 +3,22 @@ namespace SharpInfer.Backends.Cpu.Amx.Kernels;
 /// <summary>
 /// Q4_0 weights repacked into ggml's AMX layout (ggml-cpu amx/mmq.cpp, pack_B for block_q4_0):
 /// 16-row panels, one 288-byte tile (16 × sizeof(block_q4_0)) per (panel, 32-element block), laid
-/// out {panel, block, tile}. Bytes 0–255: the nibbles of the int8 VNNI tile {k/4 = 8, n = 16, 4}
-/// folded in pairs of k/4 rows — byte <c>p·64 + n·4 + i</c> holds element <c>8p + i</c> of row n in
-/// its low nibble and element <c>8p + 4 + i</c> in its high nibble (ggml's packNibbles of VNNI rows
-/// 2p and 2p + 1). Bytes 256–287: the 16 fp16 scales. No compensation block (that is Q8_0's).
+/// out {panel, block, tile}. Bytes 0–255: the quants as <see cref="AmxNibbleTile"/> (byte
+/// <c>p·64 + n·4 + i</c>: element <c>8p + i</c> of row n in the low nibble, <c>8p + 4 + i</c> in the
+/// high one); bytes 256–287: the 16 fp16 scales. No compensation block (that is Q8_0's).
 /// Unpacking a tile gives exactly the {8, 16, 4} int8 tile (nibble − 8) that tdpbssd consumes
 /// (ggml's unpack_B&lt;block_q4_0&gt;). Requires N % 16 == 0 and K % 32 == 0, as for Q8_0.
 /// </summary>
 internal static unsafe class Q4_0AmxLayout
 {
     public const int BlockElements = 32, BlockBytes = 18, PanelRows = 16;
-    public const int QuantBytes = PanelRows * BlockElements / 2;   // 256
+    public const int QuantBytes = AmxNibbleTile.PackedBytes;        // 256
     public const int ScalesOffset = QuantBytes;                     // 256
     public const int TileBytes = ScalesOffset + PanelRows * 2;      // 288
     /// <summary>Bytes of one unpacked int8 VNNI tile {8, 16, 4}: what the tile program loads as B.</summary>
-    public const int UnpackedTileBytes = PanelRows * BlockElements; // 512
+    public const int UnpackedTileBytes = AmxNibbleTile.UnpackedBytes; // 512
+    /// <summary>Q4_0 stores q + 8 in each nibble.</summary>
+    public const int Offset = 8;
 
     public static bool CanPack(int n, int k) => n > 0 && k > 0 && n % PanelRows == 0 && k % BlockElements == 0;
 
@@ -38,13 +39,7 @@ internal static unsafe class Q4_0AmxLayout
                 for (int nn = 0; nn < PanelRows; nn++)
                 {
                     var block = q4_0Rows.Slice((int)((p * PanelRows + nn) * rowBytes + (long)b * BlockBytes), BlockBytes);
-                    for (int kk = 0; kk < BlockElements; kk++)
-                    {
-                        // block_q4_0 element order: 0–15 low nibbles of qs[0..15], 16–31 their high nibbles
-                        int q = kk < 16 ? block[2 + kk] & 0xF : block[2 + kk - 16] >> 4;
-                        int g = kk / 4;
-                        tile[(g / 2) * 64 + nn * 4 + kk % 4] |= (byte)(g % 2 == 0 ? q : q << 4);
-                    }
+                    AmxNibbleTile.PackRow(block.Slice(2, 16), tile, nn);
                     tile[ScalesOffset + 2 * nn] = block[0];
                     tile[ScalesOffset + 2 * nn + 1] = block[1];
                 }
@@ -52,22 +47,6 @@ internal static unsafe class Q4_0AmxLayout
         return packed;
     }
 
-    /// <summary>
-    /// One packed tile's quants to the int8 VNNI tile {8, 16, 4} (512 bytes, 64-byte rows) with the
-    /// −8 offset applied, as ggml's unpack_B does before tileloadd: VNNI row 2p comes from the low
-    /// nibbles of bytes p·64…p·64+63, row 2p + 1 from their high nibbles.
-    /// </summary>
-    public static void Unpack(byte* tile, sbyte* vnni)
-    {
-        for (int p = 0; p < QuantBytes / 64; p++)
-        {
-            byte* src = tile + p * 64;
-            sbyte* lo = vnni + 2 * p * 64, hi = lo + 64;
-            for (int j = 0; j < 64; j++)
-            {
-                lo[j] = (sbyte)((src[j] & 0xF) - 8);
-                hi[j] = (sbyte)((src[j] >> 4) - 8);
-            }
-        }
-    }
+    /// <summary>One packed tile's quants to the int8 VNNI tile {8, 16, 4} with the −8 offset applied (ggml's unpack_B).</summary>
+    public static void Unpack(byte* tile, sbyte* vnni) => AmxNibbleTile.Unpack(tile, vnni, Offset);
 }

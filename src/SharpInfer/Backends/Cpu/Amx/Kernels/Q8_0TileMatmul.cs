@@ -74,8 +74,8 @@ internal sealed unsafe class Q8_0TileMatmul
                         KSteps = kb,
                     };
                     _runner.Run(Program(shape), &args);
-                    ApplyScales(pa + mb * rowBytes, rowBytes, pw + nb / 16 * panelBytes, panelBytes, Q8_0AmxLayout.TileBytes,
-                        Q8_0AmxLayout.ScalesOffset, ps, kb, rows, cols, c.Slice(mb * n + nb), n);
+                    AmxBlockScales.Apply(pa + mb * rowBytes, rowBytes, Q8_0AmxLayout.BlockBytes, pw + nb / 16 * panelBytes, panelBytes,
+                        Q8_0AmxLayout.TileBytes, Q8_0AmxLayout.ScalesOffset, AmxBlockScales.NoMins, ps, kb, rows, cols, c.Slice(mb * n + nb), n);
                 }
         }
     }
@@ -88,30 +88,5 @@ internal sealed unsafe class Q8_0TileMatmul
     {
         if (t_scratch is null || t_scratch.Length < blocks * 32 * 32) t_scratch = new int[blocks * 32 * 32];
         return t_scratch;
-    }
-
-    /// <summary>
-    /// ggml's acc_C for weights with one fp16 scale per row and block (Q8_0, Q4_0): from the tile
-    /// program's per-block int32 sums, <c>C = fma(isum, d_w·d_a, C)</c> block by block, starting from 0.
-    /// <paramref name="panels"/> is the packed weights of the block's first 16-row panel, whose tiles
-    /// (<paramref name="tileBytes"/> each) carry the 16 weight scales at <paramref name="scalesOffset"/>.
-    /// </summary>
-    internal static void ApplyScales(byte* aRows, long rowBytes, byte* panels, long panelBytes, int tileBytes, int scalesOffset,
-        int* scratch, int kb, int rows, int cols, Span<float> c, int ldc)
-    {
-        for (int i = 0; i < rows; i++)
-            for (int j = 0; j < cols; j++)
-            {
-                byte* panel = panels + (j / 16) * panelBytes;
-                float acc = 0f;
-                for (int b = 0; b < kb; b++)
-                {
-                    float dw = (float)*(Half*)(panel + (long)b * tileBytes + scalesOffset + 2 * (j % 16));
-                    float da = (float)*(Half*)(aRows + i * rowBytes + (long)b * Q8_0AmxLayout.BlockBytes);
-                    int isum = scratch[b * 1024 + i * 32 + j];
-                    acc = MathF.FusedMultiplyAdd(isum, dw * da, acc);
-                }
-                c[i * ldc + j] = acc;
-            }
     }
 }
