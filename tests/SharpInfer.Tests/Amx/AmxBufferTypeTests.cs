@@ -8,6 +8,8 @@ using SharpInfer.Format.Gguf;
 using SharpInfer.Inference;
 using SharpInfer.Models;
 using SharpInfer.Numerics;
+using SharpInfer.Placement;
+using System.Text.RegularExpressions;
 using SharpInfer.Tests.Amx.Interpreter;
 using SharpInfer.Tests.Models;
 using SharpInfer.Tests.Support;
@@ -62,6 +64,13 @@ public sealed unsafe class AmxBufferTypeTests(ITestOutputHelper output)
     [InlineData(GgmlType.Q8_0, 32, 16, WeightOp.MatMul, true)]
     [InlineData(GgmlType.Q8_0, 256, 24, WeightOp.MatMul, false)]   // N % 16 != 0
     [InlineData(GgmlType.Q8_0, 256, 512, WeightOp.GetRows, false)]
+    [InlineData(GgmlType.Q4_0, 256, 512, WeightOp.MatMul, true)]
+    [InlineData(GgmlType.Q4_0, 32, 16, WeightOp.MatMul, true)]
+    [InlineData(GgmlType.Q4_0, 256, 24, WeightOp.MatMul, false)]   // N % 16 != 0
+    [InlineData(GgmlType.Q4_0, 256, 512, WeightOp.GetRows, false)]
+    [InlineData(GgmlType.Q4_1, 256, 512, WeightOp.MatMul, true)]
+    [InlineData(GgmlType.Q4_1, 48, 512, WeightOp.MatMul, false)]   // K % 32 != 0
+    [InlineData(GgmlType.Q5_0, 256, 512, WeightOp.MatMul, false)]  // no AMX kernels in ggml either
     [InlineData(GgmlType.Q4_K, 256, 512, WeightOp.MatMul, false)]
     [InlineData(GgmlType.F16, 256, 512, WeightOp.MatMul, false)]
     public void AcceptsWhatGgmlsAmxBufferAccepts(GgmlType type, long k, long n, WeightOp op, bool expected)
@@ -85,6 +94,20 @@ public sealed unsafe class AmxBufferTypeTests(ITestOutputHelper output)
         Assert.Equal(Q8_0AmxLayout.Pack(file, n, k), new ReadOnlySpan<byte>(buffer.Data, (int)buffer.Size).ToArray());
     }
 
+    [Fact]
+    public void WriteTensorPacksQ4_0LikeQ4_0AmxLayout()
+    {
+        int n = 48, k = 96;
+        var file = Q4_0TileMatmulTests.RandomQ4_0Rows(new Random(7), n, k);
+        var t = new GgufTensorInfo("w", GgmlType.Q4_0, [k, n], 0);
+        var amx = Interpreted();
+        Assert.Equal(Q4_0AmxLayout.PackedBytes(n, k), amx.GetAllocSize(t));
+        Assert.Equal(t.ByteSize, amx.GetAllocSize(t)); // 288-byte tiles = 16 block_q4_0: same size as the file
+        using var buffer = amx.Allocate(amx.GetAllocSize(t));
+        amx.WriteTensor(buffer.Data, t, file);
+        Assert.Equal(Q4_0AmxLayout.Pack(file, n, k), new ReadOnlySpan<byte>(buffer.Data, (int)buffer.Size).ToArray());
+    }
+
     [Theory]
     [InlineData(16, 32)]
     [InlineData(48, 96)]
@@ -105,17 +128,23 @@ public sealed unsafe class AmxBufferTypeTests(ITestOutputHelper output)
         Assert.Equal(tiles, vector);
     }
 
-    public static TheoryData<string> Q8_0Micro() => new() { "micro-llama-Q8_0", "micro-qwen2-Q8_0", "micro-qwen3-Q8_0" };
+    public static TheoryData<string> AmxMicro() => new()
+    {
+        "micro-llama-Q8_0", "micro-qwen2-Q8_0", "micro-qwen3-Q8_0",
+        "micro-llama-Q4_0", "micro-qwen2-Q4_0", "micro-qwen3-Q4_0",
+        "micro-llama-Q4_1",
+    };
 
     /// <summary>
     /// The forward pass with AMX weights (tile programs interpreted) against the plain CPU path.
+    /// Q8_0, Q4_0 and Q4_1 files (activations in the weight's vec_dot type, Q8_0 or Q8_1, on both paths).
     /// Both compute the exact integer block sums; they differ only in how the block scales are summed
-    /// (ggml's AMX: fma(isum, d_w·d_a, C); the plain vec_dot: C += isum·(d_w·d_a)), i.e. float rounding
+    /// (ggml's AMX: fma(isum, d_w·d_a, C); the plain vec_dot: its own lane order), i.e. float rounding
     /// of the last bit, which can flip an activation's Q8_0 rounding downstream; the type's tolerance
     /// (one flip) bounds it.
     /// </summary>
     [Theory]
-    [MemberData(nameof(Q8_0Micro))]
+    [MemberData(nameof(AmxMicro))]
     public void ForcedAmxPathMatchesThePlainPath(string name)
     {
         var path = TestPaths.Require(TestPaths.Micro(name + ".gguf"));
@@ -125,12 +154,16 @@ public sealed unsafe class AmxBufferTypeTests(ITestOutputHelper output)
         using var amx = Model.Load(path, new ModelParams { UseAmx = true }, backends);
 
         int amxMatrices = 0;
+        var table = PlanFormatter.Table(amx.Plan).Split('\n');
         foreach (var layer in amx.Weights.Layers)
             foreach (var w in new[] { layer.Wq, layer.Wk, layer.Wv, layer.Wo, layer.FfnGate, layer.FfnUp, layer.FfnDown })
             {
                 Assert.Same(amx.Plan.Find(w.Name)!.BufferType, w.BufferType);
                 Assert.IsType<AmxBufferType>(w.BufferType); // every layer matrix of these fixtures fits ggml's rules
                 amxMatrices++;
+                // what `plan --amx` prints for it: name, type, ..., buffer type AMX
+                var row = table.Single(l => l.StartsWith(w.Name + " ", StringComparison.Ordinal));
+                Assert.Matches($@"^{Regex.Escape(w.Name)}\s+{w.Type}\s.*\sAMX\s", row);
             }
         Assert.Equal("AMX", amx.Plan.Buffers.First(b => !b.Mapped).Name);
         Assert.IsNotType<AmxBufferType>(amx.Weights.Output.BufferType);
@@ -155,7 +188,7 @@ public sealed unsafe class AmxBufferTypeTests(ITestOutputHelper output)
             c0.Decode(one);
             c1.Decode(one);
         }
-        output.WriteLine($"{name}: {amxMatrices} AMX matrices, {runner.Calls} tile program runs, max |logit diff| vs plain {maxDiff:G3}");
+        output.WriteLine($"{name}: {amxMatrices} AMX matrices ({amx.Weights.Layers[0].Wq.Type}), {runner.Calls} tile program runs, max |logit diff| vs plain {maxDiff:G3}");
         Assert.True(maxDiff < ReferenceTolerances.QuantizedActivations, $"max |logit diff| {maxDiff}");
     }
 

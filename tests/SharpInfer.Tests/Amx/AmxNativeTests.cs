@@ -1,6 +1,7 @@
 using SharpInfer.Backends.Cpu.Amx;
 using SharpInfer.Platform.X64;
 using SharpInfer.Backends.Cpu.Amx.Kernels;
+using SharpInfer.Numerics;
 using SharpInfer.Tests.Amx.Interpreter;
 using Xunit.Abstractions;
 
@@ -54,6 +55,21 @@ public sealed class AmxNativeTests(ITestOutputHelper output)
             new Q8_0TileMatmul(new InterpretedTileRunner(X64Abi.Native)).Multiply(act, m, k, packed, n, viaVm);
             Assert.Equal(viaVm, viaCpu);
             output.WriteLine($"Q8_0 matmul {m}x{k} · {k}x{n}: native == interpreter");
+        }
+
+        foreach (var (type, m, n, k) in new[] { (GgmlType.Q4_0, 2, 16, 32), (GgmlType.Q4_0, 33, 48, 256), (GgmlType.Q4_1, 40, 64, 512) })
+        {
+            // 4-bit weights: tiles unpacked in C#, then the same int8 program as Q8_0 on the real tile unit.
+            var rng = new Random(m * n - k);
+            var w = type == GgmlType.Q4_0 ? Q4_0TileMatmulTests.RandomQ4_0Rows(rng, n, k) : Q4_1TileMatmulTests.RandomQ4_1Rows(rng, n, k);
+            var act = type == GgmlType.Q4_0 ? Q8_0TileMatmulTests.RandomQ8_0Rows(rng, m, k) : Q4_1TileMatmulTests.RandomQ8_1Rows(rng, m, k);
+            var packed = type == GgmlType.Q4_0 ? Q4_0AmxLayout.Pack(w, n, k) : Q4_1AmxLayout.Pack(w, n, k);
+            var viaCpu = new float[m * n];
+            var viaVm = new float[m * n];
+            new Q4TileMatmul(native, type).Multiply(act, m, k, packed, n, viaCpu);
+            new Q4TileMatmul(new InterpretedTileRunner(X64Abi.Native), type).Multiply(act, m, k, packed, n, viaVm);
+            Assert.Equal(viaVm, viaCpu);
+            output.WriteLine($"{type} matmul {m}x{k} · {k}x{n}: native == interpreter");
         }
 
         if (!status.HasBf16) { output.WriteLine("CPU has no AMX-BF16: BF16 program not run"); return; }

@@ -14,8 +14,8 @@ namespace SharpInfer.Models.Compute;
 /// weight row with a converted activation row. The weight's buffer type picks the kernel: weights
 /// in the file's layout go row by row through the dot kernels; CPU_REPACK weights (Q4_0/Q8_0, whose
 /// vec_dot type is Q8_0, so the same converted activations serve) go through <see cref="RepackMatMul"/>.
-/// AMX weights (Q8_0 in ggml's AMX layout) go through <see cref="AmxMatMul"/>, again on the same
-/// Q8_0 activations. The forward pass does not know which.
+/// AMX weights (Q8_0 / Q4_0 / Q4_1 in ggml's AMX layout) go through <see cref="AmxMatMul"/>, again on the
+/// same converted activations (Q8_0, or Q8_1 for Q4_1). The forward pass does not know which.
 /// </summary>
 internal static unsafe class MatMul
 {
@@ -77,7 +77,7 @@ internal static unsafe class MatMul
         }
         if (w.BufferType is AmxBufferType amx)
         {
-            amx.Kernels.Multiply(w.Data, w.Rows, w.Columns, a, n, y, r0, r1);
+            amx.Kernels.Multiply(w.Type, w.Data, w.Rows, w.Columns, a, n, y, r0, r1);
             return;
         }
         if (w.Type == GgmlType.F32)

@@ -5,10 +5,10 @@ using SharpInfer.Numerics;
 namespace SharpInfer.Backends.Cpu.Amx;
 
 /// <summary>
-/// ggml's <c>AMX</c> buffer type: host memory holding Q8_0 matrices repacked into
-/// <see cref="Q8_0AmxLayout"/> on write, read only by <see cref="AmxMatMul"/>. Accepts a weight,
-/// as ggml's AMX buffer does, only for plain 2-D matrix multiplication with a type that has AMX
-/// kernels (Q8_0 here) and N % 16 == 0, K % 32 == 0. Created only by <see cref="AmxBufferTypeSource"/>.
+/// ggml's <c>AMX</c> buffer type: host memory holding Q8_0 / Q4_0 / Q4_1 matrices repacked into
+/// <see cref="Q8_0AmxLayout"/> / <see cref="Q4_0AmxLayout"/> / <see cref="Q4_1AmxLayout"/> on write, read
+/// only by <see cref="AmxMatMul"/>. Accepts a weight, as ggml's AMX buffer does, only for plain 2-D
+/// matrix multiplication with a type that has AMX kernels (Q8_0, Q4_0, Q4_1 here) and N % 16 == 0, K % 32 == 0. Created only by <see cref="AmxBufferTypeSource"/>.
 /// </summary>
 public sealed class AmxBufferType : BufferType
 {
@@ -35,12 +35,12 @@ public sealed class AmxBufferType : BufferType
         if (op != WeightOp.MatMul) return false;
         var d = tensor.Dimensions;
         if (d.Length != 2 || d[0] > int.MaxValue || d[1] > int.MaxValue) return false;
-        return tensor.Type == GgmlType.Q8_0 && Q8_0AmxLayout.CanPack((int)d[1], (int)d[0]);
+        return AmxMatMul.Supports(tensor.Type) && AmxMatMul.CanPack(tensor.Type, (int)d[1], (int)d[0]);
     }
 
     public override long GetAllocSize(GgufTensorInfo tensor) =>
         SupportsWeight(tensor, WeightOp.MatMul)
-            ? Q8_0AmxLayout.PackedBytes((int)tensor.Dimensions[1], (int)tensor.Dimensions[0])
+            ? AmxMatMul.PackedBytes(tensor.Type, (int)tensor.Dimensions[1], (int)tensor.Dimensions[0])
             : tensor.ByteSize;
 
     public override BackendBuffer Allocate(long size) => BackendBuffer.AllocateHost(this, size);
@@ -50,7 +50,7 @@ public sealed class AmxBufferType : BufferType
         if (!SupportsWeight(tensor, WeightOp.MatMul))
             throw new ArgumentException($"{tensor.Name}: {tensor.Type} {tensor.ShapeString} cannot live in {Name}");
         int n = (int)tensor.Dimensions[1], k = (int)tensor.Dimensions[0];
-        var packed = Q8_0AmxLayout.Pack(fileBytes, n, k);
+        var packed = AmxMatMul.Pack(tensor.Type, fileBytes, n, k);
         packed.CopyTo(new Span<byte>(destination, packed.Length));
     }
 }

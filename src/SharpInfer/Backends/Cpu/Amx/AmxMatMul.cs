@@ -1,37 +1,75 @@
 using SharpInfer.Backends.Cpu.Amx.Kernels;
+using SharpInfer.Numerics;
+using SharpInfer.Numerics.Kernels;
 
 namespace SharpInfer.Backends.Cpu.Amx;
 
 /// <summary>
-/// y = W·x for weights in <see cref="Q8_0AmxLayout"/> against activations already quantized to Q8_0
-/// (one block_q8_0 row per activation vector; quantized once per matmul and shared by all threads).
-/// Several activation rows go through the tile program (<see cref="Q8_0TileMatmul"/>: each call
-/// loads its tile configuration and releases the tiles before returning, so any thread may run it);
-/// one row goes through <see cref="Q8_0AmxGemv"/> over the same packed bytes, since a 1-row tile
-/// wastes 15/16 of the tile unit. Both apply the scales as ggml's AMX kernel does:
-/// C = fma(isum, d_w·d_a, C) block by block.
+/// y = W·x for weights in ggml's AMX layout (<see cref="Q8_0AmxLayout"/>, <see cref="Q4_0AmxLayout"/>,
+/// <see cref="Q4_1AmxLayout"/>) against activations already converted to the weight's vec_dot type
+/// (Q8_0 for Q8_0 and Q4_0, Q8_1 for Q4_1; one row per activation vector, quantized once per matmul
+/// and shared by all threads). Several activation rows go through the tile program
+/// (<see cref="Q8_0TileMatmul"/>, <see cref="Q4TileMatmul"/>: each call loads its tile configuration
+/// and releases the tiles before returning, so any thread may run it); one row goes through a gemv
+/// over the same packed bytes, since a 1-row tile wastes 15/16 of the tile unit. All apply the scales
+/// as ggml's AMX kernel does: C = fma(isum, d_w·d_a, C) block by block (then fma(m_w, s_a, C) for Q4_1).
 /// </summary>
 internal sealed unsafe class AmxMatMul(ITileProgramRunner runner)
 {
-    private readonly Q8_0TileMatmul _tiles = new(runner);
+    private readonly Q8_0TileMatmul _q8_0 = new(runner);
+    private readonly Q4TileMatmul _q4_0 = new(runner, GgmlType.Q4_0);
+    private readonly Q4TileMatmul _q4_1 = new(runner, GgmlType.Q4_1);
 
     /// <summary>Output columns (weight rows) this kernel splits on.</summary>
     public const int ColumnGrain = Q8_0AmxLayout.PanelRows;
+
+    /// <summary>The weight types with AMX kernels here (ggml also has Q4_K, Q5_K, Q6_K, IQ4_XS).</summary>
+    public static bool Supports(GgmlType type) => type is GgmlType.Q8_0 or GgmlType.Q4_0 or GgmlType.Q4_1;
+
+    /// <summary>Whether a <paramref name="type"/> matrix of N rows × K fits ggml's AMX layout.</summary>
+    public static bool CanPack(GgmlType type, int n, int k) => type switch
+    {
+        GgmlType.Q8_0 => Q8_0AmxLayout.CanPack(n, k),
+        GgmlType.Q4_0 => Q4_0AmxLayout.CanPack(n, k),
+        GgmlType.Q4_1 => Q4_1AmxLayout.CanPack(n, k),
+        _ => false,
+    };
+
+    public static long PackedBytes(GgmlType type, int n, int k) => type switch
+    {
+        GgmlType.Q8_0 => Q8_0AmxLayout.PackedBytes(n, k),
+        GgmlType.Q4_0 => Q4_0AmxLayout.PackedBytes(n, k),
+        GgmlType.Q4_1 => Q4_1AmxLayout.PackedBytes(n, k),
+        _ => throw new ArgumentException($"no AMX layout for {type}"),
+    };
+
+    public static byte[] Pack(GgmlType type, ReadOnlySpan<byte> fileRows, int n, int k) => type switch
+    {
+        GgmlType.Q8_0 => Q8_0AmxLayout.Pack(fileRows, n, k),
+        GgmlType.Q4_0 => Q4_0AmxLayout.Pack(fileRows, n, k),
+        GgmlType.Q4_1 => Q4_1AmxLayout.Pack(fileRows, n, k),
+        _ => throw new ArgumentException($"no AMX layout for {type}"),
+    };
 
     /// <summary>
     /// Weight rows [<paramref name="r0"/>, <paramref name="r1"/>) (multiples of 16) of
     /// <c>y[t·n + r] = W[r] · x_t</c> for <paramref name="m"/> activation rows.
     /// </summary>
-    public void Multiply(byte* packed, int n, int k, byte* activations, int m, float* y, int r0, int r1)
+    public void Multiply(GgmlType type, byte* packed, int n, int k, byte* activations, int m, float* y, int r0, int r1)
     {
+        if (!Supports(type)) throw new ArgumentException($"no AMX kernels for {type}");
         if (m == 1)
         {
-            Q8_0AmxGemv.Multiply(packed, k, activations, y, r0, r1);
+            if (type == GgmlType.Q8_0) Q8_0AmxGemv.Multiply(packed, k, activations, y, r0, r1);
+            else Q4AmxGemv.Multiply(type, packed, k, activations, y, r0, r1);
             return;
         }
-        long actBytes = (long)m * (k / Q8_0AmxLayout.BlockElements) * Q8_0AmxLayout.BlockBytes;
-        _tiles.Multiply(new ReadOnlySpan<byte>(activations, checked((int)actBytes)), m, k,
-            new ReadOnlySpan<byte>(packed, checked((int)Q8_0AmxLayout.PackedBytes(n, k))), n,
-            new Span<float>(y, checked(m * n)), r0, r1 - r0);
+        long actBytes = (long)m * VecDot.ActivationRowBytes(type, k);
+        var a = new ReadOnlySpan<byte>(activations, checked((int)actBytes));
+        var w = new ReadOnlySpan<byte>(packed, checked((int)PackedBytes(type, n, k)));
+        var c = new Span<float>(y, checked(m * n));
+        var tiles = type switch { GgmlType.Q4_0 => _q4_0, GgmlType.Q4_1 => _q4_1, _ => null };
+        if (tiles is null) _q8_0.Multiply(a, m, k, w, n, c, r0, r1 - r0);
+        else tiles.Multiply(a, m, k, w, n, c, r0, r1 - r0);
     }
 }

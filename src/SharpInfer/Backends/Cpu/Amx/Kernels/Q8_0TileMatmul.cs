@@ -74,7 +74,8 @@ internal sealed unsafe class Q8_0TileMatmul
                         KSteps = kb,
                     };
                     _runner.Run(Program(shape), &args);
-                    ApplyScales(pa + mb * rowBytes, rowBytes, pw + nb / 16 * panelBytes, ps, kb, rows, cols, c.Slice(mb * n + nb), n);
+                    AmxBlockScales.Apply(pa + mb * rowBytes, rowBytes, Q8_0AmxLayout.BlockBytes, pw + nb / 16 * panelBytes, panelBytes,
+                        Q8_0AmxLayout.TileBytes, Q8_0AmxLayout.ScalesOffset, AmxBlockScales.NoMins, ps, kb, rows, cols, c.Slice(mb * n + nb), n);
                 }
         }
     }
@@ -87,25 +88,5 @@ internal sealed unsafe class Q8_0TileMatmul
     {
         if (t_scratch is null || t_scratch.Length < blocks * 32 * 32) t_scratch = new int[blocks * 32 * 32];
         return t_scratch;
-    }
-
-    private static void ApplyScales(byte* aRows, long rowBytes, byte* panels, int* scratch, int kb, int rows, int cols,
-        Span<float> c, int ldc)
-    {
-        long panelBytes = (long)kb * Q8_0AmxLayout.TileBytes;
-        for (int i = 0; i < rows; i++)
-            for (int j = 0; j < cols; j++)
-            {
-                byte* panel = panels + (j / 16) * panelBytes;
-                float acc = 0f;
-                for (int b = 0; b < kb; b++)
-                {
-                    float dw = (float)*(Half*)(panel + (long)b * Q8_0AmxLayout.TileBytes + Q8_0AmxLayout.ScalesOffset + 2 * (j % 16));
-                    float da = (float)*(Half*)(aRows + i * rowBytes + (long)b * Q8_0AmxLayout.BlockBytes);
-                    int isum = scratch[b * 1024 + i * 32 + j];
-                    acc = MathF.FusedMultiplyAdd(isum, dw * da, acc);
-                }
-                c[i * ldc + j] = acc;
-            }
     }
 }

@@ -1,0 +1,62 @@
+using SharpInfer.Numerics;
+
+namespace SharpInfer.Backends.Cpu.Amx.Kernels;
+
+/// <summary>
+/// One activation row times 4-bit weights in ggml's AMX layout without tiles (ggml serves M = 1 with
+/// its AVX512-VNNI kernels over the same packed bytes): Q4_0 × Q8_0 and Q4_1 × Q8_1. Same arithmetic
+/// as the tile path: exact int32 block sums (Q4_0: Σ (nibble − 8)·a, which ggml computes as
+/// Σ nibble·a − 8·Σ a, the same integer; Q4_1: Σ nibble·a), then per block
+/// <c>C = fma(isum, d_w·d_a, C)</c> and for Q4_1 <c>C = fma(m_w, s_a, C)</c>, so both paths give the same bits.
+/// </summary>
+internal static unsafe class Q4AmxGemv
+{
+    private const int Panel = 16, Block = AmxNibbleTile.BlockElements;
+
+    /// <summary><c>y[r] = W[r] · x</c> for weight rows [<paramref name="r0"/>, <paramref name="r1"/>), multiples of 16.</summary>
+    public static void Multiply(GgmlType type, byte* packed, int k, byte* activation, float* y, int r0, int r1)
+    {
+        if (r0 % Panel != 0 || r1 % Panel != 0) throw new ArgumentException($"rows [{r0}, {r1}) must fall on {Panel}-row panels");
+        bool q4_1 = type switch
+        {
+            GgmlType.Q4_0 => false,
+            GgmlType.Q4_1 => true,
+            _ => throw new ArgumentException($"no 4-bit AMX layout for {type}"),
+        };
+        int tileBytes = q4_1 ? Q4_1AmxLayout.TileBytes : Q4_0AmxLayout.TileBytes;
+        int scales = q4_1 ? Q4_1AmxLayout.ScalesOffset : Q4_0AmxLayout.ScalesOffset;
+        int offset = q4_1 ? 0 : Q4_0AmxLayout.Offset;
+        int actBlockBytes = q4_1 ? 36 : 34, actQuants = q4_1 ? 4 : 2;
+        int kb = k / Block;
+        long panelBytes = (long)kb * tileBytes;
+        float* acc = stackalloc float[Panel];
+        for (int p = r0 / Panel; p < r1 / Panel; p++)
+        {
+            for (int j = 0; j < Panel; j++) acc[j] = 0f;
+            byte* tile = packed + p * panelBytes;
+            for (int b = 0; b < kb; b++, tile += tileBytes)
+            {
+                byte* block = activation + (long)b * actBlockBytes;
+                float da = (float)*(Half*)block;
+                sbyte* a = (sbyte*)(block + actQuants);
+                Half* dw = (Half*)(tile + scales);
+                for (int j = 0; j < Panel; j++)
+                {
+                    // byte pair·64 + j·4 + i: element 8·pair + i in the low nibble, 8·pair + 4 + i in the high one
+                    byte* q = tile + j * 4;
+                    int isum = 0;
+                    for (int pair = 0; pair < Block / 8; pair++, q += 64)
+                    {
+                        sbyte* a0 = a + 8 * pair;
+                        for (int i = 0; i < 4; i++)
+                            isum += ((q[i] & 0xF) - offset) * a0[i] + ((q[i] >> 4) - offset) * a0[4 + i];
+                    }
+                    acc[j] = MathF.FusedMultiplyAdd(isum, (float)dw[j] * da, acc[j]);
+                    if (q4_1)
+                        acc[j] = MathF.FusedMultiplyAdd((float)((Half*)(tile + Q4_1AmxLayout.MinsOffset))[j], (float)*(Half*)(block + 2), acc[j]);
+                }
+            }
+            for (int j = 0; j < Panel; j++) y[p * Panel + j] = acc[j];
+        }
+    }
+}
