@@ -61,11 +61,13 @@ public sealed unsafe class AmxBufferTypeTests(ITestOutputHelper output)
 
     [Theory]
     [InlineData(GgmlType.Q8_0, 256, 512, WeightOp.MatMul, true)]
-    [InlineData(GgmlType.Q8_0, 32, 16, WeightOp.MatMul, true)]
+    [InlineData(GgmlType.Q8_0, 32, 32, WeightOp.MatMul, true)]
+    [InlineData(GgmlType.Q8_0, 32, 16, WeightOp.MatMul, false)]    // ggml's supports_op: out_features % 32
     [InlineData(GgmlType.Q8_0, 256, 24, WeightOp.MatMul, false)]   // N % 16 != 0
     [InlineData(GgmlType.Q8_0, 256, 512, WeightOp.GetRows, false)]
     [InlineData(GgmlType.Q4_0, 256, 512, WeightOp.MatMul, true)]
-    [InlineData(GgmlType.Q4_0, 32, 16, WeightOp.MatMul, true)]
+    [InlineData(GgmlType.Q4_0, 32, 32, WeightOp.MatMul, true)]
+    [InlineData(GgmlType.Q4_0, 32, 48, WeightOp.MatMul, false)]    // N % 32 != 0
     [InlineData(GgmlType.Q4_0, 256, 24, WeightOp.MatMul, false)]   // N % 16 != 0
     [InlineData(GgmlType.Q4_0, 256, 512, WeightOp.GetRows, false)]
     [InlineData(GgmlType.Q4_1, 256, 512, WeightOp.MatMul, true)]
@@ -97,7 +99,7 @@ public sealed unsafe class AmxBufferTypeTests(ITestOutputHelper output)
     [Fact]
     public void WriteTensorPacksQ4_0LikeQ4_0AmxLayout()
     {
-        int n = 48, k = 96;
+        int n = 64, k = 96;
         var file = Q4_0TileMatmulTests.RandomQ4_0Rows(new Random(7), n, k);
         var t = new GgufTensorInfo("w", GgmlType.Q4_0, [k, n], 0);
         var amx = Interpreted();

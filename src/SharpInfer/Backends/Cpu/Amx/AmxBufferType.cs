@@ -8,7 +8,7 @@ namespace SharpInfer.Backends.Cpu.Amx;
 /// ggml's <c>AMX</c> buffer type: host memory holding Q8_0 / Q4_0 / Q4_1 matrices repacked into
 /// <see cref="Q8_0AmxLayout"/> / <see cref="Q4_0AmxLayout"/> / <see cref="Q4_1AmxLayout"/> on write, read
 /// only by <see cref="AmxMatMul"/>. Accepts a weight, as ggml's AMX buffer does, only for plain 2-D
-/// matrix multiplication with a type that has AMX kernels (Q8_0, Q4_0, Q4_1 here) and N % 16 == 0, K % 32 == 0. Created only by <see cref="AmxBufferTypeSource"/>.
+/// matrix multiplication with a type that has AMX kernels (Q8_0, Q4_0, Q4_1 here), N % 32 == 0 (the layout needs 16) and K % 32 == 0. Created only by <see cref="AmxBufferTypeSource"/>.
 /// </summary>
 public sealed class AmxBufferType : BufferType
 {
@@ -35,7 +35,8 @@ public sealed class AmxBufferType : BufferType
         if (op != WeightOp.MatMul) return false;
         var d = tensor.Dimensions;
         if (d.Length != 2 || d[0] > int.MaxValue || d[1] > int.MaxValue) return false;
-        return AmxMatMul.Supports(tensor.Type) && AmxMatMul.CanPack(tensor.Type, (int)d[1], (int)d[0]);
+        // ggml's AMX supports_op also wants out_features (N) a multiple of 2·TILE_N = 32, though its layout needs 16
+        return AmxMatMul.Supports(tensor.Type) && d[1] % 32 == 0 && AmxMatMul.CanPack(tensor.Type, (int)d[1], (int)d[0]);
     }
 
     public override long GetAllocSize(GgufTensorInfo tensor) =>
