@@ -95,7 +95,7 @@ internal sealed unsafe class Attention : IParallelWork
                     // KQ
                     if (kf != null)
                     {
-                        for (var j = 0; j < nKv; j++) scores[j] = DotKernels.F32(kf + (long)j * kW + g * _headK, qh, _headK);
+                        for (var j = 0; j < nKv; j++) scores[j] = GgmlSums.F32VecDot(kf + (long)j * kW + g * _headK, qh, _headK);
                     }
                     else
                     {
@@ -112,7 +112,13 @@ internal sealed unsafe class Attention : IParallelWork
                     var o = outp + (long)t * _nHead * _headV + h * _headV;
                     if (vf != null)
                     {
-                        for (var d = 0; d < _headV; d++) o[d] = DotKernels.F32(vf + (long)(g * _headV + d) * size, scores, nKv);
+                        // the masked cells are exact zeros in ggml's row of nRow cells; zeros never change a sum,
+                        // so tinyBLAS needs the row only up to the last 16-chunk that holds a valid cell
+                        for (var j = nKv; j < nRow; j++) scores[j] = 0;
+                        if (tinyBlasKqv)
+                            for (var d = 0; d < _headV; d++) o[d] = GgmlSums.F32TinyBlas(vf + (long)(g * _headV + d) * size, scores, (nKv + 15) & ~15);
+                        else
+                            for (var d = 0; d < _headV; d++) o[d] = GgmlSums.F32VecDot(vf + (long)(g * _headV + d) * size, scores, nRow);
                     }
                     else
                     {

@@ -85,6 +85,11 @@ internal static unsafe class MatMul
             MultiplyF32(w, a, actRowBytes, n, y, r0, r1);
             return;
         }
+        if (w.Type == GgmlType.F16)
+        {
+            MultiplyF16(w, a, actRowBytes, n, y, r0, r1);
+            return;
+        }
         // Weights in the file's layout: the shared kernels (SIMD row dots, several activation rows per weight row).
         Numerics.Kernels.MatMul.MultiplyRows(w.Type, w.Row(0), w.Rows, w.Columns, a, n, y, r0, r1);
     }
@@ -110,6 +115,30 @@ internal static unsafe class MatMul
                 var yr = y + (long)t * m;
                 for (var r = b0; r < b1; r++)
                     yr[r] = tinyBlas ? GgmlSums.F32TinyBlas((float*)w.Row(r), act, k) : GgmlSums.F32VecDot((float*)w.Row(r), act, k);
+            }
+        }
+    }
+
+    /// <summary>
+    /// F16 weights follow ggml's AVX-512 order to the bit, as <see cref="MultiplyF32"/> does: the
+    /// activations are already rounded to F16 (the vec_dot type); tinyBLAS takes the product under
+    /// the same conditions as for F32, ggml_vec_dot_f16 otherwise.
+    /// </summary>
+    private static void MultiplyF16(WeightMatrix w, byte* a, long actRowBytes, int n, float* y, int r0, int r1)
+    {
+        var k = w.Columns;
+        var m = w.Rows;
+        var tinyBlas = n >= 2 && k % 16 == 0 && m % 4 == 0;
+        const int RowBlock = 16;
+        for (var b0 = r0; b0 < r1; b0 += RowBlock)
+        {
+            var b1 = Math.Min(r1, b0 + RowBlock);
+            for (var t = 0; t < n; t++)
+            {
+                var act = (ushort*)(a + t * actRowBytes);
+                var yr = y + (long)t * m;
+                for (var r = b0; r < b1; r++)
+                    yr[r] = tinyBlas ? GgmlSums.F16TinyBlas((ushort*)w.Row(r), act, k) : GgmlSums.F16VecDot((ushort*)w.Row(r), act, k, k);
             }
         }
     }
