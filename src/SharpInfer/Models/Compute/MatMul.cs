@@ -162,11 +162,26 @@ internal static unsafe class MatMul
         private float[]? _y;
         private int _n, _yOffset;
 
+        // F16 weights: the activations widened to float once per product, and each part's tile of weight rows
+        private readonly PinnedFloats _actF32 = new();
+        private readonly PinnedFloats[] _scratch = CreateScratch(pool.ThreadCount);
+        private float* _actF32Rows;
+
+        // Per part: whether its share of a matrix's rows is free of infinities and NaNs, learned on first use
+        // (the shares never change: the pool's thread count is fixed).
+        private readonly Dictionary<WeightMatrix, bool>[] _finite = CreateFiniteMaps(pool.ThreadCount);
+
         public void Multiply(WeightMatrix w, byte[] activations, int n, float[] y, int yOffset)
         {
             if (activations.Length < n * ActivationRowBytes(w.Type, w.Columns) || y.Length - yOffset < (long)n * w.Rows)
                 throw new ArgumentException("matmul buffers are too small");
             (_w, _act, _n, _y, _yOffset) = (w, activations, n, y, yOffset);
+            _actF32Rows = null;
+            if (UsesF16Kernels(w))
+            {
+                _actF32Rows = _actF32.Get(n * w.Columns);
+                fixed (byte* a = activations) F16MatMul.PrepareActivations((ushort*)a, _actF32Rows, n, w.Columns, w.Rows);
+            }
             try
             {
                 pool.Run(this);
@@ -174,6 +189,7 @@ internal static unsafe class MatMul
             finally
             {
                 (_w, _act, _y) = (null, null, null);
+                _actF32Rows = null;
             }
         }
 
@@ -184,7 +200,35 @@ internal static unsafe class MatMul
             if (r0 >= r1) return;
             fixed (byte* a = _act)
             fixed (float* y = _y)
-                MultiplyRows(w, a, ActivationRowBytes(w.Type, w.Columns), _n, y + _yOffset, r0, r1);
+            {
+                if (_actF32Rows != null)
+                {
+                    var weights = (ushort*)w.Row(0);
+                    var scratch = _scratch[part].Get(F16MatMul.ScratchFloats(w.Columns));
+                    var known = _finite[part];
+                    if (!known.TryGetValue(w, out var finite))
+                        known[w] = finite = F16MatMul.RowsAreFinite(weights, w.Columns, r0, r1);
+                    F16MatMul.MultiplyRows(weights, w.Rows, w.Columns, _actF32Rows, _n, y + _yOffset, r0, r1, scratch, finite);
+                }
+                else
+                    MultiplyRows(w, a, ActivationRowBytes(w.Type, w.Columns), _n, y + _yOffset, r0, r1);
+            }
+        }
+
+        private static bool UsesF16Kernels(WeightMatrix w) => w.Type == GgmlType.F16 && w.KeepsFileLayout && F16MatMul.IsSupported;
+
+        private static Dictionary<WeightMatrix, bool>[] CreateFiniteMaps(int parts)
+        {
+            var maps = new Dictionary<WeightMatrix, bool>[parts];
+            for (var i = 0; i < parts; i++) maps[i] = new Dictionary<WeightMatrix, bool>(ReferenceEqualityComparer.Instance);
+            return maps;
+        }
+
+        private static PinnedFloats[] CreateScratch(int parts)
+        {
+            var s = new PinnedFloats[parts];
+            for (var i = 0; i < parts; i++) s[i] = new PinnedFloats();
+            return s;
         }
 
         // 16 rows: whole CPU_REPACK groups (8) and whole AMX panels (16).
