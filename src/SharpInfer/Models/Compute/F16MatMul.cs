@@ -46,7 +46,11 @@ internal static unsafe class F16MatMul
     {
         if (UsesTinyBlas(n, k, m))
         {
-            TinyBlasRows(w, m, k, act, n, y, r0, r1, scratch);
+            if (IsSupported)
+                TinyBlasRows(w, m, k, act, n, y, r0, r1, scratch);
+            else
+                for (var t = 0; t < n; t++)
+                    for (var r = r0; r < r1; r++) y[(long)t * m + r] = TinyBlasScalar(w + (long)r * k, act + (long)t * k, k);
             return;
         }
         for (var t = 0; t < n; t++)
