@@ -179,4 +179,35 @@ public sealed unsafe class F16MatMulTests
             else Assert.Equal(BitConverter.SingleToInt32Bits(expected), BitConverter.SingleToInt32Bits(f[i]));
         }
     }
+
+    [Fact]
+    public void VectorFloatToHalfRoundsLikeTheScalarConversion()
+    {
+        // every rounding boundary region: all exponents, mantissas near the half's rounding points, ties, specials
+        var values = new List<float> { 0f, -0f, float.PositiveInfinity, float.NegativeInfinity, float.NaN, -float.NaN,
+            65504f, 65519.99f, 65520f, 65536f, -65520f, 6.1035156e-5f, 5.9604645e-8f, 2.9802322e-8f, 2.9802326e-8f,
+            float.Epsilon, float.MaxValue, float.MinValue, BitConverter.Int32BitsToSingle(0x7f800001), BitConverter.Int32BitsToSingle(0x7fc00123) };
+        var rng = new Random(17);
+        for (var e = 90; e < 160; e++)
+            for (var j = 0; j < 64; j++)
+            {
+                var mant = rng.Next(1 << 23);
+                if (j % 4 == 0) mant = (mant & ~0x1fff) | 0x1000;     // a tie at the half's precision
+                if (j % 4 == 1) mant = (mant & ~0x1fff) | 0x0fff;     // just below a tie
+                var bits = (e << 23) | mant | (rng.Next(2) << 31);
+                values.Add(BitConverter.Int32BitsToSingle(bits));
+            }
+        for (var j = 0; j < 20000; j++) values.Add(BitConverter.Int32BitsToSingle(rng.Next() | (rng.Next(2) << 31)));
+        var src = values.ToArray();
+        var dst = new ushort[src.Length];
+        FloatFormats.FloatToHalf(src, dst);
+        for (var i = 0; i < src.Length; i++)
+        {
+            var expected = FloatFormats.FloatToHalf(src[i]);
+            if (float.IsNaN(src[i]))
+                Assert.True((dst[i] & 0x7c00) == 0x7c00 && (dst[i] & 0x3ff) != 0, $"NaN 0x{BitConverter.SingleToInt32Bits(src[i]):x8} -> 0x{dst[i]:x4}");
+            else
+                Assert.True(expected == dst[i], $"{src[i]:R} (0x{BitConverter.SingleToInt32Bits(src[i]):x8}): expected 0x{expected:x4}, got 0x{dst[i]:x4}");
+        }
+    }
 }
