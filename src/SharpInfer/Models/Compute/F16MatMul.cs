@@ -53,8 +53,13 @@ internal static unsafe class F16MatMul
                     for (var r = r0; r < r1; r++) y[(long)t * m + r] = TinyBlasScalar(w + (long)r * k, act + (long)t * k, k);
             return;
         }
-        for (var t = 0; t < n; t++)
-            VecDotRows(w, k, act + (long)t * k, y + (long)t * m, r0, r1, finite);
+        // several tokens in vec_dot order (a shape tinyBLAS refuses): a tile of rows stays in cache for all of them
+        for (var b0 = r0; b0 < r1; b0 += TileRows)
+        {
+            var b1 = Math.Min(r1, b0 + TileRows);
+            for (var t = 0; t < n; t++)
+                VecDotRows(w, k, act + (long)t * k, y + (long)t * m, b0, b1, finite);
+        }
     }
 
     /// <summary>n activation rows of k F16 values as the kernels want them: plain floats for tinyBLAS, scaled for vec_dot.</summary>
