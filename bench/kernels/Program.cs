@@ -10,9 +10,12 @@ using SharpInfer.Numerics.Threading;
 // Usage: dotnet run -c Release --project bench/kernels [-- rows rowLength [Q4_0,Q8_0,...]]
 //        dotnet run -c Release --project bench/kernels -- dot    (kernel-only, every ISA level)
 //        dotnet run -c Release --project bench/kernels -- pool   (WorkerPool.Run latency)
+//        dotnet run -c Release --project bench/kernels -- gemm [Q8_0,...]  (pp-shaped product, one thread)
+//        dotnet run -c Release --project bench/kernels -- gemv [Q8_0,...]  (one activation row, weights in L2, one thread)
 // On a shared machine read the "best" columns: the means include time the OS gave to other processes.
 if (args.Length > 0 && args[0] == "dot") { DotBench.Run(); return; }
 if (args.Length > 0 && args[0] == "pool") { PoolBench.Run(); return; }
+if (args.Length > 0 && args[0] is "gemm" or "gemv") { GemmBench.Run(args); return; }
 int rows = args.Length > 0 ? int.Parse(args[0]) : 8192;
 int rowLength = args.Length > 1 ? int.Parse(args[1]) : 2048;
 Console.WriteLine($"ISA {CpuKernels.Best}, physical cores {WorkerPool.DefaultThreadCount}, matrix {rowLength}x{rows} (row length x rows)");

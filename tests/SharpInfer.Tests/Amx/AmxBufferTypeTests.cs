@@ -1,7 +1,7 @@
 using SharpInfer.Backends;
 using SharpInfer.Backends.Cpu;
 using SharpInfer.Backends.Cpu.Amx;
-using SharpInfer.Backends.Cpu.Amx.Emit;
+using SharpInfer.Platform.X64;
 using SharpInfer.Backends.Cpu.Amx.Kernels;
 using SharpInfer.Backends.Cpu.Repack;
 using SharpInfer.Format.Gguf;

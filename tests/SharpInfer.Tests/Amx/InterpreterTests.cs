@@ -1,4 +1,4 @@
-using SharpInfer.Backends.Cpu.Amx.Emit;
+using SharpInfer.Platform.X64;
 using SharpInfer.Tests.Amx.Interpreter;
 
 namespace SharpInfer.Tests.Amx;
@@ -44,7 +44,7 @@ public sealed unsafe class InterpreterTests
         long[] viaVm = [3, -5, long.MinValue, 17, 1L << 40];
         long[] viaCpu = (long[])viaVm.Clone();
         fixed (long* p = viaVm) new X64Interpreter().Call(code, cc, (ulong)p, (ulong)viaVm.Length, unchecked((ulong)-7L));
-        using var exe = new SharpInfer.Backends.Cpu.Amx.ExecutableCode(code);
+        using var exe = new SharpInfer.Platform.X64.ExecutableCode(code);
         fixed (long* p = viaCpu) ((delegate* unmanaged<long*, long, long, void>)exe.Entry)(p, viaCpu.Length, -7);
         Assert.Equal(viaCpu, viaVm);
     }

@@ -1,5 +1,5 @@
 using SharpInfer.Backends.Cpu.Amx;
-using SharpInfer.Backends.Cpu.Amx.Emit;
+using SharpInfer.Platform.X64;
 
 namespace SharpInfer.Tests.Amx;
 

@@ -1,4 +1,4 @@
-using SharpInfer.Backends.Cpu.Amx.Emit;
+using SharpInfer.Platform.X64;
 using SharpInfer.Backends.Cpu.Amx.Kernels;
 using SharpInfer.Numerics;
 using SharpInfer.Numerics.Kernels;

@@ -18,6 +18,7 @@ internal sealed unsafe class Attention : IParallelWork
     private readonly float _scale;
     private readonly float[][] _scores; // per thread
     private readonly ushort[][] _half;
+    private readonly float[]?[] _keysF32, _valuesF32, _vector; // per thread, for BatchedF16 (grown on use)
     private readonly WorkerPool _pool;
 
     // the current run (set by Run, read by every thread's Execute)
@@ -35,6 +36,9 @@ internal sealed unsafe class Attention : IParallelWork
         _scale = 1.0f / MathF.Sqrt(headK);
         _scores = new float[pool.ThreadCount][];
         _half = new ushort[pool.ThreadCount][];
+        _keysF32 = new float[pool.ThreadCount][];
+        _valuesF32 = new float[pool.ThreadCount][];
+        _vector = new float[pool.ThreadCount][];
         for (var i = 0; i < pool.ThreadCount; i++)
         {
             _scores[i] = new float[contextSize];
@@ -60,6 +64,9 @@ internal sealed unsafe class Attention : IParallelWork
         }
     }
 
+    /// <summary>Whether batches over an F16 cache take <see cref="BatchedF16"/> (tests compare it with the per-dot path).</summary>
+    internal static bool ConvertF16Batches = true;
+
     /// <summary>One thread's share: a range of query heads for every token of the batch.</summary>
     public void Execute(int part, int parts)
     {
@@ -84,6 +91,11 @@ internal sealed unsafe class Attention : IParallelWork
             // llamafile's sgemm serves mul_mat for two or more tokens when k is a multiple of 16 (and m of 4)
             var tinyBlasKq = n >= 2 && _headK % 16 == 0;
             var tinyBlasKqv = n >= 2 && nRow % 16 == 0 && _headV % 4 == 0;
+            if (kh != null && vh != null && tinyBlasKq && tinyBlasKqv && ConvertF16Batches && p0 + n <= MaxConvertedPositions)
+            {
+                BatchedF16(part, h0, h1, kh, vh, kW, size, nRow, scores, half, qp, outp);
+                return;
+            }
             for (var t = 0; t < n; t++)
             {
                 var nKv = p0 + t + 1;
@@ -140,6 +152,76 @@ internal sealed unsafe class Attention : IParallelWork
             }
         }
     }
+
+    /// <summary>
+    /// The F16-cache prompt path (tinyBLAS order for KQ and KQV): each key/value group is converted to float once per
+    /// call instead of once per dot product, then every product is <see cref="GgmlSums.F32TinyBlas"/> on the converted
+    /// values. Products of two halves are exact in float, so this is bit-identical to <see cref="GgmlSums.F16TinyBlas"/>
+    /// (masked cells past a query's own position are zeros there; here the padded tail of the probabilities is zero).
+    /// </summary>
+    private void BatchedF16(int part, int h0, int h1, ushort* kh, ushort* vh, int kW, int size, int nRow,
+                            float* scores, ushort* half, float* qp, float* outp)
+    {
+        int n = _n, p0 = _p0, nAll = p0 + n;
+        int stride = (nAll + 15) & ~15;
+        var keys = Grow(ref _keysF32[part], nAll * _headK);
+        var values = Grow(ref _valuesF32[part], _headV * stride);
+        var vector = Grow(ref _vector[part], Math.Max(_headK, stride));
+        var table = FloatFormats.HalfToFloatTable;
+        fixed (float* kf = keys, vf = values, vec = vector)
+        {
+            int lastGroup = -1;
+            for (var h = h0; h < h1; h++)
+            {
+                var g = h / _groupSize;
+                if (g != lastGroup)
+                {
+                    for (var j = 0; j < nAll; j++)
+                    {
+                        ushort* src = kh + (long)j * kW + g * _headK;
+                        float* dst = kf + (long)j * _headK;
+                        for (var d = 0; d < _headK; d++) dst[d] = table[src[d]];
+                    }
+                    for (var d = 0; d < _headV; d++)
+                    {
+                        ushort* src = vh + (long)(g * _headV + d) * size;
+                        float* dst = vf + (long)d * stride;
+                        for (var j = 0; j < nAll; j++) dst[j] = table[src[j]];
+                        for (var j = nAll; j < stride; j++) dst[j] = 0;
+                    }
+                    lastGroup = g;
+                }
+                for (var t = 0; t < n; t++)
+                {
+                    var nKv = p0 + t + 1;
+                    var qh = qp + (long)t * _nHead * _headK + h * _headK;
+                    FloatFormats.FloatToHalf(new ReadOnlySpan<float>(qh, _headK), new Span<ushort>(half, _headK));
+                    for (var d = 0; d < _headK; d++) vec[d] = table[half[d]];
+                    for (var j = 0; j < nKv; j++) scores[j] = GgmlSums.F32TinyBlas(kf + (long)j * _headK, vec, _headK);
+
+                    Softmax(scores, nKv, nRow, _scale);
+
+                    var padded = (nKv + 15) & ~15;
+                    FloatFormats.FloatToHalf(new ReadOnlySpan<float>(scores, nKv), new Span<ushort>(half, nKv));
+                    for (var j = 0; j < nKv; j++) vec[j] = table[half[j]];
+                    for (var j = nKv; j < padded; j++) vec[j] = 0;
+                    var o = outp + (long)t * _nHead * _headV + h * _headV;
+                    for (var d = 0; d < _headV; d++) o[d] = GgmlSums.F32TinyBlas(vf + (long)d * stride, vec, padded);
+                }
+            }
+        }
+    }
+
+    /// <summary>Per-thread scratch that grows with the positions in use (doubling), not with the context size.</summary>
+    private float[] Grow(ref float[]? buffer, int length)
+    {
+        if (buffer == null || buffer.Length < length)
+            buffer = new float[Math.Min(Math.Max(length, 2 * (buffer?.Length ?? 0)), Math.Max(length, MaxConvertedPositions * Math.Max(_headK, _headV)))];
+        return buffer;
+    }
+
+    /// <summary>Beyond this many cached positions batches take the per-dot path (the float copies would cost too much memory).</summary>
+    internal const int MaxConvertedPositions = 32768;
 
     /// <summary>
     /// llama_kv_cache::get_n_kv: the cells up to the highest used one, padded to 256, at least 256,

@@ -68,7 +68,7 @@ internal static unsafe class MatMul
     }
 
     /// <summary>Rows [r0, r1) of the product: the unit of work one thread takes.</summary>
-    internal static void MultiplyRows(WeightMatrix w, byte* a, long actRowBytes, int n, float* y, int r0, int r1)
+    internal static void MultiplyRows(WeightMatrix w, byte* a, long actRowBytes, int n, float* y, int r0, int r1, byte* activationSide = null)
     {
         if (w.BufferType is RepackBufferType)
         {
@@ -91,7 +91,7 @@ internal static unsafe class MatMul
             return;
         }
         // Weights in the file's layout: the shared kernels (SIMD row dots, several activation rows per weight row).
-        Numerics.Kernels.MatMul.MultiplyRows(w.Type, w.Row(0), w.Rows, w.Columns, a, n, y, r0, r1);
+        Numerics.Kernels.MatMul.MultiplyRows(w.Type, w.Row(0), w.Rows, w.Columns, a, n, y, r0, r1, activationSide);
     }
 
     /// <summary>
@@ -161,6 +161,8 @@ internal static unsafe class MatMul
         private byte[]? _act;
         private float[]? _y;
         private int _n, _yOffset;
+        private byte[] _side = [];
+        private bool _useSide;
 
         // F16 weights: the activations widened to float once per product, and each part's tile of weight rows
         private readonly PinnedFloats _actF32 = new();
@@ -177,10 +179,24 @@ internal static unsafe class MatMul
                 throw new ArgumentException("matmul buffers are too small");
             (_w, _act, _n, _y, _yOffset) = (w, activations, n, y, yOffset);
             _actF32Rows = null;
+            _useSide = false;
             if (UsesF16Kernels(w))
             {
                 _actF32Rows = _actF32.Get(n * w.Columns);
                 fixed (byte* a = activations) F16MatMul.PrepareActivations((ushort*)a, _actF32Rows, n, w.Columns, w.Rows);
+            }
+            else
+            {
+                // Weights in the file's layout on the emitted VNNI kernels: per-activation-row data prepared once for all threads.
+                long sideBytes = w.BufferType is RepackBufferType or AmxBufferType ? 0 : Numerics.Kernels.MatMul.ActivationSideBytes(w.Type, w.Columns, n);
+                _useSide = sideBytes > 0;
+                if (_useSide)
+                {
+                    if (_side.Length < sideBytes) _side = GC.AllocateUninitializedArray<byte>((int)sideBytes, pinned: true);
+                    fixed (byte* a = activations)
+                    fixed (byte* s = _side)
+                        Numerics.Kernels.MatMul.PrepareActivationSide(w.Type, a, n, w.Columns, s);
+                }
             }
             try
             {
@@ -211,7 +227,8 @@ internal static unsafe class MatMul
                     F16MatMul.MultiplyRows(weights, w.Rows, w.Columns, _actF32Rows, _n, y + _yOffset, r0, r1, scratch, finite);
                 }
                 else
-                    MultiplyRows(w, a, ActivationRowBytes(w.Type, w.Columns), _n, y + _yOffset, r0, r1);
+                    fixed (byte* side = _side)
+                        MultiplyRows(w, a, ActivationRowBytes(w.Type, w.Columns), _n, y + _yOffset, r0, r1, _useSide ? side : null);
             }
         }
 

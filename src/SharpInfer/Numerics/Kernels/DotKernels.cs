@@ -12,6 +12,8 @@ public static unsafe class DotKernels
 {
     private static readonly IntPtr[] s_best = Build(CpuKernels.Best);
     private static readonly IntPtr[] s_bestMulti = BuildMulti(CpuKernels.Best);
+    private static readonly IntPtr[] s_bestTile = BuildTile(CpuKernels.Best);
+    private static readonly IntPtr[] s_bestColumn = BuildColumn(CpuKernels.Best);
 
     static DotKernels()
     {
@@ -58,6 +60,70 @@ public static unsafe class DotKernels
     public static delegate*<byte*, byte*, nint, int, float*, nint, void> BestMultiRow(GgmlType weightType) =>
         (delegate*<byte*, byte*, nint, int, float*, nint, void>)s_bestMulti[(int)weightType];
 
+    /// <summary>
+    /// The register-blocked kernel that multiplies <see cref="SignedBlockTiles.Rows"/> weight rows by as many activation
+    /// rows for <paramref name="weightType"/> on this CPU, or null; bit-identical to <see cref="Best"/>'s outputs.
+    /// Arguments: (firstWeightRow, weightStride, firstActivationRow, activationStride, n, output, outputStride).
+    /// </summary>
+    public static delegate*<byte*, nint, byte*, nint, int, float*, nint, void> BestTile(GgmlType weightType) =>
+        (delegate*<byte*, nint, byte*, nint, int, float*, nint, void>)s_bestTile[(int)weightType];
+
+    /// <summary>Weight rows one <see cref="BestTile"/> call covers (its activation rows are always <see cref="MultiRowDots.Rows"/>).</summary>
+    public static int TileWeightRows(GgmlType weightType) => weightType is GgmlType.Q4_K ? 2 : SignedBlockTiles.Rows;
+
+    internal static delegate*<byte*, nint, byte*, nint, int, float*, nint, void> TileFor(GgmlType t, KernelIsa isa)
+    {
+        CpuKernels.Require(isa);
+        if (isa == KernelIsa.Scalar) return null;
+        return t switch
+        {
+            GgmlType.Q8_0 => &SignedBlockTiles.Tile<Q8_0Block>,
+            GgmlType.Q4_0 => &SignedBlockTiles.Tile<Q4_0Block>,
+            GgmlType.Q5_0 => &SignedBlockTiles.Tile<Q5_0Block>,
+            GgmlType.Q4_K => &MultiRowDots.Q4_KTile2x4,
+            _ => null,
+        };
+    }
+
+    /// <summary>
+    /// The kernel that multiplies <see cref="SignedBlockTiles.Rows"/> weight rows by one activation row for
+    /// <paramref name="weightType"/> on this CPU, or null; bit-identical to <see cref="Best"/>'s outputs.
+    /// Arguments: (firstWeightRow, weightStride, activationRow, n, output[0..4)).
+    /// </summary>
+    public static delegate*<byte*, nint, byte*, int, float*, void> BestColumn(GgmlType weightType) =>
+        (delegate*<byte*, nint, byte*, int, float*, void>)s_bestColumn[(int)weightType];
+
+    internal static delegate*<byte*, nint, byte*, int, float*, void> ColumnFor(GgmlType t, KernelIsa isa)
+    {
+        CpuKernels.Require(isa);
+        if (isa == KernelIsa.Scalar) return null;
+        return (t, isa) switch
+        {
+            (GgmlType.Q8_0, _) => &SignedBlockTiles.Column<Q8_0Block>,
+            (GgmlType.Q4_0, _) => &SignedBlockTiles.Column<Q4_0Block>,
+            (GgmlType.Q5_0, _) => &SignedBlockTiles.Column<Q5_0Block>,
+            // 512-bit integer part, AVX2-order float part: bit-identical to the AVX2 row kernels
+            (GgmlType.Q4_K, KernelIsa.Avx512) => &KQuantColumns.Q4_K,
+            (GgmlType.Q5_K, KernelIsa.Avx512) => &KQuantColumns.Q5_K,
+            (GgmlType.Q6_K, KernelIsa.Avx512) => &KQuantColumns.Q6_K,
+            _ => null,
+        };
+    }
+
+    private static IntPtr[] BuildColumn(KernelIsa isa)
+    {
+        var table = new IntPtr[64];
+        for (int t = 0; t < table.Length; t++) table[t] = (IntPtr)ColumnFor((GgmlType)t, isa);
+        return table;
+    }
+
+    private static IntPtr[] BuildTile(KernelIsa isa)
+    {
+        var table = new IntPtr[64];
+        for (int t = 0; t < table.Length; t++) table[t] = (IntPtr)TileFor((GgmlType)t, PreferredIsa((GgmlType)t, isa));
+        return table;
+    }
+
     internal static delegate*<byte*, byte*, nint, int, float*, nint, void> MultiRowFor(GgmlType t, KernelIsa isa)
     {
         CpuKernels.Require(isa);
@@ -68,6 +134,8 @@ public static unsafe class DotKernels
             (KernelIsa.Avx2, GgmlType.Q8_0) => &MultiRowDots.Q8_0Avx2,
             (KernelIsa.Avx2, GgmlType.Q4_0) => &MultiRowDots.Q4_0Avx2,
             (KernelIsa.Avx512 or KernelIsa.Avx2, GgmlType.Q4_K) => &MultiRowDots.Q4_KAvx2,
+            (KernelIsa.Avx512 or KernelIsa.Avx2, GgmlType.Q5_K) => &MultiRowDots.Q5_KAvx2,
+            (KernelIsa.Avx2, GgmlType.Q6_K) => &MultiRowDots.Q6_KAvx2,
             (KernelIsa.Avx512, GgmlType.Q6_K) => &MultiRowDots.Q6_KAvx512,
             _ => null,
         };
@@ -76,9 +144,20 @@ public static unsafe class DotKernels
     private static IntPtr[] BuildMulti(KernelIsa isa)
     {
         var table = new IntPtr[64];
-        for (int t = 0; t < table.Length; t++) table[t] = (IntPtr)MultiRowFor((GgmlType)t, PreferredIsa((GgmlType)t, isa));
+        for (int t = 0; t < table.Length; t++) table[t] = (IntPtr)DefaultMultiRow((GgmlType)t, isa);
         return table;
     }
+
+    /// <summary>
+    /// The multi-row kernel <see cref="BestMultiRow"/> uses: the preferred level's, except that on AVX-512 Q6_K takes the
+    /// kernel whose integer part is 512-bit and whose float part is AVX2's (bit-identical; gemm bench 41 -> 48 GMAC/s; the
+    /// same for Q4_K measured slower, 47 -> 33, its activation pairs are not contiguous).
+    /// </summary>
+    internal static delegate*<byte*, byte*, nint, int, float*, nint, void> DefaultMultiRow(GgmlType t, KernelIsa isa) => (t, isa) switch
+    {
+        (GgmlType.Q6_K, KernelIsa.Avx512) => &KQuantColumns.Q6_KRows,
+        _ => MultiRowFor(t, PreferredIsa(t, isa)),
+    };
 
     private static IntPtr[] Build(KernelIsa isa)
     {

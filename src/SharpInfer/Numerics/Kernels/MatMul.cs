@@ -1,3 +1,5 @@
+using System.Runtime.InteropServices;
+using SharpInfer.Numerics.Kernels.Vnni;
 using SharpInfer.Numerics.Threading;
 
 namespace SharpInfer.Numerics.Kernels;
@@ -32,8 +34,12 @@ public static unsafe class MatMul
         if (rows < 0 || activationRows < 0) throw new ArgumentOutOfRangeException(nameof(rows));
         var job = new Job
         {
+            Type = weightType,
             Kernel = DotKernels.Best(weightType),
             MultiKernel = DotKernels.BestMultiRow(weightType),
+            TileKernel = DotKernels.BestTile(weightType),
+            TileWeightRows = DotKernels.TileWeightRows(weightType),
+            ColumnKernel = DotKernels.BestColumn(weightType),
             Weights = weights,
             WeightRowBytes = GgmlTypeInfo.Get(weightType).RowBytes(rowLength),
             Activations = activations,
@@ -43,23 +49,58 @@ public static unsafe class MatMul
             Rows = rows,
             Output = output,
         };
-        int tiles = (rows + TileRows - 1) / TileRows;
-        if (pool == null) job.Execute(0, tiles);
-        else pool.Run(ref job, tiles);
+        long sideBytes = ActivationSideBytes(weightType, rowLength, activationRows);
+        if (sideBytes > 0)
+        {
+            job.Side = (byte*)NativeMemory.AlignedAlloc((nuint)sideBytes, 64);
+            job.SideStride = sideBytes / activationRows;
+            PrepareActivationSide(weightType, activations, activationRows, rowLength, job.Side);
+        }
+        try
+        {
+            int tiles = (rows + TileRows - 1) / TileRows;
+            if (pool == null) job.Execute(0, tiles);
+            else pool.Run(ref job, tiles);
+        }
+        finally
+        {
+            if (job.Side != null) NativeMemory.AlignedFree(job.Side);
+        }
     }
+
+    /// <summary>
+    /// Bytes of the per-product activation data the emitted VNNI kernels read (<see cref="PrepareActivationSide"/>), or 0
+    /// where <paramref name="weightType"/>'s product does not use them (no AVX512_VNNI, another type).
+    /// </summary>
+    public static long ActivationSideBytes(GgmlType weightType, int rowLength, int activationRows) =>
+        (activationRows >= VnniTiles.Rows ? VnniTiles.Supports(weightType) : VnniTiles.SupportsColumn(weightType))
+            ? ActivationSide.Bytes(activationRows, rowLength) : 0;
+
+    /// <summary>Fills the side data for <paramref name="activationRows"/> activation rows already converted for <paramref name="weightType"/>.</summary>
+    public static void PrepareActivationSide(GgmlType weightType, byte* activations, int activationRows, int rowLength, byte* side) =>
+        ActivationSide.Compute(activations, VecDot.ActivationRowBytes(weightType, rowLength), activationRows, rowLength,
+                               VnniTiles.SideOffset(weightType), side);
 
     /// <summary>
     /// Weight rows [<paramref name="r0"/>, <paramref name="r1"/>) of the product on the calling thread: the unit
     /// a caller with its own work split hands to one thread. Same kernels and order as <see cref="Multiply"/>.
     /// </summary>
+    /// <remarks>
+    /// <paramref name="activationSide"/>: the <see cref="PrepareActivationSide"/> data when <see cref="ActivationSideBytes"/>
+    /// asks for it (the caller prepares it once per product for all threads), else null.
+    /// </remarks>
     public static void MultiplyRows(GgmlType weightType, byte* weights, int rows, int rowLength,
-                                    byte* activations, int activationRows, float* output, int r0, int r1)
+                                    byte* activations, int activationRows, float* output, int r0, int r1, byte* activationSide = null)
     {
         if (r0 < 0 || r1 > rows || r0 > r1) throw new ArgumentOutOfRangeException(nameof(r0), $"rows [{r0}, {r1}) of {rows}");
         var job = new Job
         {
+            Type = weightType,
             Kernel = DotKernels.Best(weightType),
             MultiKernel = DotKernels.BestMultiRow(weightType),
+            TileKernel = DotKernels.BestTile(weightType),
+            TileWeightRows = DotKernels.TileWeightRows(weightType),
+            ColumnKernel = DotKernels.BestColumn(weightType),
             Weights = weights,
             WeightRowBytes = GgmlTypeInfo.Get(weightType).RowBytes(rowLength),
             Activations = activations,
@@ -69,7 +110,13 @@ public static unsafe class MatMul
             Rows = rows,
             Output = output,
         };
-        job.ExecuteRows(r0, r1);
+        if (activationSide != null && ActivationSideBytes(weightType, rowLength, activationRows) > 0)
+        {
+            job.Side = activationSide;
+            job.SideStride = ActivationSide.Bytes(1, rowLength);
+        }
+        // The same weight-row tiles as Multiply: a tile stays in L2 while every activation group passes over it.
+        for (int t = r0; t < r1; t += TileRows) job.ExecuteRows(t, Math.Min(r1, t + TileRows));
     }
 
     /// <summary>Quantizes <paramref name="count"/> activation rows of <paramref name="rowLength"/> floats for <paramref name="weightType"/>.</summary>
@@ -85,6 +132,12 @@ public static unsafe class MatMul
     {
         public delegate*<byte*, byte*, int, float> Kernel;
         public delegate*<byte*, byte*, nint, int, float*, nint, void> MultiKernel;
+        public delegate*<byte*, nint, byte*, nint, int, float*, nint, void> TileKernel;
+        public delegate*<byte*, nint, byte*, int, float*, void> ColumnKernel;
+        public GgmlType Type;
+        public int TileWeightRows;
+        public byte* Side;
+        public long SideStride;
         public byte* Weights;
         public long WeightRowBytes;
         public byte* Activations;
@@ -98,23 +151,58 @@ public static unsafe class MatMul
         [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public readonly void ExecuteRows(int r0, int r1)
         {
-            var kernel = Kernel;
-            int n = RowLength;
             for (int jg = 0; jg < ActivationRows; jg += ActivationGroup)
             {
                 int jEnd = Math.Min(ActivationRows, jg + ActivationGroup);
-                for (int r = r0; r < r1; r++)
+                if (jEnd - jg < ActivationGroup && (Side != null || ColumnKernel != null))
+                {
+                    // generation (and a prompt's last few rows): 4 weight rows against one activation row at a time
+                    for (int j = jg; j < jEnd; j++) Columns(j, r0, r1);
+                    continue;
+                }
+                int r = jEnd - jg == ActivationGroup ? Tiles(jg, r0, r1) : r0;
+                for (; r < r1; r++)
                 {
                     byte* w = Weights + r * WeightRowBytes;
                     if (MultiKernel != null && jEnd - jg == MultiRowDots.Rows)
                     {
-                        MultiKernel(w, Activations + (long)jg * ActivationRowBytes, ActivationRowBytes, n, Output + (long)jg * Rows + r, Rows);
+                        MultiKernel(w, Activations + (long)jg * ActivationRowBytes, ActivationRowBytes, RowLength, Output + (long)jg * Rows + r, Rows);
                         continue;
                     }
                     for (int j = jg; j < jEnd; j++)
-                        Output[(long)j * Rows + r] = kernel(w, Activations + (long)j * ActivationRowBytes, n);
+                        Output[(long)j * Rows + r] = Kernel(w, Activations + (long)j * ActivationRowBytes, RowLength);
                 }
             }
+        }
+
+        /// <summary>Register-blocked tiles over weight rows [r0, r1) for the 4 activation rows from jg; returns the first row left.</summary>
+        private readonly int Tiles(int jg, int r0, int r1)
+        {
+            int r = r0;
+            byte* act = Activations + (long)jg * ActivationRowBytes;
+            float* o = Output + (long)jg * Rows;
+            if (Side != null)
+                for (; r + VnniTiles.Rows <= r1; r += VnniTiles.Rows)
+                    VnniTiles.Tile(Type, Weights + r * WeightRowBytes, (nint)WeightRowBytes, act, ActivationRowBytes,
+                                   Side + jg * SideStride, (nint)SideStride, RowLength, o + r, Rows);
+            else if (TileKernel != null)
+                for (; r + TileWeightRows <= r1; r += TileWeightRows)
+                    TileKernel(Weights + r * WeightRowBytes, (nint)WeightRowBytes, act, ActivationRowBytes, RowLength, o + r, Rows);
+            return r;
+        }
+
+        /// <summary>Weight rows [r0, r1) against activation row j, four rows per kernel call, the rest one by one.</summary>
+        private readonly void Columns(int j, int r0, int r1)
+        {
+            byte* act = Activations + (long)j * ActivationRowBytes;
+            float* o = Output + (long)j * Rows;
+            int r = r0;
+            for (; r + SignedBlockTiles.Rows <= r1; r += SignedBlockTiles.Rows)
+            {
+                if (Side != null) VnniTiles.Column(Type, Weights + r * WeightRowBytes, (nint)WeightRowBytes, act, Side + j * SideStride, RowLength, o + r);
+                else ColumnKernel(Weights + r * WeightRowBytes, (nint)WeightRowBytes, act, RowLength, o + r);
+            }
+            for (; r < r1; r++) o[r] = Kernel(Weights + r * WeightRowBytes, act, RowLength);
         }
     }
 }

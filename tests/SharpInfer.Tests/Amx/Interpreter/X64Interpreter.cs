@@ -1,5 +1,5 @@
 using System.Runtime.InteropServices;
-using SharpInfer.Backends.Cpu.Amx.Emit;
+using SharpInfer.Platform.X64;
 
 namespace SharpInfer.Tests.Amx.Interpreter;
 

@@ -26,11 +26,12 @@ public sealed class GpuOffloadTests(ITestOutputHelper output)
     private const int GreedySteps = 3;
 
     /// <summary>
-    /// -ngl 1 (CPU and GPU layers), n_layer (two GPUs, one layer each), n_layer + 1 (the output layer
-    /// too) with -sm layer, and n_layer + 1 with -sm row (every matrix split over both GPUs); models of
+    /// Every -ngl from 0 (the CPU run, bit for bit) to n_layer + 1 (the output layer too), with -sm layer
+    /// (layers split over two GPUs) and -sm row (every offloaded matrix split over both), logits and
+    /// greedy tokens; models of
     /// each kind the GPU kernels read differently (F32, F16, a legacy and a K quant with direct
     /// kernels, Q3_K dequantised at upload, qwen2's biases and NeoX RoPE, qwen3's q/k norms, an F16
-    /// KV cache). -ngl 0 is the CPU run itself. The tolerance is the one the CPU run is held to
+    /// KV cache). The tolerance is the one the CPU run is held to
     /// against llama.cpp: the GPU rounds activations as ggml's CPU does, so GPU and CPU differ by
     /// float rounding plus, in the quantized micro models, the rare flip of one quantized activation.
     /// </summary>
@@ -60,10 +61,22 @@ public sealed class GpuOffloadTests(ITestOutputHelper output)
             cpuGreedy = ReferenceComparison.Greedy(ctx, run, GreedySteps);
         }
 
-        var configs = new[] { (SplitMode.Layer, 1), (SplitMode.Layer, nLayer), (SplitMode.Layer, nLayer + 1), (SplitMode.Row, nLayer + 1) };
+        var configs = new List<(SplitMode, int)>();
+        foreach (var mode in new[] { SplitMode.Layer, SplitMode.Row })
+            for (var ngl = 0; ngl <= nLayer + 1; ngl++) configs.Add((mode, ngl));
         foreach (var (mode, ngl) in configs)
         {
             using var m = Model.Load(path, Offload(ngl, mode));
+            if (ngl == 0)
+            {
+                // nothing offloaded: the CPU run exactly
+                Assert.True(m.Gpu is null || m.GpuPlan!.OffloadedLayers == 0, $"-sm {mode} -ngl 0 offloaded layers");
+                using var cpuAgain = m.CreateContext(ReferenceComparison.ParamsFor(run));
+                cpuAgain.Decode(prompt);
+                Assert.Equal(cpuLogits, AllLogits(cpuAgain, prompt.Length));
+                output.WriteLine($"{model} {cache} -sm {mode} -ngl 0: identical to the CPU run");
+                continue;
+            }
             Assert.NotNull(m.Gpu);
             Assert.Equal(Math.Min(ngl, nLayer + 1), m.GpuPlan!.OffloadedLayers);
             Assert.Equal(nLayer - Math.Min(ngl, nLayer), m.Gpu!.FirstLayer);
@@ -81,7 +94,6 @@ public sealed class GpuOffloadTests(ITestOutputHelper output)
             Assert.True(vsCpu < tolerance, $"-sm {mode} -ngl {ngl}: max |logit diff| vs CPU {vsCpu} ≥ {tolerance}");
             Assert.True(vsLlama < tolerance, $"-sm {mode} -ngl {ngl}: max |logit diff| vs llama.cpp {vsLlama} ≥ {tolerance}");
 
-            if (mode != SplitMode.Layer || ngl != nLayer + 1) continue;
             var greedy = ReferenceComparison.Greedy(ctx, run, GreedySteps);
             for (var s = 0; s < greedy.Length && run.GreedyTop2Gap[s] > 2 * tolerance; s++)
             {

@@ -17,6 +17,8 @@ public unsafe class MatMulTests
     [InlineData(GgmlType.Q6_K, 512, 19, 9)]
     [InlineData(GgmlType.F16, 70, 19, 3)]
     [InlineData(GgmlType.IQ4_NL, 64, 3, 9)]
+    [InlineData(GgmlType.Q5_K, 512, 18, 9)]
+    [InlineData(GgmlType.Q5_0, 96, 9, 8)]
     public void MatchesPerRowVecDotForAnyThreadCount(GgmlType type, int rowLength, int rows, int activationRows)
     {
         var info = GgmlTypeInfo.Get(type);

@@ -7,10 +7,10 @@ namespace SharpInfer.Tests.Numerics.Kernels;
 public unsafe class MultiRowDotTests
 {
     public static IEnumerable<object[]> Cases() =>
-        (from t in new[] { GgmlType.Q4_0, GgmlType.Q8_0, GgmlType.Q4_K }
+        (from t in new[] { GgmlType.Q4_0, GgmlType.Q8_0, GgmlType.Q4_K, GgmlType.Q5_K }
          from isa in CpuKernels.Available.Where(i => i != KernelIsa.Scalar)
          select new object[] { t, isa })
-        .Append([GgmlType.Q6_K, KernelIsa.Avx512]);
+        .Append([GgmlType.Q6_K, KernelIsa.Avx512]).Append([GgmlType.Q6_K, KernelIsa.Avx2]);
 
     /// <summary>Each row of a multi-row kernel must equal the single-row kernel of the same level bit for bit.</summary>
     [Theory]
@@ -40,6 +40,43 @@ public unsafe class MultiRowDotTests
                     float expected = single(pw, pa + j * stride, n);
                     Assert.True(BitConverter.SingleToInt32Bits(expected) == BitConverter.SingleToInt32Bits(po[1 + 3 * j]),
                         $"{type} {isa} n={n} row {j}: {po[1 + 3 * j]} vs {expected}");
+                }
+            }
+        }
+    }
+
+    /// <summary>The kernels the matmul actually takes on this CPU (<see cref="DotKernels.DefaultMultiRow"/>) against <see cref="DotKernels.Best"/>.</summary>
+    [Theory]
+    [InlineData(GgmlType.Q4_0)]
+    [InlineData(GgmlType.Q8_0)]
+    [InlineData(GgmlType.Q4_K)]
+    [InlineData(GgmlType.Q5_K)]
+    [InlineData(GgmlType.Q6_K)]
+    public void DefaultMultiRowKernelsEqualTheDefaultRowKernel(GgmlType type)
+    {
+        var multi = DotKernels.DefaultMultiRow(type, CpuKernels.Best);
+        Assert.True(multi != null || CpuKernels.Best == KernelIsa.Scalar, $"{type} has no multi-row kernel on {CpuKernels.Best}");
+        if (multi == null) return;
+        var single = DotKernels.Best(type);
+        int block = GgmlTypeInfo.Get(type).BlockSize;
+        foreach (int n in new[] { block, 5 * block })
+        {
+            var w = new byte[GgmlTypeInfo.Get(type).RowBytes(n)];
+            Quantization.Quantize(type, QuantizationRoundTripTests.RandomRow(n, seed: 2 * n), w);
+            int stride = VecDot.ActivationRowBytes(type, n) + 2;
+            var a = new byte[stride * MultiRowDots.Rows];
+            for (int j = 0; j < MultiRowDots.Rows; j++)
+                VecDot.QuantizeActivations(type, QuantizationRoundTripTests.RandomRow(n, seed: 300 + j, scale: 1f), a.AsSpan(j * stride, stride - 2));
+            var output = new float[2 * MultiRowDots.Rows];
+            fixed (byte* pw = w)
+            fixed (byte* pa = a)
+            fixed (float* po = output)
+            {
+                multi(pw, pa, stride, n, po, 2);
+                for (int j = 0; j < MultiRowDots.Rows; j++)
+                {
+                    float expected = single(pw, pa + j * stride, n);
+                    Assert.True(BitConverter.SingleToInt32Bits(expected) == BitConverter.SingleToInt32Bits(po[2 * j]), $"{type} n={n} row {j}: {po[2 * j]} vs {expected}");
                 }
             }
         }

@@ -18,9 +18,12 @@ internal static unsafe class RepackAvx512
     private static Vector512<sbyte> Broadcast8(byte* p) => Vector512.Create(*(long*)p).AsSByte();
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<float> Accumulate(Vector256<float> acc, Vector256<int> sumi, byte* d, float da, bool scalesFirst)
+    private static Vector256<float> Accumulate(Vector256<float> acc, Vector256<int> sumi, byte* d, float da, bool scalesFirst) =>
+        Accumulate(acc, sumi, HalfTable.Load8(d), da, scalesFirst);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> Accumulate(Vector256<float> acc, Vector256<int> sumi, Vector256<float> scales, float da, bool scalesFirst)
     {
-        var scales = HalfTable.Load8(d);
         var s = Avx.ConvertToVector256Single(sumi);
         var term = scalesFirst
             ? Avx.Multiply(s, Avx.Multiply(scales, Vector256.Create(da)))
@@ -64,6 +67,49 @@ internal static unsafe class RepackAvx512
         Avx.Store(out8, acc);
     }
 
+    /// <summary>
+    /// <see cref="GroupQ4_0"/> for 4 activation rows (a + t·aStride → out8 + t·outStride): each packed block is loaded,
+    /// unpacked and its scales converted once for the four; every row's arithmetic is GroupQ4_0's, bit for bit.
+    /// </summary>
+    public static void GroupQ4_0x4(byte* w, byte* a, nint aStride, int nb, float* out8, nint outStride)
+    {
+        var acc0 = Vector256<float>.Zero; var acc1 = acc0; var acc2 = acc0; var acc3 = acc0;
+        for (int b = 0; b < nb; b++)
+        {
+            byte* blk = w + b * 144;
+            var w0 = Avx512F.LoadVector512(blk + 16);
+            var w1 = Avx512F.LoadVector512(blk + 80);
+            var lo0 = Lo(w0); var hi0 = Hi(w0); var lo1 = Lo(w1); var hi1 = Hi(w1);
+            var scales = HalfTable.Load8(blk);
+            acc0 = Q4_0Act(acc0, lo0, hi0, lo1, hi1, scales, a + b * 34);
+            acc1 = Q4_0Act(acc1, lo0, hi0, lo1, hi1, scales, a + aStride + b * 34);
+            acc2 = Q4_0Act(acc2, lo0, hi0, lo1, hi1, scales, a + 2 * aStride + b * 34);
+            acc3 = Q4_0Act(acc3, lo0, hi0, lo1, hi1, scales, a + 3 * aStride + b * 34);
+        }
+        Avx.Store(out8, acc0); Avx.Store(out8 + outStride, acc1); Avx.Store(out8 + 2 * outStride, acc2); Avx.Store(out8 + 3 * outStride, acc3);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> Q4_0Act(Vector256<float> acc, Vector512<byte> lo0, Vector512<byte> hi0, Vector512<byte> lo1, Vector512<byte> hi1,
+                                            Vector256<float> scales, byte* ab)
+    {
+        var eight = Vector512.Create((byte)8);
+        byte* aq = ab + 2;
+        var aLo0 = Broadcast8(aq);
+        var aLo1 = Broadcast8(aq + 8);
+        var aHi0 = Broadcast8(aq + 16);
+        var aHi1 = Broadcast8(aq + 24);
+        var s = Avx512BW.Add(
+            Avx512BW.Add(Avx512BW.MultiplyAddAdjacent(lo0, aLo0), Avx512BW.MultiplyAddAdjacent(hi0, aHi0)),
+            Avx512BW.Add(Avx512BW.MultiplyAddAdjacent(lo1, aLo1), Avx512BW.MultiplyAddAdjacent(hi1, aHi1)));
+        var c = Avx512BW.Add(
+            Avx512BW.Add(Avx512BW.MultiplyAddAdjacent(eight, aLo0), Avx512BW.MultiplyAddAdjacent(eight, aHi0)),
+            Avx512BW.Add(Avx512BW.MultiplyAddAdjacent(eight, aLo1), Avx512BW.MultiplyAddAdjacent(eight, aHi1)));
+        var pairs = Avx512BW.MultiplyAddAdjacent(Avx512BW.Subtract(s, c), Vector512.Create((short)1));
+        var sumi = Avx2.PermuteVar8x32(Avx2.HorizontalAdd(pairs.GetLower(), pairs.GetUpper()), RowOrderPairs);
+        return Accumulate(acc, sumi, scales, HalfTable.ToFloat(ab), scalesFirst: false);
+    }
+
     public static void GroupQ8_0(byte* w, byte* a, int nb, float* out8)
     {
         var acc = Vector256<float>.Zero;
@@ -88,5 +134,53 @@ internal static unsafe class RepackAvx512
             acc = Accumulate(acc, sumi, blk, HalfTable.ToFloat(ab), scalesFirst: true);
         }
         Avx.Store(out8, acc);
+    }
+
+    /// <summary><see cref="GroupQ8_0"/> for 4 activation rows, each packed block widened once for the four (same bits per row).</summary>
+    public static void GroupQ8_0x4(byte* w, byte* a, nint aStride, int nb, float* out8, nint outStride)
+    {
+        var acc0 = Vector256<float>.Zero; var acc1 = acc0; var acc2 = acc0; var acc3 = acc0;
+        for (int b = 0; b < nb; b++)
+        {
+            byte* blk = w + b * 272;
+            var w03a = Avx512BW.ConvertToVector512Int16(Avx.LoadVector256((sbyte*)(blk + 16)));
+            var w47a = Avx512BW.ConvertToVector512Int16(Avx.LoadVector256((sbyte*)(blk + 48)));
+            var w03b = Avx512BW.ConvertToVector512Int16(Avx.LoadVector256((sbyte*)(blk + 80)));
+            var w47b = Avx512BW.ConvertToVector512Int16(Avx.LoadVector256((sbyte*)(blk + 112)));
+            var w03c = Avx512BW.ConvertToVector512Int16(Avx.LoadVector256((sbyte*)(blk + 144)));
+            var w47c = Avx512BW.ConvertToVector512Int16(Avx.LoadVector256((sbyte*)(blk + 176)));
+            var w03d = Avx512BW.ConvertToVector512Int16(Avx.LoadVector256((sbyte*)(blk + 208)));
+            var w47d = Avx512BW.ConvertToVector512Int16(Avx.LoadVector256((sbyte*)(blk + 240)));
+            var scales = HalfTable.Load8(blk);
+            acc0 = Q8_0Act(acc0, w03a, w47a, w03b, w47b, w03c, w47c, w03d, w47d, scales, a + b * 34);
+            acc1 = Q8_0Act(acc1, w03a, w47a, w03b, w47b, w03c, w47c, w03d, w47d, scales, a + aStride + b * 34);
+            acc2 = Q8_0Act(acc2, w03a, w47a, w03b, w47b, w03c, w47c, w03d, w47d, scales, a + 2 * aStride + b * 34);
+            acc3 = Q8_0Act(acc3, w03a, w47a, w03b, w47b, w03c, w47c, w03d, w47d, scales, a + 3 * aStride + b * 34);
+        }
+        Avx.Store(out8, acc0); Avx.Store(out8 + outStride, acc1); Avx.Store(out8 + 2 * outStride, acc2); Avx.Store(out8 + 3 * outStride, acc3);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> Q8_0Act(Vector256<float> acc, Vector512<short> w03a, Vector512<short> w47a, Vector512<short> w03b, Vector512<short> w47b,
+                                            Vector512<short> w03c, Vector512<short> w47c, Vector512<short> w03d, Vector512<short> w47d,
+                                            Vector256<float> scales, byte* ab)
+    {
+        var a0 = Avx512BW.ConvertToVector512Int16(Vector256.Create(*(long*)(ab + 2)).AsSByte());
+        var a1 = Avx512BW.ConvertToVector512Int16(Vector256.Create(*(long*)(ab + 10)).AsSByte());
+        var a2 = Avx512BW.ConvertToVector512Int16(Vector256.Create(*(long*)(ab + 18)).AsSByte());
+        var a3 = Avx512BW.ConvertToVector512Int16(Vector256.Create(*(long*)(ab + 26)).AsSByte());
+        // the same additions in the same order as GroupQ8_0's k loop
+        var q03 = Avx512F.Add(Vector512<int>.Zero, Avx512BW.MultiplyAddAdjacent(w03a, a0));
+        var q47 = Avx512F.Add(Vector512<int>.Zero, Avx512BW.MultiplyAddAdjacent(w47a, a0));
+        q03 = Avx512F.Add(q03, Avx512BW.MultiplyAddAdjacent(w03b, a1));
+        q47 = Avx512F.Add(q47, Avx512BW.MultiplyAddAdjacent(w47b, a1));
+        q03 = Avx512F.Add(q03, Avx512BW.MultiplyAddAdjacent(w03c, a2));
+        q47 = Avx512F.Add(q47, Avx512BW.MultiplyAddAdjacent(w47c, a2));
+        q03 = Avx512F.Add(q03, Avx512BW.MultiplyAddAdjacent(w03d, a3));
+        q47 = Avx512F.Add(q47, Avx512BW.MultiplyAddAdjacent(w47d, a3));
+        var h1 = Avx2.HorizontalAdd(q03.GetLower(), q03.GetUpper());
+        var h2 = Avx2.HorizontalAdd(q47.GetLower(), q47.GetUpper());
+        var sumi = Avx2.PermuteVar8x32(Avx2.HorizontalAdd(h1, h2), RowOrderQuads);
+        return Accumulate(acc, sumi, scales, HalfTable.ToFloat(ab), scalesFirst: true);
     }
 }

@@ -63,10 +63,18 @@ public static unsafe class RepackMatMul
         int nb = cols / 32;
         long groupBytes = (long)nb * RepackLayout.PackedBlockBytes(type);
         int actBytes = ActivationRowBytes(cols);
-        // weights of one group stay in cache while every activation row passes over them
+        // weights of one group stay in cache while every activation row passes over them; where a kernel takes four
+        // activation rows at once it loads and unpacks each packed block once for the four (same bits per row)
+        var kernel4 = Kernel4(type, path);
         for (int g = firstGroup; g < firstGroup + groupCount; g++)
-        for (int t = 0; t < count; t++)
-            kernel(weights + g * groupBytes, activations + (long)t * actBytes, nb, output + (long)t * rows + g * RepackLayout.Rows);
+        {
+            int t = 0;
+            if (kernel4 != null)
+                for (; t + 4 <= count; t += 4)
+                    kernel4(weights + g * groupBytes, activations + (long)t * actBytes, actBytes, nb, output + (long)t * rows + g * RepackLayout.Rows, rows);
+            for (; t < count; t++)
+                kernel(weights + g * groupBytes, activations + (long)t * actBytes, nb, output + (long)t * rows + g * RepackLayout.Rows);
+        }
     }
 
     private static int Groups(GgmlType type, int rows, int cols)
@@ -75,6 +83,13 @@ public static unsafe class RepackMatMul
             throw new ArgumentException($"no repacked kernel for {type} [{cols} x {rows}]");
         return rows / RepackLayout.Rows;
     }
+
+    private static delegate*<byte*, byte*, nint, int, float*, nint, void> Kernel4(GgmlType type, RepackKernelPath path) => (type, path) switch
+    {
+        (GgmlType.Q4_0, RepackKernelPath.Avx512) => &RepackAvx512.GroupQ4_0x4,
+        (GgmlType.Q8_0, RepackKernelPath.Avx512) => &RepackAvx512.GroupQ8_0x4,
+        _ => null,
+    };
 
     private static delegate*<byte*, byte*, int, float*, void> Kernel(GgmlType type, RepackKernelPath path)
     {

@@ -98,21 +98,29 @@ internal static unsafe class Avx2KQuantDots
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static float Q4_K(byte* x, byte* y, int n) => Q45_K(x, y, n, highBits: false);
+    public static float Q4_K(byte* x, byte* y, int n)
+    {
+        return Q45_K<Q4_KKind>(x, y, n);
+    }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static float Q5_K(byte* x, byte* y, int n) => Q45_K(x, y, n, highBits: true);
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static float Q45_K(byte* x, byte* y, int n, bool highBits)
+    public static float Q5_K(byte* x, byte* y, int n)
     {
+        return Q45_K<Q5_KKind>(x, y, n);
+    }
+
+    // A type parameter, not a bool: the JIT does not inline this, so only a per-kind instantiation folds the branches.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static float Q45_K<TKind>(byte* x, byte* y, int n) where TKind : struct, IKQuantKind
+    {
+        bool highBits = TKind.HighBits;
+        byte* sm = stackalloc byte[16];
         int blockBytes = highBits ? 176 : 144, offQs = highBits ? 48 : 16;
         var acc = Vector256<float>.Zero;
         var accM = Vector128<float>.Zero;
         float summs = 0;
         var m4 = Vector256.Create((byte)0x0F);
         var one = Vector256.Create((byte)1);
-        byte* sm = stackalloc byte[16];
         for (int i = 0; i < n / 256; i++, x += blockBytes, y += Q8Bytes)
         {
             UnpackScalesMinsK4(x + 4, sm);
@@ -174,11 +182,14 @@ internal static unsafe class Avx2KQuantDots
     {
         const uint kmask1 = 0x3f3f3f3f, kmask2 = 0x0f0f0f0f, kmask3 = 0x03030303;
         uint u0 = *(uint*)sc, u1 = *(uint*)(sc + 4), u2 = *(uint*)(sc + 8);
-        uint* o = (uint*)dst;
-        o[3] = ((u2 >> 4) & kmask2) | (((u1 >> 6) & kmask3) << 4);
-        o[2] = u1 & kmask1;
-        o[1] = (u2 & kmask2) | (((u0 >> 6) & kmask3) << 4);
-        o[0] = u0 & kmask1;
+        uint o3 = ((u2 >> 4) & kmask2) | (((u1 >> 6) & kmask3) << 4);
+        uint o2 = u1 & kmask1;
+        uint o1 = (u2 & kmask2) | (((u0 >> 6) & kmask3) << 4);
+        uint o0 = u0 & kmask1;
+        // Two 8-byte stores, not four 4-byte ones: the kernels read the mins back as one 8-byte load, and a load that
+        // spans two stores cannot be forwarded from them (a stall per super-block and row, ~10% of Q4_K generation).
+        *(ulong*)dst = o0 | ((ulong)o1 << 32);
+        *(ulong*)(dst + 8) = o2 | ((ulong)o3 << 32);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]

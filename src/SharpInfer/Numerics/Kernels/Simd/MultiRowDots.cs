@@ -106,40 +106,217 @@ internal static unsafe class MultiRowDots
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Q4_KAvx2(byte* x, byte* y, nint ys, int n, float* s, nint ss)
     {
-        var acc = stackalloc Vector256<float>[Rows];
-        var sumi = stackalloc Vector256<int>[Rows];
-        var accM = stackalloc Vector128<float>[Rows];
-        for (int j = 0; j < Rows; j++) { acc[j] = Vector256<float>.Zero; accM[j] = Vector128<float>.Zero; }
-        var m4 = Vector256.Create((byte)0x0F);
+        Q45_KAvx2<Q4_KKind>(x, y, ys, n, s, ss);
+    }
+
+    /// <summary>Rows of <see cref="Avx2KQuantDots.Q5_K"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Q5_KAvx2(byte* x, byte* y, nint ys, int n, float* s, nint ss)
+    {
+        Q45_KAvx2<Q5_KKind>(x, y, ys, n, s, ss);
+    }
+
+    /// <summary>One Q4_K/Q5_K chunk (64 values: two 32-value sub-blocks) of one activation row into its int32 lanes.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<int> KChunk(Vector256<byte> lo, Vector256<byte> hi, byte* q8, Vector256<short> scLo, Vector256<short> scHi, Vector256<int> sumi)
+    {
+        sumi += Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(lo, Vector256.Load((sbyte*)q8)), scLo);
+        return sumi + Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(hi, Vector256.Load((sbyte*)(q8 + 32))), scHi);
+    }
+
+    // Accumulators are locals, never stackalloc'd vectors: the JIT keeps locals in registers, arrays in memory.
+    // Q4_K/Q5_K is a type parameter, not a bool: the JIT does not inline a kernel this size, so only a per-type
+    // instantiation folds the branches away.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Q45_KAvx2<TKind>(byte* x, byte* y, nint ys, int n, float* s, nint ss) where TKind : struct, IKQuantKind
+    {
+        bool highBits = TKind.HighBits;
         byte* sm = stackalloc byte[16];
-        for (int i = 0; i < n / 256; i++, x += 144, y += 292)
+        int blockBytes = highBits ? 176 : 144, offQs = highBits ? 48 : 16;
+        var acc0 = Vector256<float>.Zero; var acc1 = acc0; var acc2 = acc0; var acc3 = acc0;
+        var accM0 = Vector128<float>.Zero; var accM1 = accM0; var accM2 = accM0; var accM3 = accM0;
+        float summs0 = 0, summs1 = 0, summs2 = 0, summs3 = 0;
+        var m4 = Vector256.Create((byte)0x0F);
+        var one = Vector256.Create((byte)1);
+        byte* y0 = y, y1 = y + ys, y2 = y + 2 * ys, y3 = y + 3 * ys;
+        for (int i = 0; i < n / 256; i++, x += blockBytes, y0 += 292, y1 += 292, y2 += 292, y3 += 292)
         {
             Avx2KQuantDots.UnpackScalesMinsK4(x + 4, sm);
             float hd = Half(x), hmin = Half(x + 2);
-            for (int j = 0; j < Rows; j++) sumi[j] = Vector256<int>.Zero;
+            float yd0 = *(float*)y0, yd1 = *(float*)y1, yd2 = *(float*)y2, yd3 = *(float*)y3;
+            if (highBits)
+            {
+                summs0 += -yd0 * hmin * Avx2KQuantDots.MinSum(y0 + 260, sm + 8);
+                summs1 += -yd1 * hmin * Avx2KQuantDots.MinSum(y1 + 260, sm + 8);
+                summs2 += -yd2 * hmin * Avx2KQuantDots.MinSum(y2 + 260, sm + 8);
+                summs3 += -yd3 * hmin * Avx2KQuantDots.MinSum(y3 + 260, sm + 8);
+            }
+            else
+            {
+                accM0 = Fma.MultiplyAdd(Vector128.Create(-yd0 * hmin), Sse2.ConvertToVector128Single(Avx2KQuantDots.MinLanes(y0 + 260, sm + 8)), accM0);
+                accM1 = Fma.MultiplyAdd(Vector128.Create(-yd1 * hmin), Sse2.ConvertToVector128Single(Avx2KQuantDots.MinLanes(y1 + 260, sm + 8)), accM1);
+                accM2 = Fma.MultiplyAdd(Vector128.Create(-yd2 * hmin), Sse2.ConvertToVector128Single(Avx2KQuantDots.MinLanes(y2 + 260, sm + 8)), accM2);
+                accM3 = Fma.MultiplyAdd(Vector128.Create(-yd3 * hmin), Sse2.ConvertToVector128Single(Avx2KQuantDots.MinLanes(y3 + 260, sm + 8)), accM3);
+            }
+            var qh = highBits ? Vector256.Load(x + 16) : default;
+            var sumi0 = Vector256<int>.Zero; var sumi1 = sumi0; var sumi2 = sumi0; var sumi3 = sumi0;
             for (int c = 0; c < 4; c++)
             {
-                var bits = Vector256.Load(x + 16 + 32 * c);
+                var bits = Vector256.Load(x + offQs + 32 * c);
                 var lo = bits & m4;
                 var hi = Vector256.ShiftRightLogical(bits.AsUInt16(), 4).AsByte() & m4;
+                if (highBits)
+                {
+                    lo |= Vector256.ShiftLeft((Vector256.ShiftRightLogical(qh.AsUInt16(), 2 * c).AsByte() & one).AsUInt16(), 4).AsByte();
+                    hi |= Vector256.ShiftLeft((Vector256.ShiftRightLogical(qh.AsUInt16(), 2 * c + 1).AsByte() & one).AsUInt16(), 4).AsByte();
+                }
                 var scLo = Vector256.Create((short)sm[2 * c]);
                 var scHi = Vector256.Create((short)sm[2 * c + 1]);
-                for (int j = 0; j < Rows; j++)
+                int q = 4 + 64 * c;
+                sumi0 = KChunk(lo, hi, y0 + q, scLo, scHi, sumi0);
+                sumi1 = KChunk(lo, hi, y1 + q, scLo, scHi, sumi1);
+                sumi2 = KChunk(lo, hi, y2 + q, scLo, scHi, sumi2);
+                sumi3 = KChunk(lo, hi, y3 + q, scLo, scHi, sumi3);
+            }
+            acc0 = Fma.MultiplyAdd(Vector256.Create(yd0 * hd), Avx.ConvertToVector256Single(sumi0), acc0);
+            acc1 = Fma.MultiplyAdd(Vector256.Create(yd1 * hd), Avx.ConvertToVector256Single(sumi1), acc1);
+            acc2 = Fma.MultiplyAdd(Vector256.Create(yd2 * hd), Avx.ConvertToVector256Single(sumi2), acc2);
+            acc3 = Fma.MultiplyAdd(Vector256.Create(yd3 * hd), Avx.ConvertToVector256Single(sumi3), acc3);
+        }
+        if (highBits)
+        {
+            s[0] = HSum(acc0) + summs0; s[ss] = HSum(acc1) + summs1; s[2 * ss] = HSum(acc2) + summs2; s[3 * ss] = HSum(acc3) + summs3;
+        }
+        else
+        {
+            s[0] = HSum(acc0) + Avx2KQuantDots.HSum4(accM0); s[ss] = HSum(acc1) + Avx2KQuantDots.HSum4(accM1);
+            s[2 * ss] = HSum(acc2) + Avx2KQuantDots.HSum4(accM2); s[3 * ss] = HSum(acc3) + Avx2KQuantDots.HSum4(accM3);
+        }
+    }
+
+    /// <summary>
+    /// Two Q4_K weight rows against 4 activation rows: each activation chunk is loaded once for both weight rows.
+    /// Outputs s[i + j·ss] (weight row i, activation row j), bit-identical to <see cref="Avx2KQuantDots.Q4_K"/>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Q4_KTile2x4(byte* xa, nint xs, byte* y, nint ys, int n, float* s, nint ss)
+    {
+        byte* xb = xa + xs;
+        var a0 = Vector256<float>.Zero; var a1 = a0; var a2 = a0; var a3 = a0;
+        var b0 = a0; var b1 = a0; var b2 = a0; var b3 = a0;
+        var ma0 = Vector128<float>.Zero; var ma1 = ma0; var ma2 = ma0; var ma3 = ma0;
+        var mb0 = ma0; var mb1 = ma0; var mb2 = ma0; var mb3 = ma0;
+        var m4 = Vector256.Create((byte)0x0F);
+        byte* sa = stackalloc byte[32];
+        byte* sb = sa + 16;
+        byte* y0 = y, y1 = y + ys, y2 = y + 2 * ys, y3 = y + 3 * ys;
+        for (int i = 0; i < n / 256; i++, xa += 144, xb += 144, y0 += 292, y1 += 292, y2 += 292, y3 += 292)
+        {
+            Avx2KQuantDots.UnpackScalesMinsK4(xa + 4, sa);
+            Avx2KQuantDots.UnpackScalesMinsK4(xb + 4, sb);
+            float hda = Half(xa), hmina = Half(xa + 2), hdb = Half(xb), hminb = Half(xb + 2);
+            float yd0 = *(float*)y0, yd1 = *(float*)y1, yd2 = *(float*)y2, yd3 = *(float*)y3;
+            var ml0 = Sse2.ConvertToVector128Single(Avx2KQuantDots.MinLanes(y0 + 260, sa + 8));
+            ma0 = Fma.MultiplyAdd(Vector128.Create(-yd0 * hmina), ml0, ma0);
+            ma1 = Fma.MultiplyAdd(Vector128.Create(-yd1 * hmina), Sse2.ConvertToVector128Single(Avx2KQuantDots.MinLanes(y1 + 260, sa + 8)), ma1);
+            ma2 = Fma.MultiplyAdd(Vector128.Create(-yd2 * hmina), Sse2.ConvertToVector128Single(Avx2KQuantDots.MinLanes(y2 + 260, sa + 8)), ma2);
+            ma3 = Fma.MultiplyAdd(Vector128.Create(-yd3 * hmina), Sse2.ConvertToVector128Single(Avx2KQuantDots.MinLanes(y3 + 260, sa + 8)), ma3);
+            mb0 = Fma.MultiplyAdd(Vector128.Create(-yd0 * hminb), Sse2.ConvertToVector128Single(Avx2KQuantDots.MinLanes(y0 + 260, sb + 8)), mb0);
+            mb1 = Fma.MultiplyAdd(Vector128.Create(-yd1 * hminb), Sse2.ConvertToVector128Single(Avx2KQuantDots.MinLanes(y1 + 260, sb + 8)), mb1);
+            mb2 = Fma.MultiplyAdd(Vector128.Create(-yd2 * hminb), Sse2.ConvertToVector128Single(Avx2KQuantDots.MinLanes(y2 + 260, sb + 8)), mb2);
+            mb3 = Fma.MultiplyAdd(Vector128.Create(-yd3 * hminb), Sse2.ConvertToVector128Single(Avx2KQuantDots.MinLanes(y3 + 260, sb + 8)), mb3);
+            var ia0 = Vector256<int>.Zero; var ia1 = ia0; var ia2 = ia0; var ia3 = ia0;
+            var ib0 = ia0; var ib1 = ia0; var ib2 = ia0; var ib3 = ia0;
+            for (int c = 0; c < 4; c++)
+            {
+                var bitsA = Vector256.Load(xa + 16 + 32 * c);
+                var bitsB = Vector256.Load(xb + 16 + 32 * c);
+                var loA = bitsA & m4; var hiA = Vector256.ShiftRightLogical(bitsA.AsUInt16(), 4).AsByte() & m4;
+                var loB = bitsB & m4; var hiB = Vector256.ShiftRightLogical(bitsB.AsUInt16(), 4).AsByte() & m4;
+                var sLoA = Vector256.Create((short)sa[2 * c]); var sHiA = Vector256.Create((short)sa[2 * c + 1]);
+                var sLoB = Vector256.Create((short)sb[2 * c]); var sHiB = Vector256.Create((short)sb[2 * c + 1]);
+                int q = 4 + 64 * c;
+                Chunk2(loA, hiA, loB, hiB, sLoA, sHiA, sLoB, sHiB, y0 + q, ref ia0, ref ib0);
+                Chunk2(loA, hiA, loB, hiB, sLoA, sHiA, sLoB, sHiB, y1 + q, ref ia1, ref ib1);
+                Chunk2(loA, hiA, loB, hiB, sLoA, sHiA, sLoB, sHiB, y2 + q, ref ia2, ref ib2);
+                Chunk2(loA, hiA, loB, hiB, sLoA, sHiA, sLoB, sHiB, y3 + q, ref ia3, ref ib3);
+            }
+            a0 = Fma.MultiplyAdd(Vector256.Create(yd0 * hda), Avx.ConvertToVector256Single(ia0), a0);
+            a1 = Fma.MultiplyAdd(Vector256.Create(yd1 * hda), Avx.ConvertToVector256Single(ia1), a1);
+            a2 = Fma.MultiplyAdd(Vector256.Create(yd2 * hda), Avx.ConvertToVector256Single(ia2), a2);
+            a3 = Fma.MultiplyAdd(Vector256.Create(yd3 * hda), Avx.ConvertToVector256Single(ia3), a3);
+            b0 = Fma.MultiplyAdd(Vector256.Create(yd0 * hdb), Avx.ConvertToVector256Single(ib0), b0);
+            b1 = Fma.MultiplyAdd(Vector256.Create(yd1 * hdb), Avx.ConvertToVector256Single(ib1), b1);
+            b2 = Fma.MultiplyAdd(Vector256.Create(yd2 * hdb), Avx.ConvertToVector256Single(ib2), b2);
+            b3 = Fma.MultiplyAdd(Vector256.Create(yd3 * hdb), Avx.ConvertToVector256Single(ib3), b3);
+        }
+        s[0] = HSum(a0) + Avx2KQuantDots.HSum4(ma0); s[ss] = HSum(a1) + Avx2KQuantDots.HSum4(ma1);
+        s[2 * ss] = HSum(a2) + Avx2KQuantDots.HSum4(ma2); s[3 * ss] = HSum(a3) + Avx2KQuantDots.HSum4(ma3);
+        s[1] = HSum(b0) + Avx2KQuantDots.HSum4(mb0); s[1 + ss] = HSum(b1) + Avx2KQuantDots.HSum4(mb1);
+        s[1 + 2 * ss] = HSum(b2) + Avx2KQuantDots.HSum4(mb2); s[1 + 3 * ss] = HSum(b3) + Avx2KQuantDots.HSum4(mb3);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Chunk2(Vector256<byte> loA, Vector256<byte> hiA, Vector256<byte> loB, Vector256<byte> hiB,
+                               Vector256<short> sLoA, Vector256<short> sHiA, Vector256<short> sLoB, Vector256<short> sHiB,
+                               byte* q8, ref Vector256<int> ia, ref Vector256<int> ib)
+    {
+        var yLo = Vector256.Load((sbyte*)q8);
+        var yHi = Vector256.Load((sbyte*)(q8 + 32));
+        ia += Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(loA, yLo), sLoA);
+        ia += Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(hiA, yHi), sHiA);
+        ib += Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(loB, yLo), sLoB);
+        ib += Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(hiB, yHi), sHiB);
+    }
+
+    /// <summary>One Q6_K 32-value group of one activation row: (u − 32)·y in int16 pairs, scaled into int32 lanes.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<int> Q6Group(Vector256<byte> u, byte* q8, Vector256<short> sc, Vector256<int> sumi)
+    {
+        var yv = Vector256.Load((sbyte*)q8);
+        var pairs = Avx2.MultiplyAddAdjacent(u, yv) - Avx2.MultiplyAddAdjacent(Vector256.Create((byte)32), yv);
+        return sumi + Avx2.MultiplyAddAdjacent(pairs, sc);
+    }
+
+    /// <summary>Rows of <see cref="Avx2KQuantDots.Q6_K"/> (ggml's AVX2 order, which llama.cpp's AVX-512 builds also run).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Q6_KAvx2(byte* x, byte* y, nint ys, int n, float* s, nint ss)
+    {
+        var acc0 = Vector256<float>.Zero; var acc1 = acc0; var acc2 = acc0; var acc3 = acc0;
+        var m4 = Vector256.Create((byte)0x0F);
+        var m3 = Vector256.Create((byte)3);
+        byte* y0 = y, y1 = y + ys, y2 = y + 2 * ys, y3 = y + 3 * ys;
+        for (int i = 0; i < n / 256; i++, x += 210, y0 += 292, y1 += 292, y2 += 292, y3 += 292)
+        {
+            sbyte* sc = (sbyte*)(x + 192);
+            var sumi0 = Vector256<int>.Zero; var sumi1 = sumi0; var sumi2 = sumi0; var sumi3 = sumi0;
+            int q = 4;
+            for (int h = 0; h < 2; h++)
+            {
+                var ql0 = Vector256.Load(x + 64 * h);
+                var ql1 = Vector256.Load(x + 64 * h + 32);
+                var qh = Vector256.Load(x + 128 + 32 * h);
+                for (int k = 0; k < 4; k++, q += 32)
                 {
-                    sbyte* q8 = (sbyte*)(y + j * ys + 4 + 64 * c);
-                    sumi[j] += Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(lo, Vector256.Load(q8)), scLo);
-                    sumi[j] += Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(hi, Vector256.Load(q8 + 32)), scHi);
+                    var low = (k & 1) == 0 ? ql0 : ql1;
+                    if (k >= 2) low = Vector256.ShiftRightLogical(low.AsUInt16(), 4).AsByte();
+                    var high = Vector256.ShiftLeft((Vector256.ShiftRightLogical(qh.AsUInt16(), 2 * k).AsByte() & m3).AsUInt16(), 4).AsByte();
+                    var u = (low & m4) | high;
+                    int g = 8 * h + 2 * k;
+                    var scv = Vector256.Create(Vector128.Create((short)sc[g]), Vector128.Create((short)sc[g + 1]));
+                    sumi0 = Q6Group(u, y0 + q, scv, sumi0);
+                    sumi1 = Q6Group(u, y1 + q, scv, sumi1);
+                    sumi2 = Q6Group(u, y2 + q, scv, sumi2);
+                    sumi3 = Q6Group(u, y3 + q, scv, sumi3);
                 }
             }
-            for (int j = 0; j < Rows; j++)
-            {
-                byte* yj = y + j * ys;
-                float yd = *(float*)yj;
-                accM[j] = Fma.MultiplyAdd(Vector128.Create(-yd * hmin), Sse2.ConvertToVector128Single(Avx2KQuantDots.MinLanes(yj + 260, sm + 8)), accM[j]);
-                acc[j] = Fma.MultiplyAdd(Vector256.Create(yd * hd), Avx.ConvertToVector256Single(sumi[j]), acc[j]);
-            }
+            float hd = Half(x + 208);
+            acc0 = Fma.MultiplyAdd(Vector256.Create(hd * *(float*)y0), Avx.ConvertToVector256Single(sumi0), acc0);
+            acc1 = Fma.MultiplyAdd(Vector256.Create(hd * *(float*)y1), Avx.ConvertToVector256Single(sumi1), acc1);
+            acc2 = Fma.MultiplyAdd(Vector256.Create(hd * *(float*)y2), Avx.ConvertToVector256Single(sumi2), acc2);
+            acc3 = Fma.MultiplyAdd(Vector256.Create(hd * *(float*)y3), Avx.ConvertToVector256Single(sumi3), acc3);
         }
-        for (int j = 0; j < Rows; j++) s[j * ss] = HSum(acc[j]) + Avx2KQuantDots.HSum4(accM[j]);
+        s[0] = HSum(acc0); s[ss] = HSum(acc1); s[2 * ss] = HSum(acc2); s[3 * ss] = HSum(acc3);
     }
 
     /// <summary>Rows of <see cref="Avx512KQuantDots.Q6_K"/>.</summary>
@@ -187,4 +364,20 @@ internal static unsafe class MultiRowDots
         }
         for (int j = 0; j < Rows; j++) s[j * ss] = Simd512.HSum(acc[j]);
     }
+}
+
+/// <summary>Q4_K or Q5_K, as a type so the shared kernels are compiled once per kind with the branch folded.</summary>
+internal interface IKQuantKind
+{
+    static abstract bool HighBits { get; }
+}
+
+internal struct Q4_KKind : IKQuantKind
+{
+    public static bool HighBits => false;
+}
+
+internal struct Q5_KKind : IKQuantKind
+{
+    public static bool HighBits => true;
 }

@@ -7,7 +7,7 @@ namespace SharpInfer.Backends.Cpu.Amx.Kernels;
 internal unsafe interface ITileProgramRunner
 {
     /// <summary>The convention programs must be emitted for.</summary>
-    Emit.X64Abi Abi { get; }
+    Platform.X64.X64Abi Abi { get; }
 
     void Run(byte[] program, void* args);
 }

@@ -1,3 +1,4 @@
+using SharpInfer.Platform.X64;
 namespace SharpInfer.Backends.Cpu.Amx.Kernels;
 
 /// <summary>
@@ -16,7 +17,7 @@ internal sealed unsafe class NativeTileProgramRunner : ITileProgramRunner, IDisp
         if (!status.IsAvailable) throw new InvalidOperationException(status.ToString());
     }
 
-    public Emit.X64Abi Abi => Emit.X64Abi.Native;
+    public Platform.X64.X64Abi Abi => Platform.X64.X64Abi.Native;
 
     public void Run(byte[] program, void* args)
     {

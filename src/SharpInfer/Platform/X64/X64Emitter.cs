@@ -1,4 +1,4 @@
-namespace SharpInfer.Backends.Cpu.Amx.Emit;
+namespace SharpInfer.Platform.X64;
 
 /// <summary>
 /// Emits the small x86-64 subset the AMX kernels need, byte-for-byte as GNU <c>as</c> 2.40 encodes
@@ -7,7 +7,7 @@ namespace SharpInfer.Backends.Cpu.Amx.Emit;
 /// Jumps: backward jumps use rel8 when the target is near; forward jumps always use rel32
 /// (GNU as relaxes forward jumps too, so golden tests only pin far forward jumps).
 /// </summary>
-internal sealed class X64Emitter
+internal sealed partial class X64Emitter
 {
     private readonly List<byte> _code = new(256);
     private readonly List<(int At, Label Target)> _fixups = new();
@@ -88,6 +88,14 @@ internal sealed class X64Emitter
         bool small = imm is >= sbyte.MinValue and <= sbyte.MaxValue;
         Byte(small ? (byte)0x6B : (byte)0x69); ModRmReg((int)dst, (int)src);
         if (small) Byte((byte)(sbyte)imm); else Int32(imm);
+    }
+
+    /// <summary><c>prefetcht0 [m]</c> (0F 18 /1): a hint, never a fault.</summary>
+    public void Prefetcht0(Mem m)
+    {
+        Rex(false, 1, m.Index is { } ix ? (int)ix : 0, (int)m.Base);
+        Byte(0x0F); Byte(0x18);
+        ModRmMem(1, m);
     }
 
     public void Push(Reg r) { Rex(false, 0, 0, (int)r); Byte((byte)(0x50 + ((int)r & 7))); }

@@ -1,4 +1,4 @@
-namespace SharpInfer.Backends.Cpu.Amx.Emit;
+namespace SharpInfer.Platform.X64;
 
 /// <summary>x86-64 general-purpose registers, numbered as the hardware encodes them.</summary>
 internal enum Reg : byte

@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace SharpInfer.Backends.Cpu.Amx;
+namespace SharpInfer.Platform.X64;
 
 /// <summary>
 /// Machine code copied into its own pages, written while the pages are read-write and then

@@ -1,4 +1,4 @@
-namespace SharpInfer.Backends.Cpu.Amx.Emit;
+namespace SharpInfer.Platform.X64;
 
 /// <summary>
 /// The two x86-64 C calling conventions, reduced to what emitted leaf functions need: where the

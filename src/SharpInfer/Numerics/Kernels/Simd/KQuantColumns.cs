@@ -1,0 +1,255 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+using static SharpInfer.Numerics.Kernels.Simd256;
+
+namespace SharpInfer.Numerics.Kernels;
+
+/// <summary>
+/// K-quant kernels for several rows at once: 4 weight rows against one Q8_K activation row (generation), or one
+/// weight row against 4 activation rows (prompt processing). The integer part of a super-block
+/// runs on 512-bit registers (two 32-value groups per instruction, shared operands loaded once); its int32 lanes are then folded to 8 lanes by adding the halves, which is exact, so every row's lanes equal
+/// those of ggml's AVX2 kernel (<see cref="Avx2KQuantDots"/>) and the float part (conversion, FMA with d, hsum) is
+/// that kernel's: the outputs are bit-identical to the row kernels.
+/// </summary>
+internal static unsafe class KQuantColumns
+{
+    public const int Rows = 4;
+
+    /// <summary>
+    /// Four row streams at once confuse the hardware prefetcher (slower than one row at a time from DRAM); the next four
+    /// rows are one contiguous region, so super-block step <paramref name="i"/> prefetches its share of it, in order.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static void PrefetchNextRows(byte* x, nint xs, int i, int blockBytes)
+    {
+        byte* next = x + 4 * xs + (long)i * 4 * blockBytes;
+        for (int l = 0; l < 4 * blockBytes; l += 64) Sse.Prefetch0(next + l);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<sbyte> Load2(byte* a, byte* b) => Vector512.Create(Vector256.Load((sbyte*)a), Vector256.Load((sbyte*)b));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<int> Fold(Vector512<int> v) => v.GetLower() + v.GetUpper();
+
+    /// <summary>Scale vector for two 32-value groups: int16 lanes 0–15 = <paramref name="a"/>, 16–31 = <paramref name="b"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<short> Scales2(byte a, byte b) => Vector512.Create(Vector256.Create((short)a), Vector256.Create((short)b));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<int> Q4_KSums(byte* x, byte* sm, Vector512<sbyte> yLo01, Vector512<sbyte> yHi01, Vector512<sbyte> yLo23, Vector512<sbyte> yHi23)
+    {
+        var m4 = Vector512.Create((byte)0x0F);
+        var b01 = Vector512.Load(x + 16);
+        var b23 = Vector512.Load(x + 80);
+        var s = Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(b01 & m4, yLo01), Scales2(sm[0], sm[2]));
+        s += Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(Vector512.ShiftRightLogical(b01.AsUInt16(), 4).AsByte() & m4, yHi01), Scales2(sm[1], sm[3]));
+        s += Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(b23 & m4, yLo23), Scales2(sm[4], sm[6]));
+        s += Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(Vector512.ShiftRightLogical(b23.AsUInt16(), 4).AsByte() & m4, yHi23), Scales2(sm[5], sm[7]));
+        return Fold(s);
+    }
+
+    /// <summary>4 rows of <see cref="Avx2KQuantDots.Q4_K"/>; outputs s[0..4).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Q4_K(byte* x, nint xs, byte* y, int n, float* s)
+    {
+        var acc0 = Vector256<float>.Zero; var acc1 = acc0; var acc2 = acc0; var acc3 = acc0;
+        var accM0 = Vector128<float>.Zero; var accM1 = accM0; var accM2 = accM0; var accM3 = accM0;
+        byte* sm = stackalloc byte[16 * Rows];
+        byte* x0 = x, x1 = x + xs, x2 = x + 2 * xs, x3 = x + 3 * xs;
+        for (int i = 0; i < n / 256; i++, x0 += 144, x1 += 144, x2 += 144, x3 += 144, y += 292)
+        {
+            PrefetchNextRows(x, xs, i, 144);
+            float yd = *(float*)y;
+            // activation groups: chunk c's low nibbles meet q8[64c, 64c+32), its high nibbles q8[64c+32, 64c+64)
+            var yLo01 = Load2(y + 4, y + 68);
+            var yHi01 = Load2(y + 36, y + 100);
+            var yLo23 = Load2(y + 132, y + 196);
+            var yHi23 = Load2(y + 164, y + 228);
+            Avx2KQuantDots.UnpackScalesMinsK4(x0 + 4, sm);
+            Avx2KQuantDots.UnpackScalesMinsK4(x1 + 4, sm + 16);
+            Avx2KQuantDots.UnpackScalesMinsK4(x2 + 4, sm + 32);
+            Avx2KQuantDots.UnpackScalesMinsK4(x3 + 4, sm + 48);
+            accM0 = Fma.MultiplyAdd(Vector128.Create(-yd * Half(x0 + 2)), Sse2.ConvertToVector128Single(Avx2KQuantDots.MinLanes(y + 260, sm + 8)), accM0);
+            accM1 = Fma.MultiplyAdd(Vector128.Create(-yd * Half(x1 + 2)), Sse2.ConvertToVector128Single(Avx2KQuantDots.MinLanes(y + 260, sm + 24)), accM1);
+            accM2 = Fma.MultiplyAdd(Vector128.Create(-yd * Half(x2 + 2)), Sse2.ConvertToVector128Single(Avx2KQuantDots.MinLanes(y + 260, sm + 40)), accM2);
+            accM3 = Fma.MultiplyAdd(Vector128.Create(-yd * Half(x3 + 2)), Sse2.ConvertToVector128Single(Avx2KQuantDots.MinLanes(y + 260, sm + 56)), accM3);
+            acc0 = Fma.MultiplyAdd(Vector256.Create(yd * Half(x0)), Avx.ConvertToVector256Single(Q4_KSums(x0, sm, yLo01, yHi01, yLo23, yHi23)), acc0);
+            acc1 = Fma.MultiplyAdd(Vector256.Create(yd * Half(x1)), Avx.ConvertToVector256Single(Q4_KSums(x1, sm + 16, yLo01, yHi01, yLo23, yHi23)), acc1);
+            acc2 = Fma.MultiplyAdd(Vector256.Create(yd * Half(x2)), Avx.ConvertToVector256Single(Q4_KSums(x2, sm + 32, yLo01, yHi01, yLo23, yHi23)), acc2);
+            acc3 = Fma.MultiplyAdd(Vector256.Create(yd * Half(x3)), Avx.ConvertToVector256Single(Q4_KSums(x3, sm + 48, yLo01, yHi01, yLo23, yHi23)), acc3);
+        }
+        s[0] = HSum(acc0) + Avx2KQuantDots.HSum4(accM0);
+        s[1] = HSum(acc1) + Avx2KQuantDots.HSum4(accM1);
+        s[2] = HSum(acc2) + Avx2KQuantDots.HSum4(accM2);
+        s[3] = HSum(acc3) + Avx2KQuantDots.HSum4(accM3);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<int> Q5_KSums(byte* x, byte* sm, Vector512<sbyte> yLo01, Vector512<sbyte> yHi01, Vector512<sbyte> yLo23, Vector512<sbyte> yHi23)
+    {
+        var m4 = Vector512.Create((byte)0x0F);
+        var one = Vector512.Create((byte)1);
+        var qh = Vector256.Load(x + 16);
+        // chunk c takes qh bit 2c (low nibbles) and 2c + 1 (high nibbles) as its fifth bit
+        var h01 = Vector512.Create(qh, Vector256.ShiftRightLogical(qh.AsUInt16(), 2).AsByte());
+        var h23 = Vector512.ShiftRightLogical(h01.AsUInt16(), 4).AsByte();
+        var b01 = Vector512.Load(x + 48);
+        var b23 = Vector512.Load(x + 112);
+        var lo01 = (b01 & m4) | Vector512.ShiftLeft((h01 & one).AsUInt16(), 4).AsByte();
+        var hi01 = (Vector512.ShiftRightLogical(b01.AsUInt16(), 4).AsByte() & m4) | Vector512.ShiftLeft((Vector512.ShiftRightLogical(h01.AsUInt16(), 1).AsByte() & one).AsUInt16(), 4).AsByte();
+        var lo23 = (b23 & m4) | Vector512.ShiftLeft((h23 & one).AsUInt16(), 4).AsByte();
+        var hi23 = (Vector512.ShiftRightLogical(b23.AsUInt16(), 4).AsByte() & m4) | Vector512.ShiftLeft((Vector512.ShiftRightLogical(h23.AsUInt16(), 1).AsByte() & one).AsUInt16(), 4).AsByte();
+        var s = Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(lo01, yLo01), Scales2(sm[0], sm[2]));
+        s += Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(hi01, yHi01), Scales2(sm[1], sm[3]));
+        s += Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(lo23, yLo23), Scales2(sm[4], sm[6]));
+        s += Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(hi23, yHi23), Scales2(sm[5], sm[7]));
+        return Fold(s);
+    }
+
+    /// <summary>4 rows of <see cref="Avx2KQuantDots.Q5_K"/>; outputs s[0..4).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Q5_K(byte* x, nint xs, byte* y, int n, float* s)
+    {
+        var acc0 = Vector256<float>.Zero; var acc1 = acc0; var acc2 = acc0; var acc3 = acc0;
+        float summs0 = 0, summs1 = 0, summs2 = 0, summs3 = 0;
+        byte* sm = stackalloc byte[16 * Rows];
+        byte* x0 = x, x1 = x + xs, x2 = x + 2 * xs, x3 = x + 3 * xs;
+        for (int i = 0; i < n / 256; i++, x0 += 176, x1 += 176, x2 += 176, x3 += 176, y += 292)
+        {
+            PrefetchNextRows(x, xs, i, 176);
+            float yd = *(float*)y;
+            var yLo01 = Load2(y + 4, y + 68);
+            var yHi01 = Load2(y + 36, y + 100);
+            var yLo23 = Load2(y + 132, y + 196);
+            var yHi23 = Load2(y + 164, y + 228);
+            Avx2KQuantDots.UnpackScalesMinsK4(x0 + 4, sm);
+            Avx2KQuantDots.UnpackScalesMinsK4(x1 + 4, sm + 16);
+            Avx2KQuantDots.UnpackScalesMinsK4(x2 + 4, sm + 32);
+            Avx2KQuantDots.UnpackScalesMinsK4(x3 + 4, sm + 48);
+            summs0 += -yd * Half(x0 + 2) * Avx2KQuantDots.MinSum(y + 260, sm + 8);
+            summs1 += -yd * Half(x1 + 2) * Avx2KQuantDots.MinSum(y + 260, sm + 24);
+            summs2 += -yd * Half(x2 + 2) * Avx2KQuantDots.MinSum(y + 260, sm + 40);
+            summs3 += -yd * Half(x3 + 2) * Avx2KQuantDots.MinSum(y + 260, sm + 56);
+            acc0 = Fma.MultiplyAdd(Vector256.Create(yd * Half(x0)), Avx.ConvertToVector256Single(Q5_KSums(x0, sm, yLo01, yHi01, yLo23, yHi23)), acc0);
+            acc1 = Fma.MultiplyAdd(Vector256.Create(yd * Half(x1)), Avx.ConvertToVector256Single(Q5_KSums(x1, sm + 16, yLo01, yHi01, yLo23, yHi23)), acc1);
+            acc2 = Fma.MultiplyAdd(Vector256.Create(yd * Half(x2)), Avx.ConvertToVector256Single(Q5_KSums(x2, sm + 32, yLo01, yHi01, yLo23, yHi23)), acc2);
+            acc3 = Fma.MultiplyAdd(Vector256.Create(yd * Half(x3)), Avx.ConvertToVector256Single(Q5_KSums(x3, sm + 48, yLo01, yHi01, yLo23, yHi23)), acc3);
+        }
+        s[0] = HSum(acc0) + summs0; s[1] = HSum(acc1) + summs1; s[2] = HSum(acc2) + summs2; s[3] = HSum(acc3) + summs3;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<int> Q6_KSums(byte* x, Vector512<sbyte> y0, Vector512<sbyte> y1, Vector512<sbyte> y2, Vector512<sbyte> y3,
+                                           Vector512<short> m0, Vector512<short> m1, Vector512<short> m2, Vector512<short> m3)
+    {
+        var m4 = Vector512.Create((byte)0x0F);
+        var three = Vector512.Create((byte)3);
+        // int16 lane l of a 64-value pair of groups takes scale 4·(pair index) + l/8 (16 values per scale)
+        var scales = Vector512.Create(Avx2.ConvertToVector256Int16(Vector128.Load((sbyte*)(x + 192))), Vector256<short>.Zero);
+        var lane = Vector512.Create((short)0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3);
+        var sum = Vector512<int>.Zero;
+        for (int h = 0; h < 2; h++)
+        {
+            var ql = Vector512.Load(x + 64 * h);                 // [ql0 | ql1]
+            var qh = Vector256.Load(x + 128 + 32 * h);
+            var qh2 = Vector512.Create(qh, Vector256.ShiftRightLogical(qh.AsUInt16(), 2).AsByte());
+            var u01 = (ql & m4) | Vector512.ShiftLeft((qh2 & three).AsUInt16(), 4).AsByte();
+            var u23 = (Vector512.ShiftRightLogical(ql.AsUInt16(), 4).AsByte() & m4)
+                      | Vector512.ShiftLeft((Vector512.ShiftRightLogical(qh2.AsUInt16(), 4).AsByte() & three).AsUInt16(), 4).AsByte();
+            var sc01 = Avx512BW.PermuteVar32x16(scales, lane + Vector512.Create((short)(8 * h)));
+            var sc23 = Avx512BW.PermuteVar32x16(scales, lane + Vector512.Create((short)(8 * h + 4)));
+            var ya = h == 0 ? y0 : y2;
+            var yb = h == 0 ? y1 : y3;
+            var ma = h == 0 ? m0 : m2;
+            var mb = h == 0 ? m1 : m3;
+            sum += Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(u01, ya) - ma, sc01);
+            sum += Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(u23, yb) - mb, sc23);
+        }
+        return Fold(sum);
+    }
+
+    /// <summary>4 rows of <see cref="Avx2KQuantDots.Q6_K"/>; outputs s[0..4).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Q6_K(byte* x, nint xs, byte* y, int n, float* s)
+    {
+        var acc0 = Vector256<float>.Zero; var acc1 = acc0; var acc2 = acc0; var acc3 = acc0;
+        var m32 = Vector512.Create((byte)32);
+        byte* x0 = x, x1 = x + xs, x2 = x + 2 * xs, x3 = x + 3 * xs;
+        for (int i = 0; i < n / 256; i++, x0 += 210, x1 += 210, x2 += 210, x3 += 210, y += 292)
+        {
+            PrefetchNextRows(x, xs, i, 210);
+            float yd = *(float*)y;
+            // groups k = 0..7 of 32 values: q8 at 4 + 32k; pairs (0,1) (2,3) (4,5) (6,7), with 32·(pair sums) to subtract
+            var y0 = Vector512.Load((sbyte*)(y + 4));
+            var y1 = Vector512.Load((sbyte*)(y + 68));
+            var y2 = Vector512.Load((sbyte*)(y + 132));
+            var y3 = Vector512.Load((sbyte*)(y + 196));
+            var m0 = Avx512BW.MultiplyAddAdjacent(m32, y0);
+            var m1 = Avx512BW.MultiplyAddAdjacent(m32, y1);
+            var m2 = Avx512BW.MultiplyAddAdjacent(m32, y2);
+            var m3 = Avx512BW.MultiplyAddAdjacent(m32, y3);
+            acc0 = Fma.MultiplyAdd(Vector256.Create(Half(x0 + 208) * yd), Avx.ConvertToVector256Single(Q6_KSums(x0, y0, y1, y2, y3, m0, m1, m2, m3)), acc0);
+            acc1 = Fma.MultiplyAdd(Vector256.Create(Half(x1 + 208) * yd), Avx.ConvertToVector256Single(Q6_KSums(x1, y0, y1, y2, y3, m0, m1, m2, m3)), acc1);
+            acc2 = Fma.MultiplyAdd(Vector256.Create(Half(x2 + 208) * yd), Avx.ConvertToVector256Single(Q6_KSums(x2, y0, y1, y2, y3, m0, m1, m2, m3)), acc2);
+            acc3 = Fma.MultiplyAdd(Vector256.Create(Half(x3 + 208) * yd), Avx.ConvertToVector256Single(Q6_KSums(x3, y0, y1, y2, y3, m0, m1, m2, m3)), acc3);
+        }
+        s[0] = HSum(acc0); s[1] = HSum(acc1); s[2] = HSum(acc2); s[3] = HSum(acc3);
+    }
+
+    // ---- one weight row against 4 activation rows (prompt processing), same exact folding -------------------------
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<int> Q6_KAct(Vector512<byte> u0, Vector512<byte> u1, Vector512<byte> u2, Vector512<byte> u3,
+                                          Vector512<short> c0, Vector512<short> c1, Vector512<short> c2, Vector512<short> c3, byte* y)
+    {
+        var m32 = Vector512.Create((byte)32);
+        var y0 = Vector512.Load((sbyte*)(y + 4));
+        var y1 = Vector512.Load((sbyte*)(y + 68));
+        var y2 = Vector512.Load((sbyte*)(y + 132));
+        var y3 = Vector512.Load((sbyte*)(y + 196));
+        var sum = Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(u0, y0) - Avx512BW.MultiplyAddAdjacent(m32, y0), c0);
+        sum += Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(u1, y1) - Avx512BW.MultiplyAddAdjacent(m32, y1), c1);
+        sum += Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(u2, y2) - Avx512BW.MultiplyAddAdjacent(m32, y2), c2);
+        sum += Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(u3, y3) - Avx512BW.MultiplyAddAdjacent(m32, y3), c3);
+        return Fold(sum);
+    }
+
+    /// <summary>One Q6_K weight row against 4 activation rows: outputs s[j·ss], bit-identical to <see cref="Avx2KQuantDots.Q6_K"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Q6_KRows(byte* x, byte* y, nint ys, int n, float* s, nint ss)
+    {
+        var acc0 = Vector256<float>.Zero; var acc1 = acc0; var acc2 = acc0; var acc3 = acc0;
+        var m4 = Vector512.Create((byte)0x0F);
+        var three = Vector512.Create((byte)3);
+        var lane = Vector512.Create((short)0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3);
+        byte* y0 = y, y1 = y + ys, y2 = y + 2 * ys, y3 = y + 3 * ys;
+        for (int i = 0; i < n / 256; i++, x += 210, y0 += 292, y1 += 292, y2 += 292, y3 += 292)
+        {
+            var scales = Vector512.Create(Avx2.ConvertToVector256Int16(Vector128.Load((sbyte*)(x + 192))), Vector256<short>.Zero);
+            var ql = Vector512.Load(x);
+            var qh = Vector256.Load(x + 128);
+            var qh2 = Vector512.Create(qh, Vector256.ShiftRightLogical(qh.AsUInt16(), 2).AsByte());
+            var u0 = (ql & m4) | Vector512.ShiftLeft((qh2 & three).AsUInt16(), 4).AsByte();
+            var u1 = (Vector512.ShiftRightLogical(ql.AsUInt16(), 4).AsByte() & m4)
+                     | Vector512.ShiftLeft((Vector512.ShiftRightLogical(qh2.AsUInt16(), 4).AsByte() & three).AsUInt16(), 4).AsByte();
+            ql = Vector512.Load(x + 64);
+            qh = Vector256.Load(x + 160);
+            qh2 = Vector512.Create(qh, Vector256.ShiftRightLogical(qh.AsUInt16(), 2).AsByte());
+            var u2 = (ql & m4) | Vector512.ShiftLeft((qh2 & three).AsUInt16(), 4).AsByte();
+            var u3 = (Vector512.ShiftRightLogical(ql.AsUInt16(), 4).AsByte() & m4)
+                     | Vector512.ShiftLeft((Vector512.ShiftRightLogical(qh2.AsUInt16(), 4).AsByte() & three).AsUInt16(), 4).AsByte();
+            var c0 = Avx512BW.PermuteVar32x16(scales, lane);
+            var c1 = Avx512BW.PermuteVar32x16(scales, lane + Vector512.Create((short)4));
+            var c2 = Avx512BW.PermuteVar32x16(scales, lane + Vector512.Create((short)8));
+            var c3 = Avx512BW.PermuteVar32x16(scales, lane + Vector512.Create((short)12));
+            float hd = Half(x + 208);
+            acc0 = Fma.MultiplyAdd(Vector256.Create(hd * *(float*)y0), Avx.ConvertToVector256Single(Q6_KAct(u0, u1, u2, u3, c0, c1, c2, c3, y0)), acc0);
+            acc1 = Fma.MultiplyAdd(Vector256.Create(hd * *(float*)y1), Avx.ConvertToVector256Single(Q6_KAct(u0, u1, u2, u3, c0, c1, c2, c3, y1)), acc1);
+            acc2 = Fma.MultiplyAdd(Vector256.Create(hd * *(float*)y2), Avx.ConvertToVector256Single(Q6_KAct(u0, u1, u2, u3, c0, c1, c2, c3, y2)), acc2);
+            acc3 = Fma.MultiplyAdd(Vector256.Create(hd * *(float*)y3), Avx.ConvertToVector256Single(Q6_KAct(u0, u1, u2, u3, c0, c1, c2, c3, y3)), acc3);
+        }
+        s[0] = HSum(acc0); s[ss] = HSum(acc1); s[2 * ss] = HSum(acc2); s[3 * ss] = HSum(acc3);
+    }
+}

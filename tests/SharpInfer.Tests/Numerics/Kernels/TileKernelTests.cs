@@ -1,0 +1,205 @@
+using SharpInfer.Numerics;
+using SharpInfer.Numerics.Kernels;
+using SharpInfer.Numerics.Kernels.Vnni;
+using SharpInfer.Numerics.Quants;
+using Xunit.Abstractions;
+
+namespace SharpInfer.Tests.Numerics.Kernels;
+
+/// <summary>
+/// The register-blocked 4 × 4 kernels of prompt processing (the intrinsic <see cref="SignedBlockTiles"/> and the emitted
+/// AVX512_VNNI kernels) must give every output bit-identical to the single-row kernel, whose order is ggml's.
+/// Weight blocks are raw random bytes (Q8_0 values include −128, which the quantizer never writes but a file may hold).
+/// </summary>
+public sealed unsafe class TileKernelTests(ITestOutputHelper output)
+{
+    private static bool VnniRequired => Environment.GetEnvironmentVariable("SHARPINFER_REQUIRE_VNNI") == "1";
+
+    public static TheoryData<GgmlType, KernelIsa> IntrinsicCases()
+    {
+        var data = new TheoryData<GgmlType, KernelIsa>();
+        foreach (var t in new[] { GgmlType.Q8_0, GgmlType.Q4_0, GgmlType.Q5_0 })
+            foreach (var isa in CpuKernels.Available)
+                if (isa != KernelIsa.Scalar) data.Add(t, isa);
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(IntrinsicCases))]
+    public void IntrinsicTilesEqualTheRowKernel(GgmlType type, KernelIsa isa)
+    {
+        var tile = DotKernels.TileFor(type, isa);
+        Assert.True(tile != null, $"{type} has no tile kernel at {isa}");
+        var single = DotKernels.For(type, DotKernels.PreferredIsa(type, isa));
+        foreach (int n in new[] { 32, 96, 544 })
+            Check(type, n, seed: n, single, (x, xs, y, ys, side, ss, s, os) => tile(x, xs, y, ys, n, s, os));
+    }
+
+    [Fact]
+    public void EmittedVnniTilesEqualTheRowKernelWhereTheCpuHasVnni()
+    {
+        if (!VnniTiles.IsAvailable)
+        {
+            output.WriteLine("AVX512_VNNI kernels not available on this machine/process (CPUID.7.0:ECX[11], AVX-512 VL, SHARPINFER_VNNI): not run");
+            Assert.False(VnniRequired, "SHARPINFER_REQUIRE_VNNI=1 but the VNNI kernels are not available");
+            return;
+        }
+        foreach (var type in new[] { GgmlType.Q8_0, GgmlType.Q4_0 })
+        {
+            var single = DotKernels.Best(type);
+            foreach (int n in new[] { 32, 64, 96, 2048 })
+            {
+                Check(type, n, seed: 7 * n, single, (x, xs, y, ys, side, ss, s, os) => VnniTiles.Tile(type, x, xs, y, ys, side, ss, n, s, os));
+                output.WriteLine($"{type} n={n}: 16 outputs bit-identical to the row kernel");
+            }
+        }
+    }
+
+    /// <summary>The Q4_K prompt tile (<see cref="DotKernels.TileWeightRows"/> weight rows × 4 activation rows) against the row kernel.</summary>
+    [Fact]
+    public void Q4_KTileEqualsTheRowKernel()
+    {
+        const GgmlType type = GgmlType.Q4_K;
+        var tile = DotKernels.BestTile(type);
+        Assert.True(tile != null || CpuKernels.Best == KernelIsa.Scalar, "no Q4_K tile kernel on a vector CPU");
+        if (tile == null) return;
+        int rows = DotKernels.TileWeightRows(type);
+        var single = DotKernels.Best(type);
+        foreach (int n in new[] { 256, 768 })
+        {
+            int xs = (int)GgmlTypeInfo.Get(type).RowBytes(n) + 3;
+            var w = new byte[xs * rows];
+            for (int r = 0; r < rows; r++)
+                Quantization.Quantize(type, QuantizationRoundTripTests.RandomRow(n, seed: n + r), w.AsSpan(r * xs, xs - 3));
+            int ys = VecDot.ActivationRowBytes(type, n) + 5;
+            var a = new byte[ys * 4];
+            for (int j = 0; j < 4; j++)
+                VecDot.QuantizeActivations(type, QuantizationRoundTripTests.RandomRow(n, seed: 77 + j, scale: 1f), a.AsSpan(j * ys, ys - 5));
+            var o = new float[rows * 4 * 2];
+            fixed (byte* pw = w)
+            fixed (byte* pa = a)
+            fixed (float* po = o)
+            {
+                tile(pw, xs, pa, ys, n, po, 2 * rows);
+                for (int i = 0; i < rows; i++)
+                    for (int j = 0; j < 4; j++)
+                    {
+                        float expected = single(pw + i * xs, pa + j * ys, n);
+                        Assert.True(BitConverter.SingleToInt32Bits(expected) == BitConverter.SingleToInt32Bits(po[i + j * 2 * rows]),
+                            $"n={n} weight row {i}, activation row {j}: {po[i + j * 2 * rows]} vs {expected}");
+                    }
+            }
+        }
+    }
+
+    public static TheoryData<GgmlType, KernelIsa> ColumnCases()
+    {
+        var data = new TheoryData<GgmlType, KernelIsa>();
+        foreach (var isa in CpuKernels.Available)
+        {
+            if (isa == KernelIsa.Scalar) continue;
+            foreach (var t in new[] { GgmlType.Q8_0, GgmlType.Q4_0, GgmlType.Q5_0 }) data.Add(t, isa);
+            if (isa == KernelIsa.Avx512) { data.Add(GgmlType.Q4_K, isa); data.Add(GgmlType.Q5_K, isa); data.Add(GgmlType.Q6_K, isa); }
+        }
+        return data;
+    }
+
+    /// <summary>Generation's 4-weight-rows × 1-activation-row kernels against the row kernel, on quantized random rows.</summary>
+    [Theory]
+    [MemberData(nameof(ColumnCases))]
+    public void ColumnKernelsEqualTheRowKernel(GgmlType type, KernelIsa isa)
+    {
+        var column = DotKernels.ColumnFor(type, isa);
+        Assert.True(column != null, $"{type} has no column kernel at {isa}");
+        var single = DotKernels.For(type, DotKernels.PreferredIsa(type, isa));
+        int block = GgmlTypeInfo.Get(type).BlockSize;
+        foreach (int n in new[] { block, 3 * block, 8 * block })
+        {
+            int xs = (int)GgmlTypeInfo.Get(type).RowBytes(n) + 7;
+            var w = new byte[xs * 4];
+            for (int r = 0; r < 4; r++)
+                Quantization.Quantize(type, QuantizationRoundTripTests.RandomRow(n, seed: 50 * n + r), w.AsSpan(r * xs, xs - 7));
+            var a = new byte[VecDot.ActivationRowBytes(type, n)];
+            VecDot.QuantizeActivations(type, QuantizationRoundTripTests.RandomRow(n, seed: 3 * n, scale: 1f), a);
+            var s = new float[4];
+            fixed (byte* pw = w)
+            fixed (byte* pa = a)
+            fixed (float* ps = s)
+            {
+                column(pw, xs, pa, n, ps);
+                for (int r = 0; r < 4; r++)
+                {
+                    float expected = single(pw + r * xs, pa, n);
+                    Assert.True(BitConverter.SingleToInt32Bits(expected) == BitConverter.SingleToInt32Bits(ps[r]), $"{type} {isa} n={n} row {r}: {ps[r]} vs {expected}");
+                }
+            }
+        }
+    }
+
+    [Fact]
+    public void EmittedVnniColumnEqualsTheRowKernelWhereTheCpuHasVnni()
+    {
+        if (!VnniTiles.IsAvailable)
+        {
+            output.WriteLine("AVX512_VNNI kernels not available on this machine/process: not run");
+            Assert.False(VnniRequired, "SHARPINFER_REQUIRE_VNNI=1 but the VNNI kernels are not available");
+            return;
+        }
+        foreach (var type in new[] { GgmlType.Q8_0, GgmlType.Q4_0 })
+            foreach (int n in new[] { 32, 96, 2048 })
+            {
+                // the tile checker's first activation row stands alone here; its other rows are unused
+                Check(type, n, seed: 11 * n, DotKernels.Best(type), (x, xs, y, ys, side, ss, s, os) =>
+                {
+                    var col = stackalloc float[4];
+                    for (int j = 0; j < 4; j++)
+                    {
+                        VnniTiles.Column(type, x, xs, y + j * ys, side + j * ss, n, col);
+                        for (int i = 0; i < 4; i++) s[i + j * os] = col[i];
+                    }
+                });
+            }
+    }
+
+    private delegate void TileCall(byte* x, nint xs, byte* y, nint ys, byte* side, nint sideStride, float* s, nint ss);
+
+    private static void Check(GgmlType type, int n, int seed, delegate*<byte*, byte*, int, float> single, TileCall tile)
+    {
+        const int R = 4;
+        var rng = new Random(seed);
+        int blockBytes = GgmlTypeInfo.Get(type).BytesPerBlock;
+        int xs = (int)GgmlTypeInfo.Get(type).RowBytes(n) + 5; // strides that are not the row sizes
+        var w = new byte[xs * R];
+        rng.NextBytes(w);
+        for (int r = 0; r < R; r++)
+            for (int b = 0; b < n / 32; b++)
+                BitConverter.TryWriteBytes(w.AsSpan(r * xs + b * blockBytes), (Half)((rng.NextDouble() - 0.5) / 64));
+        int ys = VecDot.ActivationRowBytes(type, n) + 3;
+        var a = new byte[ys * R];
+        for (int j = 0; j < R; j++)
+        {
+            var row = QuantizationRoundTripTests.RandomRow(n, seed: seed + j, scale: 2f);
+            if (j == 1) for (int i = 0; i < n; i += 3) row[i] = -row[i] * 40; // rows whose quants reach ±127
+            VecDot.QuantizeActivations(type, row, a.AsSpan(j * ys, ys - 3));
+        }
+        int sideStride = (int)ActivationSide.Bytes(1, n);
+        var side = new byte[sideStride * R];
+        var outputs = new float[R * 7];
+        fixed (byte* pw = w)
+        fixed (byte* pa = a)
+        fixed (byte* ps = side)
+        fixed (float* po = outputs)
+        {
+            for (int j = 0; j < R; j++) ActivationSide.Compute(pa + j * ys, ys, 1, n, VnniTiles.SideOffset(type), ps + j * sideStride);
+            tile(pw, xs, pa, ys, ps, sideStride, po, 7);
+            for (int i = 0; i < R; i++)
+                for (int j = 0; j < R; j++)
+                {
+                    float expected = single(pw + i * xs, pa + j * ys, n);
+                    float got = po[i + 7 * j];
+                    Assert.True(BitConverter.SingleToInt32Bits(expected) == BitConverter.SingleToInt32Bits(got),
+                        $"{type} n={n} weight row {i}, activation row {j}: {got} vs {expected}");
+                }
+        }
+    }
+}

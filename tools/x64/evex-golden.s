@@ -1,0 +1,50 @@
+# Golden listing for the EVEX forms (and the prefetch hint) of the SharpInfer x86-64 emitter (Intel syntax).
+# tests/SharpInfer.Tests/Platform/X64EvexGoldenTests.cs pins the bytes GNU as produces for each line.
+.intel_syntax noprefix
+.text
+    {evex} vmovdqu32 ymm9, [rdi+2]
+    {evex} vmovdqu32 ymm20, [r13+rax*1+34]
+    {evex} vmovdqu32 xmm11, [r8+r9*2+2]
+    {evex} vmovdqu32 ymm1, [rsi+64]
+    {evex} vmovdqu32 ymm1, [rsi+4096]
+    {evex} vmovdqu32 [rdx+32], ymm31
+    {evex} vmovdqu32 [r12], ymm16
+    {evex} vmovdqa32 ymm9, ymm5
+    {evex} vmovdqa32 ymm25, ymm17
+    {evex} vpbroadcastd ymm8, eax
+    {evex} vpbroadcastd ymm13, r11d
+    {evex} vbroadcastss ymm4, xmm10
+    {evex} vbroadcastss ymm22, xmm30
+    {evex} vinserti32x4 ymm11, ymm11, xmm12, 1
+    {evex} vinserti32x4 ymm20, ymm1, xmm29, 1
+    {evex} vpxord ymm0, ymm8, [rdi+2]
+    {evex} vpxord ymm3, ymm8, [rdi+rsi*2+2]
+    {evex} vpxord ymm9, ymm9, ymm9
+    {evex} vpxord ymm17, ymm30, ymm2
+    {evex} vpandd ymm0, ymm11, ymm13
+    {evex} vpandd ymm19, ymm21, ymm23
+    {evex} vpsubd ymm9, ymm1, ymm2
+    {evex} vpdpbusd ymm9, ymm0, [rdx+2]
+    {evex} vpdpbusd ymm9, ymm3, [rdx+rcx*2+36]
+    {evex} vpdpbusd ymm9, ymm3, [r10+r11*1+2]
+    {evex} vpdpbusd ymm24, ymm17, ymm31
+    {evex} vpdpbusd ymm9, ymm0, ymm1
+    {evex} vpsrlw xmm12, xmm11, 4
+    {evex} vpsrlw ymm20, ymm3, 4
+    {evex} vcvtdq2ps ymm9, ymm9
+    {evex} vcvtdq2ps ymm26, ymm19
+    {evex} vcvtph2ps xmm10, QWORD PTR [rdi]
+    {evex} vcvtph2ps xmm10, QWORD PTR [rdi+rsi*2]
+    {evex} vcvtph2ps xmm10, QWORD PTR [r8+rsi*1+6]
+    {evex} vcvtph2ps xmm10, QWORD PTR [rdi+16]
+    {evex} vmulps ymm10, ymm4, DWORD PTR [r9+32]{1to8}
+    {evex} vmulps ymm10, ymm7, DWORD PTR [r9+r14*1+32]{1to8}
+    {evex} vmulps ymm10, ymm7, DWORD PTR [r9+r14*2+34]{1to8}
+    {evex} vmulps ymm21, ymm23, DWORD PTR [rbp]{1to8}
+    {evex} vfmadd231ps ymm16, ymm9, ymm10
+    {evex} vfmadd231ps ymm31, ymm9, ymm10
+    {evex} vfmadd231ps ymm1, ymm29, ymm18
+    vzeroupper
+    prefetcht0 [r15]
+    prefetcht0 [r15+64]
+    prefetcht0 [rax+rbx*4]
