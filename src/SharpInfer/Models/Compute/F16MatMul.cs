@@ -287,14 +287,14 @@ internal static unsafe class F16MatMul
         var c20 = c00; var c21 = c00; var c22 = c00; var c23 = c00;
         var c30 = c00; var c31 = c00; var c32 = c00; var c33 = c00;
         // Four row streams at once confuse the hardware prefetcher; the next four rows are one contiguous
-        // region, so each 64-element step prefetches its 512-byte share of it, in order (as KQuantColumns
-        // does): 15 -> 17 GB/s from DRAM on one core.
+        // region, so each 64-element step prefetches its 512-byte share of it, in order, into L2 (as
+        // KQuantColumns does; L1 stays with the current rows): 15 -> 21 GB/s from DRAM on one core.
         var next = (byte*)(x0 + 4 * (nint)k);
         for (nint i = 0; i < np; i += 64)
         {
             var p = next + i * 8;
-            Sse.Prefetch0(p); Sse.Prefetch0(p + 64); Sse.Prefetch0(p + 128); Sse.Prefetch0(p + 192);
-            Sse.Prefetch0(p + 256); Sse.Prefetch0(p + 320); Sse.Prefetch0(p + 384); Sse.Prefetch0(p + 448);
+            Sse.Prefetch1(p); Sse.Prefetch1(p + 64); Sse.Prefetch1(p + 128); Sse.Prefetch1(p + 192);
+            Sse.Prefetch1(p + 256); Sse.Prefetch1(p + 320); Sse.Prefetch1(p + 384); Sse.Prefetch1(p + 448);
             var b = Vector512.Load(a + i);
             c00 = Avx512F.FusedMultiplyAdd(ScaledHalves(x0 + i), b, c00);
             c10 = Avx512F.FusedMultiplyAdd(ScaledHalves(x1 + i), b, c10);
