@@ -107,7 +107,13 @@ internal sealed unsafe class Attention : IParallelWork
                     // KQ
                     if (kf != null)
                     {
-                        for (var j = 0; j < nKv; j++) scores[j] = DotKernels.F32(kf + (long)j * kW + g * _headK, qh, _headK);
+                        // Batches: ggml_vec_dot_f32 (q is a permuted, non-contiguous view, so llamafile's sgemm
+                        // declines KQ). One token keeps our own order: ggml's made micro-llama-Q2_K's greedy
+                        // step 11 flip a Q8 activation, for a reason not found yet.
+                        if (n == 1)
+                            for (var j = 0; j < nKv; j++) scores[j] = DotKernels.F32(kf + (long)j * kW + g * _headK, qh, _headK);
+                        else
+                            for (var j = 0; j < nKv; j++) scores[j] = GgmlSums.F32VecDot(kf + (long)j * kW + g * _headK, qh, _headK);
                     }
                     else
                     {
@@ -124,7 +130,15 @@ internal sealed unsafe class Attention : IParallelWork
                     var o = outp + (long)t * _nHead * _headV + h * _headV;
                     if (vf != null)
                     {
-                        for (var d = 0; d < _headV; d++) o[d] = DotKernels.F32(vf + (long)(g * _headV + d) * size, scores, nKv);
+                        // the masked cells are exact zeros in ggml's row of nRow cells; zeros never change a sum,
+                        // so tinyBLAS needs the row only up to the last 16-chunk that holds a valid cell
+                        for (var j = nKv; j < nRow; j++) scores[j] = 0;
+                        if (tinyBlasKqv)
+                            for (var d = 0; d < _headV; d++) o[d] = GgmlSums.F32TinyBlas(vf + (long)(g * _headV + d) * size, scores, (nKv + 15) & ~15);
+                        else if (n == 1)
+                            for (var d = 0; d < _headV; d++) o[d] = DotKernels.F32(vf + (long)(g * _headV + d) * size, scores, nKv);
+                        else
+                            for (var d = 0; d < _headV; d++) o[d] = GgmlSums.F32VecDot(vf + (long)(g * _headV + d) * size, scores, nRow);
                     }
                     else
                     {

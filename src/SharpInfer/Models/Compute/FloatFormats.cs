@@ -1,4 +1,6 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace SharpInfer.Models.Compute;
 
@@ -40,9 +42,41 @@ internal static class FloatFormats
         for (var i = 0; i < src.Length; i++) dst[i] = HalfTable[src[i]];
     }
 
-    public static void FloatToHalf(ReadOnlySpan<float> src, Span<ushort> dst)
+    /// <summary>
+    /// Round to nearest even, as <see cref="FloatToHalf(float)"/> (and F16C's vcvtps2ph) does; 16 at a time
+    /// where AVX-512 is available: the activations of every F16-weight product pass through here.
+    /// </summary>
+    public static unsafe void FloatToHalf(ReadOnlySpan<float> src, Span<ushort> dst)
     {
-        for (var i = 0; i < src.Length; i++) dst[i] = FloatToHalf(src[i]);
+        if (dst.Length < src.Length) throw new ArgumentException("destination too short", nameof(dst));
+        var i = 0;
+        if (Vector512.IsHardwareAccelerated && Avx512F.IsSupported)
+            fixed (float* s = src)
+            fixed (ushort* d = dst)
+                for (; i + 16 <= src.Length; i += 16)
+                    Avx512F.ConvertToVector256UInt16(FloatToHalf(Vector512.Load((uint*)(s + i)))).Store(d + i);
+        for (; i < src.Length; i++) dst[i] = FloatToHalf(src[i]);
+    }
+
+    /// <summary>
+    /// 16 floats (as bits) to halves in the low 16 bits of each lane, rounding to nearest even: values below
+    /// the smallest normal half are rounded by a float addition that leaves them in a half's mantissa
+    /// position; normal ones by adding 0xfff plus the kept mantissa's lowest bit (the carry may reach
+    /// infinity, as it must); NaNs stay quiet NaNs with the top of their payload.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static Vector512<uint> FloatToHalf(Vector512<uint> f)
+    {
+        var sign = f & Vector512.Create(0x80000000u);
+        var a = f ^ sign;
+        // below 2^-14: a + 0.5f puts the half's subnormal mantissa in the low bits, rounded by the FPU
+        var small = (a.AsSingle() + Vector512.Create(0.5f)).AsUInt32() - Vector512.Create(0x3f000000u);
+        var normal = (a + Vector512.Create(unchecked((uint)(-112 << 23)) + 0xfffu) + ((a >> 13) & Vector512<uint>.One)) >> 13;
+        var special = Vector512.GreaterThan(a, Vector512.Create(0x7f800000u));
+        var large = Vector512.ConditionalSelect(special, Vector512.Create(0x7e00u) | ((a >> 13) & Vector512.Create(0x3ffu)), Vector512.Create(0x7c00u));
+        var h = Vector512.ConditionalSelect(Vector512.LessThan(a, Vector512.Create(113u << 23)), small, normal);
+        h = Vector512.ConditionalSelect(Vector512.GreaterThanOrEqual(a, Vector512.Create(0x47800000u)), large, h);
+        return h | (sign >> 16);
     }
 
     public static void FloatToBFloat16(ReadOnlySpan<float> src, Span<ushort> dst)

@@ -85,6 +85,11 @@ internal static unsafe class MatMul
             MultiplyF32(w, a, actRowBytes, n, y, r0, r1);
             return;
         }
+        if (w.Type == GgmlType.F16)
+        {
+            MultiplyF16(w, a, actRowBytes, n, y, r0, r1);
+            return;
+        }
         // Weights in the file's layout: the shared kernels (SIMD row dots, several activation rows per weight row).
         Numerics.Kernels.MatMul.MultiplyRows(w.Type, w.Row(0), w.Rows, w.Columns, a, n, y, r0, r1, activationSide);
     }
@@ -114,6 +119,30 @@ internal static unsafe class MatMul
         }
     }
 
+    /// <summary>
+    /// F16 weights follow ggml's AVX-512 order to the bit, as <see cref="MultiplyF32"/> does: the
+    /// activations are already rounded to F16 (the vec_dot type); tinyBLAS takes the product under
+    /// the same conditions as for F32, ggml_vec_dot_f16 otherwise.
+    /// </summary>
+    private static void MultiplyF16(WeightMatrix w, byte* a, long actRowBytes, int n, float* y, int r0, int r1)
+    {
+        var k = w.Columns;
+        var m = w.Rows;
+        var tinyBlas = n >= 2 && k % 16 == 0 && m % 4 == 0;
+        const int RowBlock = 16;
+        for (var b0 = r0; b0 < r1; b0 += RowBlock)
+        {
+            var b1 = Math.Min(r1, b0 + RowBlock);
+            for (var t = 0; t < n; t++)
+            {
+                var act = (ushort*)(a + t * actRowBytes);
+                var yr = y + (long)t * m;
+                for (var r = b0; r < b1; r++)
+                    yr[r] = tinyBlas ? GgmlSums.F16TinyBlas((ushort*)w.Row(r), act, k) : GgmlSums.F16VecDot((ushort*)w.Row(r), act, k, k);
+            }
+        }
+    }
+
     /// <summary>Rows [r0, r1) (multiples of the 8-row groups) of a CPU_REPACK product.</summary>
     private static void MultiplyRepacked(WeightMatrix w, byte* a, int n, float* y, int r0, int r1)
     {
@@ -135,20 +164,39 @@ internal static unsafe class MatMul
         private byte[] _side = [];
         private bool _useSide;
 
+        // F16 weights: the activations widened to float once per product, and each part's tile of weight rows
+        private readonly PinnedFloats _actF32 = new();
+        private readonly PinnedFloats[] _scratch = CreateScratch(pool.ThreadCount);
+        private float* _actF32Rows;
+
+        // Per part: whether its share of a matrix's rows is free of infinities and NaNs, learned on first use
+        // (the shares never change: the pool's thread count is fixed).
+        private readonly Dictionary<WeightMatrix, bool>[] _finite = CreateFiniteMaps(pool.ThreadCount);
+
         public void Multiply(WeightMatrix w, byte[] activations, int n, float[] y, int yOffset)
         {
             if (activations.Length < n * ActivationRowBytes(w.Type, w.Columns) || y.Length - yOffset < (long)n * w.Rows)
                 throw new ArgumentException("matmul buffers are too small");
             (_w, _act, _n, _y, _yOffset) = (w, activations, n, y, yOffset);
-            // Weights in the file's layout on the emitted VNNI kernels: per-activation-row data prepared once for all threads.
-            long sideBytes = w.BufferType is RepackBufferType or AmxBufferType ? 0 : Numerics.Kernels.MatMul.ActivationSideBytes(w.Type, w.Columns, n);
-            _useSide = sideBytes > 0;
-            if (_useSide)
+            _actF32Rows = null;
+            _useSide = false;
+            if (UsesF16Kernels(w))
             {
-                if (_side.Length < sideBytes) _side = GC.AllocateUninitializedArray<byte>((int)sideBytes, pinned: true);
-                fixed (byte* a = activations)
-                fixed (byte* s = _side)
-                    Numerics.Kernels.MatMul.PrepareActivationSide(w.Type, a, n, w.Columns, s);
+                _actF32Rows = _actF32.Get(n * w.Columns);
+                fixed (byte* a = activations) F16MatMul.PrepareActivations((ushort*)a, _actF32Rows, n, w.Columns, w.Rows);
+            }
+            else
+            {
+                // Weights in the file's layout on the emitted VNNI kernels: per-activation-row data prepared once for all threads.
+                long sideBytes = w.BufferType is RepackBufferType or AmxBufferType ? 0 : Numerics.Kernels.MatMul.ActivationSideBytes(w.Type, w.Columns, n);
+                _useSide = sideBytes > 0;
+                if (_useSide)
+                {
+                    if (_side.Length < sideBytes) _side = GC.AllocateUninitializedArray<byte>((int)sideBytes, pinned: true);
+                    fixed (byte* a = activations)
+                    fixed (byte* s = _side)
+                        Numerics.Kernels.MatMul.PrepareActivationSide(w.Type, a, n, w.Columns, s);
+                }
             }
             try
             {
@@ -157,6 +205,7 @@ internal static unsafe class MatMul
             finally
             {
                 (_w, _act, _y) = (null, null, null);
+                _actF32Rows = null;
             }
         }
 
@@ -167,8 +216,36 @@ internal static unsafe class MatMul
             if (r0 >= r1) return;
             fixed (byte* a = _act)
             fixed (float* y = _y)
-            fixed (byte* side = _side)
-                MultiplyRows(w, a, ActivationRowBytes(w.Type, w.Columns), _n, y + _yOffset, r0, r1, _useSide ? side : null);
+            {
+                if (_actF32Rows != null)
+                {
+                    var weights = (ushort*)w.Row(0);
+                    var scratch = _scratch[part].Get(F16MatMul.ScratchFloats(w.Columns));
+                    var known = _finite[part];
+                    if (!known.TryGetValue(w, out var finite))
+                        known[w] = finite = F16MatMul.RowsAreFinite(weights, w.Columns, r0, r1);
+                    F16MatMul.MultiplyRows(weights, w.Rows, w.Columns, _actF32Rows, _n, y + _yOffset, r0, r1, scratch, finite);
+                }
+                else
+                    fixed (byte* side = _side)
+                        MultiplyRows(w, a, ActivationRowBytes(w.Type, w.Columns), _n, y + _yOffset, r0, r1, _useSide ? side : null);
+            }
+        }
+
+        private static bool UsesF16Kernels(WeightMatrix w) => w.Type == GgmlType.F16 && w.KeepsFileLayout && F16MatMul.IsSupported;
+
+        private static Dictionary<WeightMatrix, bool>[] CreateFiniteMaps(int parts)
+        {
+            var maps = new Dictionary<WeightMatrix, bool>[parts];
+            for (var i = 0; i < parts; i++) maps[i] = new Dictionary<WeightMatrix, bool>(ReferenceEqualityComparer.Instance);
+            return maps;
+        }
+
+        private static PinnedFloats[] CreateScratch(int parts)
+        {
+            var s = new PinnedFloats[parts];
+            for (var i = 0; i < parts; i++) s[i] = new PinnedFloats();
+            return s;
         }
 
         // 16 rows: whole CPU_REPACK groups (8) and whole AMX panels (16).
