@@ -103,7 +103,7 @@ internal static unsafe class SignedBlockTiles
             // Four row streams at once confuse the hardware prefetcher (measured: slower than one row at a time from
             // DRAM, though faster from L2). The next four rows are one contiguous region: stream it in ahead, in order.
             byte* next = x + 4 * xs + (long)ib * 4 * bx;
-            for (int l = 0; l < 4 * bx; l += 64) Sse.Prefetch1(next + l);
+            for (int l = 0; l < 4 * bx; l += 64) Sse.Prefetch0(next + l);
             float e = Half(y);
             var q0 = T.Quants(x0); c0 = Step(Avx2.Abs(q0), q0, Half(x0) * e, y, c0);
             var q1 = T.Quants(x1); c1 = Step(Avx2.Abs(q1), q1, Half(x1) * e, y, c1);

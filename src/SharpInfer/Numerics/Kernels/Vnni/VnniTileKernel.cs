@@ -110,7 +110,7 @@ internal static class VnniTileKernel
         }
         if (prefetch)
         {
-            for (int l = 0; l < 4 * blockBytes; l += 64) e.Prefetcht1(Mem.At(next, l));
+            for (int l = 0; l < 4 * blockBytes; l += 64) e.Prefetcht0(Mem.At(next, l));
             e.AddImm(next, 4 * blockBytes);
         }
         e.AddImm(x, blockBytes);
