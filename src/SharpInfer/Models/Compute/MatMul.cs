@@ -100,45 +100,38 @@ internal static unsafe class MatMul
     /// otherwise. With an F16 KV cache, last-bit differences here flip F16 roundings (3.6e-3 on
     /// stories260K before, 8e-6 after).
     /// </summary>
-    private static void MultiplyF32(WeightMatrix w, byte* a, long actRowBytes, int n, float* y, int r0, int r1)
-    {
-        var k = w.Columns;
-        var m = w.Rows;
-        var tinyBlas = n >= 2 && k % 16 == 0 && m % 4 == 0;
-        const int RowBlock = 16;
-        for (var b0 = r0; b0 < r1; b0 += RowBlock)
-        {
-            var b1 = Math.Min(r1, b0 + RowBlock);
-            for (var t = 0; t < n; t++)
-            {
-                var act = (float*)(a + t * actRowBytes);
-                var yr = y + (long)t * m;
-                for (var r = b0; r < b1; r++)
-                    yr[r] = tinyBlas ? GgmlSums.F32TinyBlas((float*)w.Row(r), act, k) : GgmlSums.F32VecDot((float*)w.Row(r), act, k);
-            }
-        }
-    }
+    private static void MultiplyF32(WeightMatrix w, byte* a, long actRowBytes, int n, float* y, int r0, int r1) =>
+        MultiplyFloatRows(w, a, actRowBytes, n, y, r0, r1, &F32TinyBlas, &F32VecDot);
 
     /// <summary>
     /// F16 weights follow ggml's AVX-512 order to the bit, as <see cref="MultiplyF32"/> does: the
     /// activations are already rounded to F16 (the vec_dot type); tinyBLAS takes the product under
     /// the same conditions as for F32, ggml_vec_dot_f16 otherwise.
     /// </summary>
-    private static void MultiplyF16(WeightMatrix w, byte* a, long actRowBytes, int n, float* y, int r0, int r1)
+    private static void MultiplyF16(WeightMatrix w, byte* a, long actRowBytes, int n, float* y, int r0, int r1) =>
+        MultiplyFloatRows(w, a, actRowBytes, n, y, r0, r1, &F16TinyBlas, &F16VecDot);
+
+    private static float F32TinyBlas(byte* x, byte* y, int k) => GgmlSums.F32TinyBlas((float*)x, (float*)y, k);
+    private static float F32VecDot(byte* x, byte* y, int k) => GgmlSums.F32VecDot((float*)x, (float*)y, k);
+    private static float F16TinyBlas(byte* x, byte* y, int k) => GgmlSums.F16TinyBlas((ushort*)x, (ushort*)y, k);
+    private static float F16VecDot(byte* x, byte* y, int k) => GgmlSums.F16VecDot((ushort*)x, (ushort*)y, k, k);
+
+    /// <summary>Row by row in 16-row blocks with tinyBLAS's order where ggml's mul_mat hands the product to it.</summary>
+    private static void MultiplyFloatRows(WeightMatrix w, byte* a, long actRowBytes, int n, float* y, int r0, int r1,
+                                          delegate*<byte*, byte*, int, float> tinyBlasDot, delegate*<byte*, byte*, int, float> vecDot)
     {
         var k = w.Columns;
         var m = w.Rows;
-        var tinyBlas = n >= 2 && k % 16 == 0 && m % 4 == 0;
+        var dot = n >= 2 && k % 16 == 0 && m % 4 == 0 ? tinyBlasDot : vecDot;
         const int RowBlock = 16;
         for (var b0 = r0; b0 < r1; b0 += RowBlock)
         {
             var b1 = Math.Min(r1, b0 + RowBlock);
             for (var t = 0; t < n; t++)
             {
-                var act = (ushort*)(a + t * actRowBytes);
+                var act = a + t * actRowBytes;
                 var yr = y + (long)t * m;
-                for (var r = b0; r < b1; r++)
-                    yr[r] = tinyBlas ? GgmlSums.F16TinyBlas((ushort*)w.Row(r), act, k) : GgmlSums.F16VecDot((ushort*)w.Row(r), act, k, k);
+                for (var r = b0; r < b1; r++) yr[r] = dot(w.Row(r), act, k);
             }
         }
     }
