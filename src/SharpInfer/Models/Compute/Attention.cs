@@ -18,7 +18,7 @@ internal sealed unsafe class Attention : IParallelWork
     private readonly float _scale;
     private readonly float[][] _scores; // per thread
     private readonly ushort[][] _half;
-    private readonly float[]?[] _keysF32, _valuesF32, _vector; // per thread, for BatchedF16 (grown on use)
+    private readonly float[]?[] _keysF32, _valuesF32, _vector; // per thread, for ConvertedF16 (grown on use)
     private readonly WorkerPool _pool;
 
     // the current run (set by Run, read by every thread's Execute)
@@ -64,7 +64,7 @@ internal sealed unsafe class Attention : IParallelWork
         }
     }
 
-    /// <summary>Whether batches over an F16 cache take <see cref="BatchedF16"/> (tests compare it with the per-dot path).</summary>
+    /// <summary>Whether products over an F16 cache take <see cref="ConvertedF16"/> (tests compare it with the per-dot path).</summary>
     internal static bool ConvertF16Batches = true;
 
     /// <summary>One thread's share: a range of query heads for every token of the batch.</summary>
@@ -91,9 +91,11 @@ internal sealed unsafe class Attention : IParallelWork
             // llamafile's sgemm serves mul_mat for two or more tokens when k is a multiple of 16 (and m of 4)
             var tinyBlasKq = n >= 2 && _headK % 16 == 0;
             var tinyBlasKqv = n >= 2 && nRow % 16 == 0 && _headV % 4 == 0;
-            if (kh != null && vh != null && tinyBlasKq && tinyBlasKqv && ConvertF16Batches && p0 + n <= MaxConvertedPositions)
+            // Both products in tinyBLAS's order (batches) or both in vec_dot_f16's (one token): each K/V group once to float.
+            var sameOrder = (tinyBlasKq && tinyBlasKqv) || n == 1;
+            if (kh != null && vh != null && sameOrder && ConvertF16Batches && p0 + n <= MaxConvertedPositions)
             {
-                BatchedF16(part, h0, h1, kh, vh, kW, size, nRow, scores, half, qp, outp);
+                ConvertedF16(part, h0, h1, kh, vh, kW, size, nRow, scores, half, qp, outp, tinyBlas: n >= 2);
                 return;
             }
             for (var t = 0; t < n; t++)
@@ -154,13 +156,14 @@ internal sealed unsafe class Attention : IParallelWork
     }
 
     /// <summary>
-    /// The F16-cache prompt path (tinyBLAS order for KQ and KQV): each key/value group is converted to float once per
-    /// call instead of once per dot product, then every product is <see cref="GgmlSums.F32TinyBlas"/> on the converted
-    /// values. Products of two halves are exact in float, so this is bit-identical to <see cref="GgmlSums.F16TinyBlas"/>
-    /// (masked cells past a query's own position are zeros there; here the padded tail of the probabilities is zero).
+    /// The F16-cache path: each key/value group is converted to float once per call (and shared by the group's query
+    /// heads) instead of inside every dot product, then every product runs in ggml's order on the converted values:
+    /// tinyBLAS's for batches (<see cref="GgmlSums.F32TinyBlas"/>; masked cells past a query's own position are zeros
+    /// there, here the padded tail of the probabilities is zero), vec_dot_f16's for one token. Products of two halves
+    /// are exact in float, so this is bit-identical to the per-dot <see cref="GgmlSums.F16TinyBlas"/>/<see cref="GgmlSums.F16VecDot"/>.
     /// </summary>
-    private void BatchedF16(int part, int h0, int h1, ushort* kh, ushort* vh, int kW, int size, int nRow,
-                            float* scores, ushort* half, float* qp, float* outp)
+    private void ConvertedF16(int part, int h0, int h1, ushort* kh, ushort* vh, int kW, int size, int nRow,
+                              float* scores, ushort* half, float* qp, float* outp, bool tinyBlas)
     {
         int n = _n, p0 = _p0, nAll = p0 + n;
         int stride = (nAll + 15) & ~15;
@@ -197,7 +200,10 @@ internal sealed unsafe class Attention : IParallelWork
                     var qh = qp + (long)t * _nHead * _headK + h * _headK;
                     FloatFormats.FloatToHalf(new ReadOnlySpan<float>(qh, _headK), new Span<ushort>(half, _headK));
                     for (var d = 0; d < _headK; d++) vec[d] = table[half[d]];
-                    for (var j = 0; j < nKv; j++) scores[j] = GgmlSums.F32TinyBlas(kf + (long)j * _headK, vec, _headK);
+                    if (tinyBlas)
+                        for (var j = 0; j < nKv; j++) scores[j] = GgmlSums.F32TinyBlas(kf + (long)j * _headK, vec, _headK);
+                    else
+                        for (var j = 0; j < nKv; j++) scores[j] = GgmlSums.F16VecDotOnFloats(kf + (long)j * _headK, vec, _headK, _headK);
 
                     Softmax(scores, nKv, nRow, _scale);
 
@@ -206,7 +212,10 @@ internal sealed unsafe class Attention : IParallelWork
                     for (var j = 0; j < nKv; j++) vec[j] = table[half[j]];
                     for (var j = nKv; j < padded; j++) vec[j] = 0;
                     var o = outp + (long)t * _nHead * _headV + h * _headV;
-                    for (var d = 0; d < _headV; d++) o[d] = GgmlSums.F32TinyBlas(vf + (long)d * stride, vec, padded);
+                    if (tinyBlas)
+                        for (var d = 0; d < _headV; d++) o[d] = GgmlSums.F32TinyBlas(vf + (long)d * stride, vec, padded);
+                    else
+                        for (var d = 0; d < _headV; d++) o[d] = GgmlSums.F16VecDotOnFloats(vf + (long)d * stride, vec, nKv, nRow);
                 }
             }
         }

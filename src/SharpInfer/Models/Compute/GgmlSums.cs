@@ -118,6 +118,55 @@ internal static unsafe class GgmlSums
         return (float)sum;
     }
 
+    /// <summary>
+    /// <see cref="F16VecDot"/> on halves already converted to float: the same lanes, additions and leftovers, so the
+    /// same bits (a product of two halves is exact in float either way).
+    /// </summary>
+    public static float F16VecDotOnFloats(float* x, float* y, int nValid, int nRow)
+    {
+        var np = nRow & ~63;
+        var vectorEnd = Math.Min(nValid, np);
+        double sum = 0;
+        if (vectorEnd > 0)
+        {
+            var lo0 = Vector256<float>.Zero; var hi0 = Vector256<float>.Zero;
+            var lo1 = Vector256<float>.Zero; var hi1 = Vector256<float>.Zero;
+            var lo2 = Vector256<float>.Zero; var hi2 = Vector256<float>.Zero;
+            var lo3 = Vector256<float>.Zero; var hi3 = Vector256<float>.Zero;
+            var i = 0;
+            for (; i + 64 <= vectorEnd; i += 64)
+            {
+                Accumulate(x + i, y + i, ref lo0, ref hi0);
+                Accumulate(x + i + 16, y + i + 16, ref lo1, ref hi1);
+                Accumulate(x + i + 32, y + i + 32, ref lo2, ref hi2);
+                Accumulate(x + i + 48, y + i + 48, ref lo3, ref hi3);
+            }
+            if (i < vectorEnd)
+            {
+                var lanes = stackalloc float[64];
+                for (var j = 0; j < 64; j++) lanes[j] = 0;
+                for (var j = i; j < vectorEnd; j++) lanes[j - i] = x[j] * y[j];
+                lo0 += Vector256.Load(lanes); hi0 += Vector256.Load(lanes + 8);
+                lo1 += Vector256.Load(lanes + 16); hi1 += Vector256.Load(lanes + 24);
+                lo2 += Vector256.Load(lanes + 32); hi2 += Vector256.Load(lanes + 40);
+                lo3 += Vector256.Load(lanes + 48); hi3 += Vector256.Load(lanes + 56);
+            }
+            lo0 += lo2; hi0 += hi2;
+            lo1 += lo3; hi1 += hi3;
+            lo0 += lo1; hi0 += hi1;
+            sum = ReduceAdd512(lo0, hi0);
+        }
+        for (var j = np; j < nValid; j++) sum += x[j] * y[j];
+        return (float)sum;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Accumulate(float* x, float* y, ref Vector256<float> lo, ref Vector256<float> hi)
+    {
+        lo += Vector256.Load(x) * Vector256.Load(y);
+        hi += Vector256.Load(x + 8) * Vector256.Load(y + 8);
+    }
+
     /// <summary>tinyBLAS&lt;16, __m512&gt;: one 16-lane accumulator through k (a multiple of 16 in ggml; only the first <paramref name="nValid"/> elements non-zero).</summary>
     public static float F16TinyBlas(ushort* x, ushort* y, int nValid)
     {

@@ -6,9 +6,9 @@ using SharpInfer.Numerics.Threading;
 namespace SharpInfer.Tests.Models.Compute;
 
 /// <summary>
-/// The F16-cache prompt path that converts each key/value group to float once must give the same bits as the path
-/// that converts inside every dot product (ggml's tinyBLAS order), across a prompt, a continuation, GQA groups split
-/// between threads, and query counts that leave partial 16-cell chunks.
+/// The F16-cache path that converts each key/value group to float once must give the same bits as the path that
+/// converts inside every dot product (ggml's tinyBLAS order for batches, vec_dot_f16's for one token), across a prompt,
+/// single tokens, a continuation, GQA groups split between threads, and counts that leave partial chunks.
 /// </summary>
 [Collection(nameof(AttentionPathCollection))]
 public sealed class AttentionTests
@@ -19,7 +19,7 @@ public sealed class AttentionTests
     [InlineData(6, 3, 32, 3)]
     public void ConvertedF16BatchesEqualThePerDotPath(int nHead, int nHeadKv, int headDim, int threads)
     {
-        const int size = 64;
+        const int size = 128;
         float[] RunAll(bool converted)
         {
             Attention.ConvertF16Batches = converted;
@@ -30,7 +30,7 @@ public sealed class AttentionTests
                 var attention = new Attention(nHead, nHeadKv, headDim, headDim, size, pool);
                 var all = new List<float>();
                 int p0 = 0;
-                foreach (var n in new[] { 19, 1, 7 })
+                foreach (var n in new[] { 19, 1, 40, 1, 1, 1 }) // past 33 cells the orders differ
                 {
                     var rng = new Random(n * 31 + nHead);
                     float[] R(int count, float scale) { var a = new float[count]; for (int i = 0; i < count; i++) a[i] = (float)(rng.NextDouble() * 2 - 1) * scale; return a; }
