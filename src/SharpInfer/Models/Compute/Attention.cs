@@ -18,7 +18,8 @@ internal sealed unsafe class Attention : IParallelWork
     private readonly float _scale;
     private readonly float[][] _scores; // per thread
     private readonly ushort[][] _half;
-    private readonly float[]?[] _keysF32, _valuesF32, _vector; // per thread, for ConvertedF16 (grown on use)
+    private readonly float[]?[] _keysF32, _valuesF32, _vector; // per thread, for ConvertedF16 (allocated on first use)
+    private readonly int _contextSize;
     private readonly WorkerPool _pool;
 
     // the current run (set by Run, read by every thread's Execute)
@@ -39,6 +40,7 @@ internal sealed unsafe class Attention : IParallelWork
         _keysF32 = new float[pool.ThreadCount][];
         _valuesF32 = new float[pool.ThreadCount][];
         _vector = new float[pool.ThreadCount][];
+        _contextSize = contextSize;
         for (var i = 0; i < pool.ThreadCount; i++)
         {
             _scores[i] = new float[contextSize];
@@ -167,9 +169,10 @@ internal sealed unsafe class Attention : IParallelWork
     {
         int n = _n, p0 = _p0, nAll = p0 + n;
         int stride = (nAll + 15) & ~15;
-        var keys = Grow(ref _keysF32[part], nAll * _headK);
-        var values = Grow(ref _valuesF32[part], _headV * stride);
-        var vector = Grow(ref _vector[part], Math.Max(_headK, stride));
+        int positions = (Math.Min(_contextSize, MaxConvertedPositions) + 15) & ~15;
+        var keys = Grow(ref _keysF32[part], nAll * _headK, positions * _headK);
+        var values = Grow(ref _valuesF32[part], _headV * stride, _headV * positions);
+        var vector = Grow(ref _vector[part], Math.Max(_headK, stride), Math.Max(_headK, positions));
         var table = FloatFormats.HalfToFloatTable;
         fixed (float* kf = keys, vf = values, vec = vector)
         {
@@ -221,11 +224,13 @@ internal sealed unsafe class Attention : IParallelWork
         }
     }
 
-    /// <summary>Per-thread scratch that grows with the positions in use (doubling), not with the context size.</summary>
-    private float[] Grow(ref float[]? buffer, int length)
+    /// <summary>
+    /// Per-thread scratch, allocated on first use for every position this context can convert (its size, at most
+    /// <see cref="MaxConvertedPositions"/>): growing it as positions fill would allocate while tokens are decoded.
+    /// </summary>
+    private static float[] Grow(ref float[]? buffer, int length, int capacity)
     {
-        if (buffer == null || buffer.Length < length)
-            buffer = new float[Math.Min(Math.Max(length, 2 * (buffer?.Length ?? 0)), Math.Max(length, MaxConvertedPositions * Math.Max(_headK, _headV)))];
+        if (buffer == null || buffer.Length < length) buffer = new float[Math.Max(length, capacity)];
         return buffer;
     }
 
