@@ -36,7 +36,8 @@ internal sealed class ForwardPass
         _matMul = new MatMul.Runner(pool);
         var hp = _hp;
         _rope = new Rope(hp.RopeDimensionCount, model.Architecture.Rope, hp.RopeFreqBase, hp.RopeFreqScale, _w.RopeFreqFactors);
-        _attention = new Attention(hp.HeadCount, hp.HeadCountKv, hp.KeyLength, hp.ValueLength, cache.Size, pool);
+        _attention = new Attention(hp.HeadCount, hp.HeadCountKv, hp.KeyLength, hp.ValueLength, cache.Size, pool,
+                                   f16Cache: cache.TypeK == GgmlType.F16 && cache.TypeV == GgmlType.F16);
         var e = hp.EmbeddingLength;
         _x = new float[maxTokens * e];
         _cur = new float[maxTokens * e];

@@ -27,7 +27,12 @@ internal sealed unsafe class Attention : IParallelWork
     private float[]? _q, _output;
     private int _layer, _p0, _n;
 
-    public Attention(int nHead, int nHeadKv, int headK, int headV, int contextSize, WorkerPool pool)
+    /// <summary>
+    /// Heads, head sizes and the cache size (positions) of the model; <paramref name="f16Cache"/>: whether the cache
+    /// holds F16 keys and values, so that the per-thread float copies of <see cref="ConvertedF16"/> are allocated here,
+    /// not at the first token that needs them (decoding allocates nothing per token).
+    /// </summary>
+    public Attention(int nHead, int nHeadKv, int headK, int headV, int contextSize, WorkerPool pool, bool f16Cache = false)
     {
         _pool = pool;
         _nHead = nHead;
@@ -45,6 +50,11 @@ internal sealed unsafe class Attention : IParallelWork
         {
             _scores[i] = new float[contextSize];
             _half[i] = new ushort[Math.Max(contextSize, headK)];
+            if (!f16Cache) continue;
+            int positions = ConvertedPositions;
+            _keysF32[i] = new float[positions * headK];
+            _valuesF32[i] = new float[headV * positions];
+            _vector[i] = new float[Math.Max(headK, positions)];
         }
     }
 
@@ -169,7 +179,7 @@ internal sealed unsafe class Attention : IParallelWork
     {
         int n = _n, p0 = _p0, nAll = p0 + n;
         int stride = (nAll + 15) & ~15;
-        int positions = (Math.Min(_contextSize, MaxConvertedPositions) + 15) & ~15;
+        int positions = ConvertedPositions;
         var keys = Grow(ref _keysF32[part], nAll * _headK, positions * _headK);
         var values = Grow(ref _valuesF32[part], _headV * stride, _headV * positions);
         var vector = Grow(ref _vector[part], Math.Max(_headK, stride), Math.Max(_headK, positions));
@@ -233,6 +243,8 @@ internal sealed unsafe class Attention : IParallelWork
         if (buffer == null || buffer.Length < length) buffer = new float[Math.Max(length, capacity)];
         return buffer;
     }
+
+    private int ConvertedPositions => (Math.Min(_contextSize, MaxConvertedPositions) + 15) & ~15;
 
     /// <summary>Beyond this many cached positions batches take the per-dot path (the float copies would cost too much memory).</summary>
     internal const int MaxConvertedPositions = 32768;
