@@ -32,28 +32,12 @@ public static unsafe class MatMul
                                 byte* activations, int activationRows, float* output)
     {
         if (rows < 0 || activationRows < 0) throw new ArgumentOutOfRangeException(nameof(rows));
-        var job = new Job
-        {
-            Type = weightType,
-            Kernel = DotKernels.Best(weightType),
-            MultiKernel = DotKernels.BestMultiRow(weightType),
-            TileKernel = DotKernels.BestTile(weightType),
-            TileWeightRows = DotKernels.TileWeightRows(weightType),
-            ColumnKernel = DotKernels.BestColumn(weightType),
-            Weights = weights,
-            WeightRowBytes = GgmlTypeInfo.Get(weightType).RowBytes(rowLength),
-            Activations = activations,
-            ActivationRowBytes = VecDot.ActivationRowBytes(weightType, rowLength),
-            ActivationRows = activationRows,
-            RowLength = rowLength,
-            Rows = rows,
-            Output = output,
-        };
+        var job = Job.For(weightType, weights, rows, rowLength, activations, activationRows, output);
         long sideBytes = ActivationSideBytes(weightType, rowLength, activationRows);
         if (sideBytes > 0)
         {
             job.Side = (byte*)NativeMemory.AlignedAlloc((nuint)sideBytes, 64);
-            job.SideStride = sideBytes / activationRows;
+            job.SideStride = ActivationSide.Bytes(1, rowLength);
             PrepareActivationSide(weightType, activations, activationRows, rowLength, job.Side);
         }
         try
@@ -93,23 +77,7 @@ public static unsafe class MatMul
                                     byte* activations, int activationRows, float* output, int r0, int r1, byte* activationSide = null)
     {
         if (r0 < 0 || r1 > rows || r0 > r1) throw new ArgumentOutOfRangeException(nameof(r0), $"rows [{r0}, {r1}) of {rows}");
-        var job = new Job
-        {
-            Type = weightType,
-            Kernel = DotKernels.Best(weightType),
-            MultiKernel = DotKernels.BestMultiRow(weightType),
-            TileKernel = DotKernels.BestTile(weightType),
-            TileWeightRows = DotKernels.TileWeightRows(weightType),
-            ColumnKernel = DotKernels.BestColumn(weightType),
-            Weights = weights,
-            WeightRowBytes = GgmlTypeInfo.Get(weightType).RowBytes(rowLength),
-            Activations = activations,
-            ActivationRowBytes = VecDot.ActivationRowBytes(weightType, rowLength),
-            ActivationRows = activationRows,
-            RowLength = rowLength,
-            Rows = rows,
-            Output = output,
-        };
+        var job = Job.For(weightType, weights, rows, rowLength, activations, activationRows, output);
         if (activationSide != null && ActivationSideBytes(weightType, rowLength, activationRows) > 0)
         {
             job.Side = activationSide;
@@ -143,6 +111,25 @@ public static unsafe class MatMul
         public byte* Activations;
         public int ActivationRowBytes, ActivationRows, RowLength, Rows;
         public float* Output;
+
+        /// <summary>The kernels this CPU has for <paramref name="weightType"/> over the given buffers (no activation side data yet).</summary>
+        public static Job For(GgmlType weightType, byte* weights, int rows, int rowLength, byte* activations, int activationRows, float* output) => new()
+        {
+            Type = weightType,
+            Kernel = DotKernels.Best(weightType),
+            MultiKernel = DotKernels.BestMultiRow(weightType),
+            TileKernel = DotKernels.BestTile(weightType),
+            TileWeightRows = DotKernels.TileWeightRows(weightType),
+            ColumnKernel = DotKernels.BestColumn(weightType),
+            Weights = weights,
+            WeightRowBytes = GgmlTypeInfo.Get(weightType).RowBytes(rowLength),
+            Activations = activations,
+            ActivationRowBytes = VecDot.ActivationRowBytes(weightType, rowLength),
+            ActivationRows = activationRows,
+            RowLength = rowLength,
+            Rows = rows,
+            Output = output,
+        };
 
         [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public readonly void Execute(int startTile, int endTile) =>
