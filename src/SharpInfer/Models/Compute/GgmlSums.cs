@@ -75,7 +75,54 @@ internal static unsafe class GgmlSums
     }
 
     /// <summary>ggml_vec_dot_f16 over a row of <paramref name="nRow"/> elements of which only the first <paramref name="nValid"/> can be non-zero.</summary>
-    public static float F16VecDot(ushort* x, ushort* y, int nValid, int nRow)
+    public static float F16VecDot(ushort* x, ushort* y, int nValid, int nRow) => VecDotF16Order<Halves>((byte*)x, (byte*)y, nValid, nRow);
+
+    /// <summary>
+    /// <see cref="F16VecDot"/> on halves already converted to float: the same lanes, additions and leftovers, so the
+    /// same bits (a product of two halves is exact in float either way).
+    /// </summary>
+    public static float F16VecDotOnFloats(float* x, float* y, int nValid, int nRow) => VecDotF16Order<Floats>((byte*)x, (byte*)y, nValid, nRow);
+
+    /// <summary>The elements a dot product reads: halves (converted on the fly) or floats.</summary>
+    private interface IElements
+    {
+        /// <summary>Adds the 16 products of elements [i, i + 16), lane by lane (lo = lanes 0–7, hi = 8–15).</summary>
+        static abstract void Accumulate(byte* x, byte* y, int i, ref Vector256<float> lo, ref Vector256<float> hi);
+
+        /// <summary>The (exact) product of element j of x and of y.</summary>
+        static abstract float Product(byte* x, byte* y, int j);
+    }
+
+    private struct Halves : IElements
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static void Accumulate(byte* x, byte* y, int i, ref Vector256<float> lo, ref Vector256<float> hi) =>
+            GgmlSums.Accumulate((ushort*)x + i, (ushort*)y + i, ref lo, ref hi);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static float Product(byte* x, byte* y, int j)
+        {
+            var t = FloatFormats.HalfToFloatTable;
+            return t[((ushort*)x)[j]] * t[((ushort*)y)[j]];
+        }
+    }
+
+    private struct Floats : IElements
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static void Accumulate(byte* x, byte* y, int i, ref Vector256<float> lo, ref Vector256<float> hi)
+        {
+            float* a = (float*)x + i, b = (float*)y + i;
+            lo += Vector256.Load(a) * Vector256.Load(b);
+            hi += Vector256.Load(a + 8) * Vector256.Load(b + 8);
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static float Product(byte* x, byte* y, int j) => ((float*)x)[j] * ((float*)y)[j];
+    }
+
+    /// <summary>ggml_vec_dot_f16's walk (GGML_F16_STEP 64, four 16-lane accumulators, GGML_F32x16_REDUCE, leftovers in double).</summary>
+    private static float VecDotF16Order<T>(byte* x, byte* y, int nValid, int nRow) where T : struct, IElements
     {
         var np = nRow & ~63;
         var vectorEnd = Math.Min(nValid, np);
@@ -90,18 +137,17 @@ internal static unsafe class GgmlSums
             var i = 0;
             for (; i + 64 <= vectorEnd; i += 64)
             {
-                Accumulate(x + i, y + i, ref lo0, ref hi0);
-                Accumulate(x + i + 16, y + i + 16, ref lo1, ref hi1);
-                Accumulate(x + i + 32, y + i + 32, ref lo2, ref hi2);
-                Accumulate(x + i + 48, y + i + 48, ref lo3, ref hi3);
+                T.Accumulate(x, y, i, ref lo0, ref hi0);
+                T.Accumulate(x, y, i + 16, ref lo1, ref hi1);
+                T.Accumulate(x, y, i + 32, ref lo2, ref hi2);
+                T.Accumulate(x, y, i + 48, ref lo3, ref hi3);
             }
             if (i < vectorEnd)
             {
                 // the last 64-block is only partly valid: the rest of it is zeros in ggml
-                var t = FloatFormats.HalfToFloatTable;
                 var lanes = stackalloc float[64];
                 for (var j = 0; j < 64; j++) lanes[j] = 0;
-                for (var j = i; j < vectorEnd; j++) lanes[j - i] = t[x[j]] * t[y[j]];
+                for (var j = i; j < vectorEnd; j++) lanes[j - i] = T.Product(x, y, j);
                 lo0 += Vector256.Load(lanes); hi0 += Vector256.Load(lanes + 8);
                 lo1 += Vector256.Load(lanes + 16); hi1 += Vector256.Load(lanes + 24);
                 lo2 += Vector256.Load(lanes + 32); hi2 += Vector256.Load(lanes + 40);
@@ -113,58 +159,8 @@ internal static unsafe class GgmlSums
             lo0 += lo1; hi0 += hi1;
             sum = ReduceAdd512(lo0, hi0);
         }
-        var table = FloatFormats.HalfToFloatTable;
-        for (var j = np; j < nValid; j++) sum += table[x[j]] * table[y[j]];
+        for (var j = np; j < nValid; j++) sum += T.Product(x, y, j);
         return (float)sum;
-    }
-
-    /// <summary>
-    /// <see cref="F16VecDot"/> on halves already converted to float: the same lanes, additions and leftovers, so the
-    /// same bits (a product of two halves is exact in float either way).
-    /// </summary>
-    public static float F16VecDotOnFloats(float* x, float* y, int nValid, int nRow)
-    {
-        var np = nRow & ~63;
-        var vectorEnd = Math.Min(nValid, np);
-        double sum = 0;
-        if (vectorEnd > 0)
-        {
-            var lo0 = Vector256<float>.Zero; var hi0 = Vector256<float>.Zero;
-            var lo1 = Vector256<float>.Zero; var hi1 = Vector256<float>.Zero;
-            var lo2 = Vector256<float>.Zero; var hi2 = Vector256<float>.Zero;
-            var lo3 = Vector256<float>.Zero; var hi3 = Vector256<float>.Zero;
-            var i = 0;
-            for (; i + 64 <= vectorEnd; i += 64)
-            {
-                Accumulate(x + i, y + i, ref lo0, ref hi0);
-                Accumulate(x + i + 16, y + i + 16, ref lo1, ref hi1);
-                Accumulate(x + i + 32, y + i + 32, ref lo2, ref hi2);
-                Accumulate(x + i + 48, y + i + 48, ref lo3, ref hi3);
-            }
-            if (i < vectorEnd)
-            {
-                var lanes = stackalloc float[64];
-                for (var j = 0; j < 64; j++) lanes[j] = 0;
-                for (var j = i; j < vectorEnd; j++) lanes[j - i] = x[j] * y[j];
-                lo0 += Vector256.Load(lanes); hi0 += Vector256.Load(lanes + 8);
-                lo1 += Vector256.Load(lanes + 16); hi1 += Vector256.Load(lanes + 24);
-                lo2 += Vector256.Load(lanes + 32); hi2 += Vector256.Load(lanes + 40);
-                lo3 += Vector256.Load(lanes + 48); hi3 += Vector256.Load(lanes + 56);
-            }
-            lo0 += lo2; hi0 += hi2;
-            lo1 += lo3; hi1 += hi3;
-            lo0 += lo1; hi0 += hi1;
-            sum = ReduceAdd512(lo0, hi0);
-        }
-        for (var j = np; j < nValid; j++) sum += x[j] * y[j];
-        return (float)sum;
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Accumulate(float* x, float* y, ref Vector256<float> lo, ref Vector256<float> hi)
-    {
-        lo += Vector256.Load(x) * Vector256.Load(y);
-        hi += Vector256.Load(x + 8) * Vector256.Load(y + 8);
     }
 
     /// <summary>tinyBLAS&lt;16, __m512&gt;: one 16-lane accumulator through k (a multiple of 16 in ggml; only the first <paramref name="nValid"/> elements non-zero).</summary>
