@@ -45,18 +45,20 @@ internal static class BenchCommand
             var results = new List<BenchmarkResult>();
             var name = $"{model.ArchitectureName} {FormatParams(model.File.ParameterCount)} {FileTypeName(model)}";
             var size = FileSizeOfWeights(model);
-            var backend = modelParams.UseAmx ? "CPU (--amx)" : "CPU";
+            // As llama-bench: a build's GPU backend names the row once layers are offloaded, and -ngl gets a column.
+            var backend = model.Plan.OffloadedLayers > 0 ? "CUDA" : modelParams.UseAmx ? "CPU (--amx)" : "CPU";
+            bool nglColumn = modelParams.NGpuLayers != 0;
             if (format == "md")
             {
-                Console.WriteLine("| model | size | params | backend | threads | test | t/s |");
-                Console.WriteLine("| ----- | ---: | -----: | ------- | ------: | ---: | --: |");
+                Console.WriteLine($"| model | size | params | backend | threads |{(nglColumn ? " ngl |" : "")} test | t/s |");
+                Console.WriteLine($"| ----- | ---: | -----: | ------- | ------: |{(nglColumn ? " --: |" : "")} ---: | --: |");
             }
             foreach (var test in tests)
             {
                 var result = Benchmark.Run(model, contextParams, test, repetitions);
                 results.Add(result);
                 if (format == "md")
-                    Console.WriteLine($"| {name} | {size / 1048576.0:F2} MiB | {FormatParams(model.File.ParameterCount)} | {backend} | {threads} | {test.Name} | {result.Mean:F2} ± {result.StdDev:F2} |");
+                    Console.WriteLine($"| {name} | {size / 1048576.0:F2} MiB | {FormatParams(model.File.ParameterCount)} | {backend} | {threads} |{(nglColumn ? $" {modelParams.NGpuLayers} |" : "")} {test.Name} | {result.Mean:F2} ± {result.StdDev:F2} |");
             }
             if (format == "json")
             {

@@ -181,6 +181,7 @@ internal static class GpuNotice
         }
         Console.Error.WriteLine("warning: no usable GPU found, --gpu-layers option will be ignored");
         Console.Error.WriteLine("warning: one possible reason is that SharpInfer found no CUDA device and no GPU backend was selected");
+        if (runtime.Problem is not null) Console.Error.WriteLine($"warning: {runtime.Problem}");
     }
 }
 

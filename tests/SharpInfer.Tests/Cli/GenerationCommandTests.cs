@@ -134,9 +134,7 @@ public class InterruptTests
     public async Task SigIntStopsCleanlyAndPrintsTimings()
     {
         if (!OperatingSystem.IsLinux()) throw new PlatformNotSupportedException("this test sends SIGINT with kill(1), which needs Linux");
-        var dll = Path.Combine(AppContext.BaseDirectory, "SharpInfer.Cli.dll");
-        var psi = new System.Diagnostics.ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in new[] { dll, "run", "-p", "Once upon a time", "-n", "-1", "--ignore-eos", "-c", "100000" }) psi.ArgumentList.Add(a);
+        var psi = CliRunner.StartInfo("run", "-p", "Once upon a time", "-n", "-1", "--ignore-eos", "-c", "100000");
         using var p = System.Diagnostics.Process.Start(psi)!;
         var stdout = p.StandardOutput.ReadToEndAsync();
         var errLines = new System.Collections.Concurrent.ConcurrentQueue<string>();

@@ -7,13 +7,35 @@ public static class CliRunner
 {
     public sealed record Result(int ExitCode, string Stdout, string Stderr);
 
+    /// <summary>SharpInfer.Cli.dll, built next to the test assembly.</summary>
+    public static string CliDll
+    {
+        get
+        {
+            var dll = Path.Combine(Path.GetDirectoryName(typeof(CliRunner).Assembly.Location)!, "SharpInfer.Cli.dll");
+            return File.Exists(dll) ? dll : throw new FileNotFoundException($"the command line was not built next to the tests: {dll}");
+        }
+    }
+
+    /// <summary>
+    /// The dotnet host running the tests (the runner may be a carried runtime, with no dotnet on PATH),
+    /// else "dotnet".
+    /// </summary>
+    public static string DotnetHost =>
+        Path.GetFileNameWithoutExtension(Environment.ProcessPath) == "dotnet" ? Environment.ProcessPath! : "dotnet";
+
+    public static ProcessStartInfo StartInfo(params string[] args)
+    {
+        var psi = new ProcessStartInfo(DotnetHost) { RedirectStandardOutput = true, RedirectStandardError = true };
+        psi.ArgumentList.Add(CliDll);
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        return psi;
+    }
+
     public static Result Run(params string[] args)
     {
-        var dll = Path.Combine(AppContext.BaseDirectory, "SharpInfer.Cli.dll");
-        if (!File.Exists(dll)) throw new FileNotFoundException($"the command line was not built next to the tests: {dll}");
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
-        psi.ArgumentList.Add(dll);
-        foreach (var a in args) psi.ArgumentList.Add(a);
+        var psi = StartInfo(args);
+        psi.RedirectStandardInput = true;
         using var p = Process.Start(psi)!;
         p.StandardInput.Close();
         var stdout = p.StandardOutput.ReadToEndAsync();

@@ -1,15 +1,20 @@
 namespace SharpInfer.Tests.Support;
 
-/// <summary>Locates the repository's fixtures from the test's working directory.</summary>
+/// <summary>
+/// Locates the repository's fixtures above the test assembly (not AppContext.BaseDirectory: under a
+/// standalone runner such as xunit.console, as tools/gpu-check.sh uses on machines without the SDK,
+/// that is the runner's folder).
+/// </summary>
 public static class TestPaths
 {
     private static readonly Lazy<string> Root = new(() =>
     {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        string start = Path.GetDirectoryName(typeof(TestPaths).Assembly.Location) ?? AppContext.BaseDirectory;
+        var dir = new DirectoryInfo(start);
         while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "SharpInfer.sln")))
             dir = dir.Parent;
         return dir?.FullName ?? throw new InvalidOperationException(
-            $"cannot find the repository root (SharpInfer.sln) above {AppContext.BaseDirectory}");
+            $"cannot find the repository root (SharpInfer.sln) above {start}");
     });
 
     public static string RepoRoot => Root.Value;

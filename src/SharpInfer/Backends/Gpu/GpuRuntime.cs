@@ -2,6 +2,8 @@ using ILGPU;
 using ILGPU.Runtime;
 using ILGPU.Runtime.CPU;
 using ILGPU.Runtime.Cuda;
+using System.Reflection;
+using System.Runtime.InteropServices;
 
 namespace SharpInfer.Backends.Gpu;
 
@@ -57,6 +59,7 @@ public sealed class GpuRuntime : IDisposable
 
     private static GpuRuntime OpenCuda(GpuBackendChoice choice)
     {
+        FindDriverBySoname();
         Context? context = null;
         var accelerators = new List<Accelerator>();
         try
@@ -84,6 +87,33 @@ public sealed class GpuRuntime : IDisposable
             context?.Dispose();
             return new GpuRuntime(null, [], [], choice, $"CUDA unavailable: {e.GetBaseException().Message}");
         }
+    }
+
+    private static int _resolverInstalled;
+
+    /// <summary>
+    /// ILGPU imports the driver as "cuda", which Linux resolves to libcuda.so: a name only the CUDA
+    /// development packages provide. A machine with the driver alone has libcuda.so.1 (what the
+    /// driver's own tools load), so that soname is tried when the plain name is not found.
+    /// </summary>
+    private static void FindDriverBySoname()
+    {
+        if (!OperatingSystem.IsLinux() || Interlocked.Exchange(ref _resolverInstalled, 1) != 0) return;
+        try
+        {
+            NativeLibrary.SetDllImportResolver(typeof(Context).Assembly, ResolveDriver);
+        }
+        catch (InvalidOperationException)
+        {
+            // ILGPU (or a host application) resolves its imports itself: leave that to it.
+        }
+    }
+
+    private static IntPtr ResolveDriver(string name, Assembly assembly, DllImportSearchPath? searchPath)
+    {
+        if (name != "cuda") return IntPtr.Zero;
+        if (NativeLibrary.TryLoad("libcuda.so", assembly, searchPath, out var handle)) return handle;
+        return NativeLibrary.TryLoad("libcuda.so.1", out handle) ? handle : IntPtr.Zero;
     }
 
     private static GpuRuntime OpenCpuStandIns(GpuBackendChoice choice)
