@@ -1,10 +1,18 @@
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+using SharpInfer.Numerics.Kernels;
+
 namespace SharpInfer.Backends.Cpu.Amx.Kernels;
 
 /// <summary>
 /// ggml's acc_C for the 32-element block types (Q8_0, Q4_0, Q4_1): turns the tile program's
 /// per-block int32 sums into fp32 outputs, block by block starting from 0:
 /// <c>C = fma(isum, d_w·d_a, C)</c>, and for Q4_1 (weight mins, Q8_1 activations) then
-/// <c>C = fma(m_w, s_a, C)</c>.
+/// <c>C = fma(m_w, s_a, C)</c>. The AVX-512 path does per lane what the scalar twin does per element
+/// (same products, same fused adds, blocks in the same order), so both give the same bits; it walks the
+/// sums block by block (sequentially) instead of element by element (4 KB strides), and converts each
+/// block's 16 weight scales once rather than once per activation row. On AMX hardware this step,
+/// scalar, took most of the time of a prompt.
 /// </summary>
 internal static unsafe class AmxBlockScales
 {
@@ -20,6 +28,47 @@ internal static unsafe class AmxBlockScales
     /// <paramref name="sums"/>: 32×32 int32 per block (the program's per-step output).
     /// </summary>
     public static void Apply(byte* aRows, long rowBytes, int actBlockBytes, byte* panels, long panelBytes, int tileBytes,
+        int scalesOffset, int minsOffset, int* sums, int kb, int rows, int cols, Span<float> c, int ldc)
+    {
+        if (Avx512F.IsSupported && cols % 16 == 0)
+            ApplyAvx512(aRows, rowBytes, actBlockBytes, panels, panelBytes, tileBytes, scalesOffset, minsOffset, sums, kb, rows, cols, c, ldc);
+        else
+            ApplyScalar(aRows, rowBytes, actBlockBytes, panels, panelBytes, tileBytes, scalesOffset, minsOffset, sums, kb, rows, cols, c, ldc);
+    }
+
+    internal static void ApplyAvx512(byte* aRows, long rowBytes, int actBlockBytes, byte* panels, long panelBytes, int tileBytes,
+        int scalesOffset, int minsOffset, int* sums, int kb, int rows, int cols, Span<float> c, int ldc)
+    {
+        if (cols % 16 != 0) throw new ArgumentException($"cols {cols}: the vector path takes whole 16-column panels");
+        if (c.Length < (rows - 1) * ldc + cols) throw new ArgumentException("output too small");
+        fixed (float* c0 = c)
+        {
+            for (int i = 0; i < rows; i++)
+                for (int j = 0; j < cols; j += 16) Vector512<float>.Zero.Store(c0 + i * ldc + j);
+            for (int b = 0; b < kb; b++)
+            {
+                int* blockSums = sums + b * 1024;
+                for (int j = 0; j < cols; j += 16)
+                {
+                    byte* tile = panels + (j / 16) * panelBytes + (long)b * tileBytes;
+                    var dw = Simd512.LoadHalves(tile + scalesOffset);
+                    var mw = minsOffset >= 0 ? Simd512.LoadHalves(tile + minsOffset) : default;
+                    for (int i = 0; i < rows; i++)
+                    {
+                        byte* aBlock = aRows + i * rowBytes + (long)b * actBlockBytes;
+                        float* ci = c0 + i * ldc + j;
+                        var isum = Avx512F.ConvertToVector512Single(Vector512.Load(blockSums + i * 32 + j));
+                        var acc = Avx512F.FusedMultiplyAdd(isum, dw * Vector512.Create((float)*(Half*)aBlock), Vector512.Load(ci));
+                        if (minsOffset >= 0)
+                            acc = Avx512F.FusedMultiplyAdd(mw, Vector512.Create((float)*(Half*)(aBlock + 2)), acc);
+                        acc.Store(ci);
+                    }
+                }
+            }
+        }
+    }
+
+    internal static void ApplyScalar(byte* aRows, long rowBytes, int actBlockBytes, byte* panels, long panelBytes, int tileBytes,
         int scalesOffset, int minsOffset, int* sums, int kb, int rows, int cols, Span<float> c, int ldc)
     {
         for (int i = 0; i < rows; i++)

@@ -9,9 +9,14 @@ internal sealed unsafe class Bf16TileGemm
 {
     public const int PanelRows = 16, KStep = 32, TileBytes = 1024;
     private readonly ITileProgramRunner _runner;
-    private readonly Dictionary<TileGemmShape, byte[]> _programs = new();
 
-    public Bf16TileGemm(ITileProgramRunner runner) => _runner = runner;
+    private readonly TileProgramCache _programs;
+
+    public Bf16TileGemm(ITileProgramRunner runner)
+    {
+        _runner = runner;
+        _programs = new TileProgramCache(runner.Abi);
+    }
 
     /// <summary>Packs bf16 weights (N × K) as {panel, k step, tile {k/2 = 16, n = 16, 2}}; missing rows are zero.</summary>
     public static byte[] Pack(ReadOnlySpan<ushort> w, int n, int k)
@@ -33,16 +38,6 @@ internal sealed unsafe class Bf16TileGemm
                     }
             }
         return packed;
-    }
-
-    private byte[] Program(TileGemmShape shape)
-    {
-        lock (_programs)
-        {
-            if (!_programs.TryGetValue(shape, out var code))
-                _programs[shape] = code = TileGemmKernelEmitter.Emit(shape, _runner.Abi);
-            return code;
-        }
     }
 
     public void Multiply(ReadOnlySpan<ushort> a, int m, int k, ReadOnlySpan<byte> packedW, int n, Span<float> c)
@@ -76,7 +71,7 @@ internal sealed unsafe class Bf16TileGemm
                         CStep = 0,
                         KSteps = kSteps,
                     };
-                    _runner.Run(Program(shape), &args);
+                    _runner.Run(_programs.For(shape), &args);
                 }
         }
     }

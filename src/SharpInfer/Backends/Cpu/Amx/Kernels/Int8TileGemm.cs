@@ -8,22 +8,17 @@ namespace SharpInfer.Backends.Cpu.Amx.Kernels;
 internal sealed unsafe class Int8TileGemm
 {
     private readonly ITileProgramRunner _runner;
-    private readonly Dictionary<TileGemmShape, byte[]> _programs = new();
 
-    public Int8TileGemm(ITileProgramRunner runner) => _runner = runner;
+    private readonly TileProgramCache _programs;
+
+    public Int8TileGemm(ITileProgramRunner runner)
+    {
+        _runner = runner;
+        _programs = new TileProgramCache(runner.Abi);
+    }
 
     /// <summary>The programs emitted so far (one per block shape met).</summary>
     public int ProgramCount => _programs.Count;
-
-    public byte[] Program(TileGemmShape shape)
-    {
-        lock (_programs)
-        {
-            if (!_programs.TryGetValue(shape, out var code))
-                _programs[shape] = code = TileGemmKernelEmitter.Emit(shape, _runner.Abi);
-            return code;
-        }
-    }
 
     /// <summary>Computes all of C (M × N int32, row-major, N ints per row).</summary>
     public void Multiply(ReadOnlySpan<sbyte> a, int m, int k, ReadOnlySpan<byte> packedW, int n, Span<int> c)
@@ -57,7 +52,7 @@ internal sealed unsafe class Int8TileGemm
                         CStep = 0,
                         KSteps = kSteps,
                     };
-                    _runner.Run(Program(shape), &args);
+                    _runner.Run(_programs.For(shape), &args);
                 }
         }
     }

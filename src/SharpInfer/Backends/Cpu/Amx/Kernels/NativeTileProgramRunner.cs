@@ -8,7 +8,8 @@ namespace SharpInfer.Backends.Cpu.Amx.Kernels;
 /// </summary>
 internal sealed unsafe class NativeTileProgramRunner : ITileProgramRunner, IDisposable
 {
-    private readonly Dictionary<byte[], ExecutableCode> _loaded = new(ReferenceEqualityComparer.Instance);
+    // Read by every thread on every call: lock-free lookups, a lock only to map a new program once.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<byte[], ExecutableCode> _loaded = new(ReferenceEqualityComparer.Instance);
     private readonly List<ExecutableCode> _owned = new();
 
     public NativeTileProgramRunner()
@@ -21,14 +22,16 @@ internal sealed unsafe class NativeTileProgramRunner : ITileProgramRunner, IDisp
 
     public void Run(byte[] program, void* args)
     {
-        ExecutableCode? code;
-        lock (_owned)
+        if (!_loaded.TryGetValue(program, out var code))
         {
-            if (!_loaded.TryGetValue(program, out code))
+            lock (_owned)
             {
-                code = new ExecutableCode(program);
-                _owned.Add(code);
-                _loaded.Add(program, code);
+                if (!_loaded.TryGetValue(program, out code))
+                {
+                    code = new ExecutableCode(program);
+                    _owned.Add(code);
+                    _loaded[program] = code;
+                }
             }
         }
         ((delegate* unmanaged<void*, void>)code.Entry)(args);

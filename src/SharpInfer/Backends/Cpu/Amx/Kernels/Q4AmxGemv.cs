@@ -1,4 +1,7 @@
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using SharpInfer.Numerics;
+using SharpInfer.Numerics.Kernels;
 
 namespace SharpInfer.Backends.Cpu.Amx.Kernels;
 
@@ -8,6 +11,8 @@ namespace SharpInfer.Backends.Cpu.Amx.Kernels;
 /// as the tile path: exact int32 block sums (Q4_0: Σ (nibble − 8)·a, which ggml computes as
 /// Σ nibble·a − 8·Σ a, the same integer; Q4_1: Σ nibble·a), then per block
 /// <c>C = fma(isum, d_w·d_a, C)</c> and for Q4_1 <c>C = fma(m_w, s_a, C)</c>, so both paths give the same bits.
+/// The AVX-512 path takes a panel's 16 rows per register: unsigned nibbles times signed activations
+/// (VPMADDUBSW, VPMADDWD), Q4_0's −8 as −8·Σa per block; the same integers, the same fused adds.
 /// </summary>
 internal static unsafe class Q4AmxGemv
 {
@@ -15,6 +20,62 @@ internal static unsafe class Q4AmxGemv
 
     /// <summary><c>y[r] = W[r] · x</c> for weight rows [<paramref name="r0"/>, <paramref name="r1"/>), multiples of 16.</summary>
     public static void Multiply(GgmlType type, byte* packed, int k, byte* activation, float* y, int r0, int r1)
+    {
+        if (Avx512BW.IsSupported) MultiplyAvx512(type, packed, k, activation, y, r0, r1);
+        else MultiplyScalar(type, packed, k, activation, y, r0, r1);
+    }
+
+    internal static void MultiplyAvx512(GgmlType type, byte* packed, int k, byte* activation, float* y, int r0, int r1)
+    {
+        if (r0 % Panel != 0 || r1 % Panel != 0) throw new ArgumentException($"rows [{r0}, {r1}) must fall on {Panel}-row panels");
+        bool q4_1 = type switch
+        {
+            GgmlType.Q4_0 => false,
+            GgmlType.Q4_1 => true,
+            _ => throw new ArgumentException($"no 4-bit AMX layout for {type}"),
+        };
+        int tileBytes = q4_1 ? Q4_1AmxLayout.TileBytes : Q4_0AmxLayout.TileBytes;
+        int scales = q4_1 ? Q4_1AmxLayout.ScalesOffset : Q4_0AmxLayout.ScalesOffset;
+        int offset = q4_1 ? 0 : Q4_0AmxLayout.Offset;
+        int actBlockBytes = q4_1 ? 36 : 34, actQuants = q4_1 ? 4 : 2;
+        int kb = k / Block;
+        long panelBytes = (long)kb * tileBytes;
+        // offset·Σa per block, once for all panels
+        int* correction = stackalloc int[kb];
+        for (int b = 0; b < kb; b++)
+        {
+            sbyte* a = (sbyte*)(activation + (long)b * actBlockBytes + actQuants);
+            int sum = 0;
+            for (int e = 0; e < Block; e++) sum += a[e];
+            correction[b] = offset * sum;
+        }
+        var low = Vector512.Create((byte)0x0F);
+        for (int p = r0 / Panel; p < r1 / Panel; p++)
+        {
+            var acc = Vector512<float>.Zero;
+            byte* tile = packed + p * panelBytes;
+            for (int b = 0; b < kb; b++, tile += tileBytes)
+            {
+                byte* block = activation + (long)b * actBlockBytes;
+                int* a = (int*)(block + actQuants);
+                var isum = Vector512<int>.Zero;
+                for (int pair = 0; pair < Block / 8; pair++)
+                {
+                    var q = Vector512.Load(tile + pair * 64);
+                    isum += Simd512.DotU8I8(q & low, Vector512.Create(a[2 * pair]).AsSByte());
+                    isum += Simd512.DotU8I8(Vector512.ShiftRightLogical(q.AsUInt16(), 4).AsByte() & low, Vector512.Create(a[2 * pair + 1]).AsSByte());
+                }
+                isum -= Vector512.Create(correction[b]);
+                var scale = Simd512.LoadHalves(tile + scales) * Vector512.Create((float)*(Half*)block);
+                acc = Avx512F.FusedMultiplyAdd(Avx512F.ConvertToVector512Single(isum), scale, acc);
+                if (q4_1)
+                    acc = Avx512F.FusedMultiplyAdd(Simd512.LoadHalves(tile + Q4_1AmxLayout.MinsOffset), Vector512.Create((float)*(Half*)(block + 2)), acc);
+            }
+            acc.Store(y + p * Panel);
+        }
+    }
+
+    internal static void MultiplyScalar(GgmlType type, byte* packed, int k, byte* activation, float* y, int r0, int r1)
     {
         if (r0 % Panel != 0 || r1 % Panel != 0) throw new ArgumentException($"rows [{r0}, {r1}) must fall on {Panel}-row panels");
         bool q4_1 = type switch

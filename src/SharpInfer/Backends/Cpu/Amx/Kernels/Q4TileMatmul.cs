@@ -15,13 +15,14 @@ internal sealed unsafe class Q4TileMatmul
 {
     private const int Block = AmxNibbleTile.BlockElements, Unpacked = AmxNibbleTile.UnpackedBytes;
     private readonly ITileProgramRunner _runner;
-    private readonly Dictionary<TileGemmShape, byte[]> _programs = new();
+    private readonly TileProgramCache _programs;
     private readonly int _tileBytes, _scalesOffset, _minsOffset, _offset, _actBlockBytes, _actQuants;
     [ThreadStatic] private static byte[]? t_unpacked;
 
     public Q4TileMatmul(ITileProgramRunner runner, GgmlType type)
     {
         _runner = runner;
+        _programs = new TileProgramCache(runner.Abi);
         Type = type;
         switch (type)
         {
@@ -40,15 +41,6 @@ internal sealed unsafe class Q4TileMatmul
 
     public GgmlType Type { get; }
 
-    private byte[] Program(TileGemmShape shape)
-    {
-        lock (_programs)
-        {
-            if (!_programs.TryGetValue(shape, out var code))
-                _programs[shape] = code = TileGemmKernelEmitter.Emit(shape, _runner.Abi);
-            return code;
-        }
-    }
 
     private static bool CanPack(int n, int k) => n > 0 && k > 0 && n % 16 == 0 && k % Block == 0;
 
@@ -112,7 +104,7 @@ internal sealed unsafe class Q4TileMatmul
                         CStep = 32 * 32 * sizeof(int),
                         KSteps = kb,
                     };
-                    _runner.Run(Program(shape), &args);
+                    _runner.Run(_programs.For(shape), &args);
                     AmxBlockScales.Apply(pa + mb * rowBytes, rowBytes, _actBlockBytes, panel0, panelBytes, _tileBytes,
                         _scalesOffset, _minsOffset, ps, kb, rows, cols, c.Slice(mb * n + nb), n);
                 }

@@ -10,20 +10,16 @@ internal sealed unsafe class Q8_0TileMatmul
 {
     private const int Block = Q8_0AmxLayout.BlockElements;
     private readonly ITileProgramRunner _runner;
-    private readonly Dictionary<TileGemmShape, byte[]> _programs = new();
     [ThreadStatic] private static int[]? t_scratch;
 
-    public Q8_0TileMatmul(ITileProgramRunner runner) => _runner = runner;
+    private readonly TileProgramCache _programs;
 
-    private byte[] Program(TileGemmShape shape)
+    public Q8_0TileMatmul(ITileProgramRunner runner)
     {
-        lock (_programs)
-        {
-            if (!_programs.TryGetValue(shape, out var code))
-                _programs[shape] = code = TileGemmKernelEmitter.Emit(shape, _runner.Abi);
-            return code;
-        }
+        _runner = runner;
+        _programs = new TileProgramCache(runner.Abi);
     }
+
 
     /// <summary>
     /// <paramref name="activations"/>: M rows of K values as ggml block_q8_0; <paramref name="packedWeights"/>:
@@ -73,7 +69,7 @@ internal sealed unsafe class Q8_0TileMatmul
                         CStep = 32 * 32 * sizeof(int),
                         KSteps = kb,
                     };
-                    _runner.Run(Program(shape), &args);
+                    _runner.Run(_programs.For(shape), &args);
                     AmxBlockScales.Apply(pa + mb * rowBytes, rowBytes, Q8_0AmxLayout.BlockBytes, pw + nb / 16 * panelBytes, panelBytes,
                         Q8_0AmxLayout.TileBytes, Q8_0AmxLayout.ScalesOffset, AmxBlockScales.NoMins, ps, kb, rows, cols, c.Slice(mb * n + nb), n);
                 }
