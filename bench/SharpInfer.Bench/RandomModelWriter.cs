@@ -48,47 +48,56 @@ public static class RandomModelWriter
         var kv = shape.KvHeads * shape.HeadDim;
         var f = shape.FeedForward;
         // Tensor order as llama.cpp's converter writes it; the quantizer re-sorts anyway.
-        Add(w, seed, "token_embd.weight", false, e, shape.Vocab);
+        var specs = new List<TensorSpec>();
+        Add(specs, "token_embd.weight", false, e, shape.Vocab);
         for (var i = 0; i < shape.Layers; i++)
         {
             var p = $"blk.{i}.";
-            Add(w, seed, p + "attn_norm.weight", true, e);
-            Add(w, seed, p + "attn_q.weight", false, e, e);
-            Add(w, seed, p + "attn_k.weight", false, e, kv);
-            Add(w, seed, p + "attn_v.weight", false, e, kv);
+            Add(specs, p + "attn_norm.weight", true, e);
+            Add(specs, p + "attn_q.weight", false, e, e);
+            Add(specs, p + "attn_k.weight", false, e, kv);
+            Add(specs, p + "attn_v.weight", false, e, kv);
             if (shape.QkvBias)
             {
-                Add(w, seed, p + "attn_q.bias", false, e);
-                Add(w, seed, p + "attn_k.bias", false, kv);
-                Add(w, seed, p + "attn_v.bias", false, kv);
+                Add(specs, p + "attn_q.bias", false, e);
+                Add(specs, p + "attn_k.bias", false, kv);
+                Add(specs, p + "attn_v.bias", false, kv);
             }
-            Add(w, seed, p + "attn_output.weight", false, e, e);
-            Add(w, seed, p + "ffn_norm.weight", true, e);
-            Add(w, seed, p + "ffn_gate.weight", false, e, f);
-            Add(w, seed, p + "ffn_up.weight", false, e, f);
-            Add(w, seed, p + "ffn_down.weight", false, f, e);
+            Add(specs, p + "attn_output.weight", false, e, e);
+            Add(specs, p + "ffn_norm.weight", true, e);
+            Add(specs, p + "ffn_gate.weight", false, e, f);
+            Add(specs, p + "ffn_up.weight", false, e, f);
+            Add(specs, p + "ffn_down.weight", false, f, e);
         }
-        Add(w, seed, "output_norm.weight", true, e);
+        Add(specs, "output_norm.weight", true, e);
+        // Each tensor has its own generator, so they are filled in parallel and added in order: same file.
+        var data = new byte[specs.Count][];
+        Parallel.For(0, specs.Count, i => data[i] = Generate(specs[i], seed));
+        for (var i = 0; i < specs.Count; i++)
+            w.AddTensor(specs[i].Name, specs[i].Dims.Length == 1 ? GgmlType.F32 : GgmlType.F16, specs[i].Dims, data[i]);
         w.WriteTo(outputPath);
     }
 
+    private sealed record TensorSpec(string Name, bool IsNorm, long[] Dims);
+
+    private static void Add(List<TensorSpec> specs, string name, bool isNorm, params long[] dims) => specs.Add(new TensorSpec(name, isNorm, dims));
+
     // Norms and biases stay F32 as llama.cpp's converter leaves 1-D tensors; matrices are F16.
-    private static void Add(GgufWriter w, ulong seed, string name, bool isNorm, params long[] dims)
+    private static byte[] Generate(TensorSpec t, ulong seed)
     {
         long n = 1;
-        foreach (var d in dims) n *= d;
-        if (dims.Length == 1)
+        foreach (var d in t.Dims) n *= d;
+        if (t.Dims.Length == 1)
         {
             var bytes = new byte[n * sizeof(float)];
             var floats = MemoryMarshal.Cast<byte, float>(bytes.AsSpan());
-            if (isNorm) floats.Fill(1f);
-            else Fill(floats, seed, name);
-            w.AddTensor(name, GgmlType.F32, dims, bytes);
-            return;
+            if (t.IsNorm) floats.Fill(1f);
+            else Fill(floats, seed, t.Name);
+            return bytes;
         }
         var halfBytes = new byte[n * 2];
-        FillHalf(MemoryMarshal.Cast<byte, Half>(halfBytes.AsSpan()), seed, name);
-        w.AddTensor(name, GgmlType.F16, dims, halfBytes);
+        FillHalf(MemoryMarshal.Cast<byte, Half>(halfBytes.AsSpan()), seed, t.Name);
+        return halfBytes;
     }
 
     private static void Fill(Span<float> values, ulong seed, string name)
