@@ -19,6 +19,7 @@ internal sealed class ForwardPass
     private readonly Attention _attention;
     private readonly int _maxTokens;
     private readonly MatMul.Runner _matMul;
+    private readonly RowWork _rowWork;
 
     private readonly float[] _x, _cur, _q, _k, _v, _attn, _proj, _gate, _up;
     private readonly byte[] _act;
@@ -34,6 +35,7 @@ internal sealed class ForwardPass
         _cache = cache;
         _maxTokens = maxTokens;
         _matMul = new MatMul.Runner(pool);
+        _rowWork = new RowWork(pool);
         var hp = _hp;
         _rope = new Rope(hp.RopeDimensionCount, model.Architecture.Rope, hp.RopeFreqBase, hp.RopeFreqScale, _w.RopeFreqFactors);
         _attention = new Attention(hp.HeadCount, hp.HeadCountKv, hp.KeyLength, hp.ValueLength, cache.Size, pool,
@@ -77,13 +79,13 @@ internal sealed class ForwardPass
             var cur = _cur.AsSpan(0, n * e);
 
             // attention
-            RmsNorm.Rows(x, lw.AttnNorm, eps, cur, n);
+            _rowWork.RmsNormRows(_x, 0, lw.AttnNorm, eps, _cur, 0, n);
             _actType = null;
-            var q = Project(lw.Wq, cur, n, _q, 0, lw.Bq);
-            var k = Project(lw.Wk, cur, n, _k, 0, lw.Bk);
-            var v = Project(lw.Wv, cur, n, _v, 0, lw.Bv);
-            if (lw.QNorm is not null) RmsNorm.Rows(q, lw.QNorm, eps, q, n * hp.HeadCount);
-            if (lw.KNorm is not null) RmsNorm.Rows(k, lw.KNorm, eps, k, n * hp.HeadCountKv);
+            var q = Project(lw.Wq, _cur, n, _q, 0, lw.Bq);
+            var k = Project(lw.Wk, _cur, n, _k, 0, lw.Bk);
+            var v = Project(lw.Wv, _cur, n, _v, 0, lw.Bv);
+            if (lw.QNorm is not null) _rowWork.RmsNormRows(_q, 0, lw.QNorm, eps, _q, 0, n * hp.HeadCount);
+            if (lw.KNorm is not null) _rowWork.RmsNormRows(_k, 0, lw.KNorm, eps, _k, 0, n * hp.HeadCountKv);
             for (var t = 0; t < n; t++)
             {
                 _rope.SetPosition(p0 + t);
@@ -93,7 +95,7 @@ internal sealed class ForwardPass
             var attn = _attn.AsSpan(0, n * hp.HeadCount * hp.ValueLength);
             _attention.Run(_cache, l, p0, n, _q, k, v, _attn);
             _actType = null;
-            var o = Project(lw.Wo, attn, n, _proj, 0, lw.Bo);
+            var o = Project(lw.Wo, _attn, n, _proj, 0, lw.Bo);
             Add(x, o);
 
             // llama.cpp keeps only the output rows (inp_out_ids) before the last feed-forward; the
@@ -112,13 +114,13 @@ internal sealed class ForwardPass
             }
 
             // feed-forward
-            RmsNorm.Rows(x, lw.FfnNorm, eps, cur, rows);
+            _rowWork.RmsNormRows(_x, 0, lw.FfnNorm, eps, _cur, 0, rows);
             _actType = null;
-            var gate = Project(lw.FfnGate, cur, rows, _gate, 0, null);
-            var up = Project(lw.FfnUp, cur, rows, _up, 0, null);
-            SwiGlu.Rows(gate, up, gate, rows);
+            Project(lw.FfnGate, _cur, rows, _gate, 0, null);
+            Project(lw.FfnUp, _cur, rows, _up, 0, null);
+            _rowWork.SwiGluRows(_gate, _up, rows, lw.FfnGate.Rows);
             _actType = null;
-            var down = Project(lw.FfnDown, gate, rows, _proj, 0, null);
+            var down = Project(lw.FfnDown, _gate, rows, _proj, 0, null);
             Add(x, down);
         }
 
@@ -126,20 +128,19 @@ internal sealed class ForwardPass
 
         var nOut = n - firstOutput;
         if (nOut <= 0) return;
-        var outRows = _cur.AsSpan(0, nOut * e);
-        RmsNorm.Rows(_x.AsSpan(firstOutput * e, nOut * e), _w.OutputNorm, eps, outRows, nOut);
+        _rowWork.RmsNormRows(_x, firstOutput * e, _w.OutputNorm, eps, _cur, 0, nOut);
         _actType = null;
-        Project(_w.Output, outRows, nOut, logits, logitsOffset, null);
+        Project(_w.Output, _cur, nOut, logits, logitsOffset, null);
     }
 
     /// <summary>y = W·x (+ b) for n rows; the activations are converted once per vec_dot type and reused.</summary>
-    private Span<float> Project(WeightMatrix w, ReadOnlySpan<float> x, int n, float[] dst, int dstOffset, float[]? bias)
+    private Span<float> Project(WeightMatrix w, float[] x, int n, float[] dst, int dstOffset, float[]? bias)
     {
         var k = w.Columns;
         var actType = MatMul.ActivationType(w.Type);
         if (_actType != actType)
         {
-            MatMul.ConvertActivations(w.Type, x, n, k, _act);
+            _rowWork.ConvertActivations(w.Type, x, n, k, _act);
             _actType = actType;
         }
         _matMul.Multiply(w, _act, n, dst, dstOffset);
