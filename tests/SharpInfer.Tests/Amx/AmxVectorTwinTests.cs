@@ -117,6 +117,24 @@ public sealed unsafe class AmxVectorTwinTests
         });
     }
 
+    [Theory]
+    [InlineData(8)]
+    [InlineData(0)]
+    public void NibbleUnpack_VectorEqualsScalar(int offset)
+    {
+        RequireAvx512();
+        var tile = RandomBytes(new Random(offset + 5), AmxNibbleTile.PackedBytes);
+        var vector = new byte[AmxNibbleTile.UnpackedBytes];
+        var scalar = new byte[AmxNibbleTile.UnpackedBytes];
+        fixed (byte* t = tile) fixed (byte* v = vector) fixed (byte* s = scalar)
+        {
+            AmxNibbleTile.UnpackVector512(t, (sbyte*)v, offset);
+            AmxNibbleTile.UnpackScalar(t, (sbyte*)s, offset);
+        }
+        Assert.Equal(scalar, vector);
+        Assert.Contains(scalar, b => (sbyte)b == 7 - offset + 8); // a nibble 15 came through
+    }
+
     private static void AssertTwins(int n, Action<float[], int, int> vector, Action<float[], int, int> scalar)
     {
         var yv = new float[n];

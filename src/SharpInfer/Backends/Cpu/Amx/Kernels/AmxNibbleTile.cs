@@ -1,3 +1,5 @@
+using System.Runtime.Intrinsics;
+
 namespace SharpInfer.Backends.Cpu.Amx.Kernels;
 
 /// <summary>
@@ -33,6 +35,24 @@ internal static unsafe class AmxNibbleTile
     /// line 2p from the low nibbles of bytes p·64…p·64+63, line 2p + 1 from their high nibbles.
     /// </summary>
     public static void Unpack(byte* tile, sbyte* vnni, int offset)
+    {
+        if (Vector512.IsHardwareAccelerated) UnpackVector512(tile, vnni, offset);
+        else UnpackScalar(tile, vnni, offset);
+    }
+
+    internal static void UnpackVector512(byte* tile, sbyte* vnni, int offset)
+    {
+        var low = Vector512.Create((byte)0xF);
+        var bias = Vector512.Create((byte)offset);
+        for (int p = 0; p < PackedBytes / 64; p++)
+        {
+            var src = Vector512.Load(tile + p * 64);
+            ((src & low) - bias).Store((byte*)vnni + 2 * p * 64);
+            ((Vector512.ShiftRightLogical(src.AsUInt16(), 4).AsByte() & low) - bias).Store((byte*)vnni + 2 * p * 64 + 64);
+        }
+    }
+
+    internal static void UnpackScalar(byte* tile, sbyte* vnni, int offset)
     {
         for (int p = 0; p < PackedBytes / 64; p++)
         {
