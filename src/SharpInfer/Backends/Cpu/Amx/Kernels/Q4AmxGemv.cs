@@ -28,16 +28,7 @@ internal static unsafe class Q4AmxGemv
     internal static void MultiplyAvx512(GgmlType type, byte* packed, int k, byte* activation, float* y, int r0, int r1)
     {
         if (r0 % Panel != 0 || r1 % Panel != 0) throw new ArgumentException($"rows [{r0}, {r1}) must fall on {Panel}-row panels");
-        bool q4_1 = type switch
-        {
-            GgmlType.Q4_0 => false,
-            GgmlType.Q4_1 => true,
-            _ => throw new ArgumentException($"no 4-bit AMX layout for {type}"),
-        };
-        int tileBytes = q4_1 ? Q4_1AmxLayout.TileBytes : Q4_0AmxLayout.TileBytes;
-        int scales = q4_1 ? Q4_1AmxLayout.ScalesOffset : Q4_0AmxLayout.ScalesOffset;
-        int offset = q4_1 ? 0 : Q4_0AmxLayout.Offset;
-        int actBlockBytes = q4_1 ? 36 : 34, actQuants = q4_1 ? 4 : 2;
+        var (q4_1, tileBytes, scales, offset, actBlockBytes, actQuants) = Layout.Of(type);
         int kb = k / Block;
         long panelBytes = (long)kb * tileBytes;
         // offset·Σa per block, once for all panels
@@ -78,16 +69,7 @@ internal static unsafe class Q4AmxGemv
     internal static void MultiplyScalar(GgmlType type, byte* packed, int k, byte* activation, float* y, int r0, int r1)
     {
         if (r0 % Panel != 0 || r1 % Panel != 0) throw new ArgumentException($"rows [{r0}, {r1}) must fall on {Panel}-row panels");
-        bool q4_1 = type switch
-        {
-            GgmlType.Q4_0 => false,
-            GgmlType.Q4_1 => true,
-            _ => throw new ArgumentException($"no 4-bit AMX layout for {type}"),
-        };
-        int tileBytes = q4_1 ? Q4_1AmxLayout.TileBytes : Q4_0AmxLayout.TileBytes;
-        int scales = q4_1 ? Q4_1AmxLayout.ScalesOffset : Q4_0AmxLayout.ScalesOffset;
-        int offset = q4_1 ? 0 : Q4_0AmxLayout.Offset;
-        int actBlockBytes = q4_1 ? 36 : 34, actQuants = q4_1 ? 4 : 2;
+        var (q4_1, tileBytes, scales, offset, actBlockBytes, actQuants) = Layout.Of(type);
         int kb = k / Block;
         long panelBytes = (long)kb * tileBytes;
         float* acc = stackalloc float[Panel];
@@ -119,5 +101,16 @@ internal static unsafe class Q4AmxGemv
             }
             for (int j = 0; j < Panel; j++) y[p * Panel + j] = acc[j];
         }
+    }
+
+    /// <summary>Where a tile keeps its scales and what the activation blocks look like, per 4-bit type.</summary>
+    private readonly record struct Layout(bool Q4_1, int TileBytes, int Scales, int Offset, int ActBlockBytes, int ActQuants)
+    {
+        public static Layout Of(GgmlType type) => type switch
+        {
+            GgmlType.Q4_0 => new(false, Q4_0AmxLayout.TileBytes, Q4_0AmxLayout.ScalesOffset, Q4_0AmxLayout.Offset, 34, 2),  // block_q8_0: d, qs
+            GgmlType.Q4_1 => new(true, Q4_1AmxLayout.TileBytes, Q4_1AmxLayout.ScalesOffset, 0, 36, 4),                       // block_q8_1: d, s, qs
+            _ => throw new ArgumentException($"no 4-bit AMX layout for {type}"),
+        };
     }
 }
