@@ -18,8 +18,9 @@ namespace SharpInfer.Tests.Backends.Gpu;
 /// </summary>
 public sealed unsafe class GpuKernelTests
 {
-    private static KernelSet K => GpuTestDevices.First.Kernels;
-    private static Accelerator Acc => GpuTestDevices.First.Accelerator;
+    // groups of several threads and warps: the reductions as a GPU runs them
+    private static KernelSet K => GpuTestDevices.Grouped.Kernels;
+    private static Accelerator Acc => GpuTestDevices.Grouped.Accelerator;
 
     private static float[] Random(int n, int seed, float scale = 1f)
     {

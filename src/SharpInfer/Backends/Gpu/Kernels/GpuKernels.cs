@@ -25,6 +25,10 @@ internal struct MatMulArgs
     public int K;
     public int M;
     public long RowBytes;
+    /// <summary>Tokens (activation rows) of this launch.</summary>
+    public int N;
+    /// <summary><see cref="WeightDot.SlotsPerRow"/> of the type and K.</summary>
+    public int Slots;
 }
 
 /// <summary>Scalars of a RoPE launch.</summary>
@@ -53,48 +57,63 @@ internal struct AttentionArgs
 
 /// <summary>
 /// The kernels of the GPU backend, written once in C# and compiled by ILGPU for CUDA (PTX) or run
-/// by its CPU accelerator. Each thread computes one output element or row; they follow the CPU
-/// implementations in Models/Compute operation by operation so results agree to rounding.
+/// by its CPU accelerator. Element-wise kernels take one thread per element; the reductions (matrix
+/// rows, norms, activation blocks, attention) take one group of threads per row, the threads striding
+/// along the row so that neighbours read neighbouring memory, and sum with <see cref="GroupReduce"/>.
+/// They follow the CPU implementations in Models/Compute operation by operation so results agree to
+/// rounding (sums in another order).
 /// </summary>
 internal static class GpuKernels
 {
-    /// <summary>y[t, r] = W[r] · x[t] for n tokens: one thread per output (index = t·M + r).</summary>
-    public static void MatMul(Index1D i, ArrayView<byte> w, ArrayView<float> x, ArrayView<float> y, MatMulArgs a)
+    /// <summary>
+    /// y[t, r] = W[r] · x[t] for N tokens: one group per output, group index r·N + t (the groups of one
+    /// weight row run together, so the row is read from DRAM once and from cache for the other tokens).
+    /// The group's threads take the row's slots (<see cref="WeightDot"/>) in turn: coalesced reads.
+    /// </summary>
+    public static void MatMul(ArrayView<byte> w, ArrayView<float> x, ArrayView<float> y, MatMulArgs a)
     {
-        long t = i / a.M;
-        long r = i % a.M;
-        y[i] = WeightDot.Dot(a.Type, w, r * a.RowBytes, x, t * a.K, a.K);
+        int g = Grid.IdxX;
+        long r = g / a.N;
+        long t = g % a.N;
+        long row = r * a.RowBytes, xo = t * a.K;
+        float s = 0;
+        for (int i = Group.IdxX; i < a.Slots; i += Group.DimX) s += WeightDot.Slot(a.Type, w, row, i, x, xo);
+        s = GroupReduce.Sum(s);
+        if (Group.IdxX == 0) y[t * a.M + r] = s;
     }
 
     /// <summary>
     /// Rounds activations (rows of k) to what ggml's CPU backend multiplies a weight by — its
-    /// vec_dot type — and writes them back as floats: one thread per block of 32 (256 for Q8_K).
-    /// Then the float product equals ggml's to float rounding. See <see cref="ActivationRounding"/>.
+    /// vec_dot type — and writes them back as floats: one group per block of 32 (256 for Q8_K), its
+    /// threads striding through the block. Then the float product equals ggml's to float rounding.
+    /// See <see cref="ActivationRounding"/>.
     /// </summary>
-    public static void RoundActivations(Index1D i, ArrayView<float> x, ArrayView<float> y, int mode, int k)
+    public static void RoundActivations(ArrayView<float> x, ArrayView<float> y, int mode, int k)
     {
         int block = mode == ActivationRounding.Q8_K ? 256 : 32;
         int blocksPerRow = (k + block - 1) / block;
-        long row = i / blocksPerRow;
-        int b0 = (int)(i % blocksPerRow) * block;
+        long row = Grid.IdxX / blocksPerRow;
+        int b0 = Grid.IdxX % blocksPerRow * block;
         int end = Math.Min(b0 + block, k);
         long o = row * k;
+        int first = b0 + Group.IdxX, step = Group.DimX;
         if (mode == ActivationRounding.F16)
         {
-            for (int j = b0; j < end; j++) y[o + j] = DeviceMath.RoundToHalf(x[o + j]);
+            for (int j = first; j < end; j += step) y[o + j] = DeviceMath.RoundToHalf(x[o + j]);
         }
         else if (mode == ActivationRounding.BF16)
         {
-            for (int j = b0; j < end; j++) y[o + j] = DeviceMath.RoundToBFloat16(x[o + j]);
+            for (int j = first; j < end; j += step) y[o + j] = DeviceMath.RoundToBFloat16(x[o + j]);
         }
         else if (mode == ActivationRounding.Q8_0)
         {
             // quantize_row_q8_0: d = amax/127 stored as f16, q = round-to-even(x·127/amax)
             float amax = 0;
-            for (int j = b0; j < end; j++) amax = Math.Max(amax, Math.Abs(x[o + j]));
+            for (int j = first; j < end; j += step) amax = Math.Max(amax, Math.Abs(x[o + j]));
+            amax = GroupReduce.Max(amax);
             float d = DeviceMath.RoundToHalf(amax / 127f);
             float id = amax != 0f ? 127f / amax : 0f;
-            for (int j = b0; j < end; j++)
+            for (int j = first; j < end; j += step)
             {
                 int q = Math.Max(-128, Math.Min(127, DeviceMath.NearestInt(x[o + j] * id)));
                 y[o + j] = d * q;
@@ -102,21 +121,27 @@ internal static class GpuKernels
         }
         else
         {
-            // quantize_row_q8_K: the signed value of largest magnitude sets iscale = -127/max, d = 1/iscale (float)
-            float max = 0, amax = 0;
-            for (int j = b0; j < end; j++)
+            // quantize_row_q8_K: the signed value of largest magnitude (the first of equals) sets
+            // iscale = -127/max, d = 1/iscale (float)
+            float amax = 0;
+            int at = end;
+            for (int j = first; j < end; j += step)
             {
                 float ax = Math.Abs(x[o + j]);
-                if (ax > amax) { amax = ax; max = x[o + j]; }
+                if (ax > amax) { amax = ax; at = j; }
             }
-            if (amax == 0f)
+            float groupMax = GroupReduce.Max(amax);
+            // the first index holding the maximum: indices (< 2^24) are exact in float
+            int firstAt = (int)(0f - GroupReduce.Max(amax == groupMax ? 0f - at : 0f - end));
+            if (groupMax == 0f)
             {
-                for (int j = b0; j < end; j++) y[o + j] = 0f;
+                for (int j = first; j < end; j += step) y[o + j] = 0f;
                 return;
             }
+            float max = x[o + firstAt];
             float iscale = -127f / max;
             float d = 1f / iscale;
-            for (int j = b0; j < end; j++) y[o + j] = d * Math.Min(127, DeviceMath.NearestInt(iscale * x[o + j]));
+            for (int j = first; j < end; j += step) y[o + j] = d * Math.Min(127, DeviceMath.NearestInt(iscale * x[o + j]));
         }
     }
 
@@ -127,17 +152,18 @@ internal static class GpuKernels
     public static void Add(Index1D i, ArrayView<float> a, ArrayView<float> b) => a[i] += b[i];
 
     /// <summary>
-    /// ggml_rms_norm then ggml_mul, one thread per row of n: squares summed in double as the CPU
+    /// ggml_rms_norm then ggml_mul, one group per row of n: squares summed in double as the CPU
     /// backend does, scale 1/sqrt(mean + eps) in float.
     /// </summary>
-    public static void RmsNorm(Index1D row, ArrayView<float> x, ArrayView<float> w, ArrayView<float> y, int n, float eps)
+    public static void RmsNorm(ArrayView<float> x, ArrayView<float> w, ArrayView<float> y, int n, float eps)
     {
-        long o = (long)(int)row * n;
+        long o = (long)Grid.IdxX * n;
         double sum = 0;
-        for (int j = 0; j < n; j++) { float v = x[o + j]; sum += v * v; }
+        for (int j = Group.IdxX; j < n; j += Group.DimX) { float v = x[o + j]; sum += v * v; }
+        sum = GroupReduce.Sum(sum);
         float mean = (float)(sum / n);
         float scale = 1.0f / MathF.Sqrt(mean + eps);
-        for (int j = 0; j < n; j++) y[o + j] = x[o + j] * scale * w[j];
+        for (int j = Group.IdxX; j < n; j += Group.DimX) y[o + j] = x[o + j] * scale * w[j];
     }
 
     /// <summary>
@@ -209,38 +235,67 @@ internal static class GpuKernels
         else vF32[dst] = v[i];
     }
 
+    /// <summary>Longest head the attention kernel takes (its query lives in shared memory).</summary>
+    public const int MaxHeadLength = 512;
+
     /// <summary>
-    /// Causal GQA attention for one (token, head) per thread over the device KV cache, as
+    /// Causal GQA attention for one (token, head) per group over the device KV cache, as
     /// Models/Compute/Attention: KQ (q rounded to F16 when K is F16), softmax, KQV (probabilities
-    /// rounded to F16 when V is F16). <paramref name="scores"/> holds cacheSize floats per thread.
+    /// rounded to F16 when V is F16). The group's threads take keys in turn for KQ and the softmax,
+    /// then output channels for KQV. <paramref name="scores"/> holds cacheSize floats per group.
     /// </summary>
-    public static void Attention(Index1D i, ArrayView<float> q, ArrayView<float> kF32, ArrayView<ushort> kF16,
+    public static void Attention(ArrayView<float> q, ArrayView<float> kF32, ArrayView<ushort> kF16,
         ArrayView<float> vF32, ArrayView<ushort> vF16, ArrayView<float> scores, ArrayView<float> output, AttentionArgs a)
     {
+        var qs = SharedMemory.Allocate<float>(MaxHeadLength);
+        int i = Grid.IdxX;
         long t = i / a.Heads;
-        int h = (int)(i % a.Heads);
+        int h = i % a.Heads;
         int g = h / a.GroupSize;
         int nKv = a.P0 + (int)t + 1;
+        int tid = Group.IdxX, step = Group.DimX;
         long qo = (t * a.Heads + h) * a.HeadK;
-        long so = (long)(int)i * a.CacheSize;
-        for (int j = 0; j < nKv; j++)
+        long so = (long)i * a.CacheSize;
+        for (int d = tid; d < a.HeadK; d += step) qs[d] = a.KF16 != 0 ? DeviceMath.RoundToHalf(q[qo + d]) : q[qo + d];
+        Group.Barrier();
+
+        float max = float.NegativeInfinity;
+        for (int j = tid; j < nKv; j += step)
         {
             long ko = (long)j * a.KeyWidth + (long)g * a.HeadK;
             float s = 0;
             if (a.KF16 != 0)
-                for (int d = 0; d < a.HeadK; d++) s += DeviceMath.HalfToFloat(kF16[ko + d]) * DeviceMath.RoundToHalf(q[qo + d]);
+                for (int d = 0; d < a.HeadK; d++) s += DeviceMath.HalfToFloat(kF16[ko + d]) * qs[d];
             else
-                for (int d = 0; d < a.HeadK; d++) s += kF32[ko + d] * q[qo + d];
-            scores[so + j] = s;
+                for (int d = 0; d < a.HeadK; d++) s += kF32[ko + d] * qs[d];
+            float v = s * a.Scale;
+            scores[so + j] = v;
+            if (v > max) max = v;
         }
-        SoftmaxRow(scores, so, nKv, a.Scale);
+        // softmax as the CPU's: subtract the max, exp, sum in double, multiply by 1/sum
+        max = GroupReduce.Max(max);
+        double sum = 0;
+        for (int j = tid; j < nKv; j += step)
+        {
+            float e = DeviceMath.Exp(scores[so + j] - max);
+            sum += e;
+            scores[so + j] = e;
+        }
+        float inv = (float)(1.0 / GroupReduce.Sum(sum));
+        for (int j = tid; j < nKv; j += step)
+        {
+            float p = scores[so + j] * inv;
+            scores[so + j] = a.VF16 != 0 ? DeviceMath.RoundToHalf(p) : p;
+        }
+        Group.Barrier(); // every probability written before any thread reads them all
+
         long oo = (t * a.Heads + h) * a.HeadV;
-        for (int d = 0; d < a.HeadV; d++)
+        for (int d = tid; d < a.HeadV; d += step)
         {
             long vo = ((long)g * a.HeadV + d) * a.CacheSize;
             float s = 0;
             if (a.VF16 != 0)
-                for (int j = 0; j < nKv; j++) s += DeviceMath.HalfToFloat(vF16[vo + j]) * DeviceMath.RoundToHalf(scores[so + j]);
+                for (int j = 0; j < nKv; j++) s += DeviceMath.HalfToFloat(vF16[vo + j]) * scores[so + j];
             else
                 for (int j = 0; j < nKv; j++) s += vF32[vo + j] * scores[so + j];
             output[oo + d] = s;

@@ -6,66 +6,107 @@ namespace SharpInfer.Backends.Gpu.Kernels;
 /// <summary>The kernels compiled for one accelerator, with launch helpers that take lengths instead of grid shapes.</summary>
 internal sealed class KernelSet
 {
-    private readonly Action<Index1D, ArrayView<byte>, ArrayView<float>, ArrayView<float>, MatMulArgs> _matMul;
+    private readonly Action<KernelConfig, ArrayView<byte>, ArrayView<float>, ArrayView<float>, MatMulArgs> _matMul;
     private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, int> _addBias;
-    private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, int, int> _roundActivations;
+    private readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, int, int> _roundActivations;
     private readonly Action<Index1D, ArrayView<float>, ArrayView<float>> _add;
-    private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, float> _rmsNorm;
+    private readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, float> _rmsNorm;
     private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, RopeArgs> _rope;
     private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>> _swiGlu;
     private readonly Action<Index1D, ArrayView<float>, int, float> _softmax;
     private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<ushort>, long, int> _storeKeys;
     private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<ushort>, int, int, int, int> _storeValues;
-    private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<ushort>, ArrayView<float>, ArrayView<ushort>,
+    private readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<ushort>, ArrayView<float>, ArrayView<ushort>,
         ArrayView<float>, ArrayView<float>, AttentionArgs> _attention;
 
-    public KernelSet(Accelerator accelerator)
+    // Threads per group of the grouped kernels: powers of two, multiples of the warp size (or a single
+    // thread), within the accelerator's limit (CUDA: warps of 32; the CPU stand-ins: GpuRuntime's).
+    private readonly int _warp, _rowGroup;
+
+    public KernelSet(Accelerator accelerator, int maxGroup = int.MaxValue)
     {
         Accelerator = accelerator;
-        _matMul = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<byte>, ArrayView<float>, ArrayView<float>, MatMulArgs>(GpuKernels.MatMul);
-        _roundActivations = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int, int>(GpuKernels.RoundActivations);
+        int limit = Math.Min(maxGroup, accelerator.MaxNumThreadsPerGroup);
+        // one warp, or a single thread where the stand-ins are told to run groups serially
+        _warp = Math.Min(accelerator.WarpSize, limit);
+        _rowGroup = _warp;
+        while (_rowGroup * 2 <= Math.Min(RowGroupLimit, limit)) _rowGroup *= 2;
+        _matMul = accelerator.LoadStreamKernel<ArrayView<byte>, ArrayView<float>, ArrayView<float>, MatMulArgs>(GpuKernels.MatMul);
+        _roundActivations = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, int, int>(GpuKernels.RoundActivations);
         _addBias = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int>(GpuKernels.AddBias);
         _add = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>>(GpuKernels.Add);
-        _rmsNorm = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, float>(GpuKernels.RmsNorm);
+        _rmsNorm = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, int, float>(GpuKernels.RmsNorm);
         _rope = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, RopeArgs>(GpuKernels.Rope);
         _swiGlu = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>>(GpuKernels.SwiGlu);
         _softmax = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, int, float>(GpuKernels.Softmax);
         _storeKeys = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<ushort>, long, int>(GpuKernels.StoreKeys);
         _storeValues = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<ushort>, int, int, int, int>(GpuKernels.StoreValues);
-        _attention = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<ushort>, ArrayView<float>, ArrayView<ushort>,
+        _attention = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<ushort>, ArrayView<float>, ArrayView<ushort>,
             ArrayView<float>, ArrayView<float>, AttentionArgs>(GpuKernels.Attention);
     }
 
     public Accelerator Accelerator { get; }
 
+    /// <summary>Threads per group of a row reduction when rows are few (a single token): 4 warps on CUDA.</summary>
+    private const int RowGroupLimit = 128;
+
+    /// <summary>Launches of this set's kernels so far (a diagnostic: launches per token).</summary>
+    public long Launches;
+
     /// <summary>y (n × m) = x (n × k) · Wᵀ for a weight of m rows in <paramref name="type"/>'s format.</summary>
-    public void MatMul(ArrayView<byte> w, int type, int k, int m, long rowBytes, ArrayView<float> x, ArrayView<float> y, int n) =>
-        _matMul((int)((long)n * m), w, x, y, new MatMulArgs { Type = type, K = k, M = m, RowBytes = rowBytes });
+    public void MatMul(ArrayView<byte> w, int type, int k, int m, long rowBytes, ArrayView<float> x, ArrayView<float> y, int n)
+    {
+        // One token: rows are few, so several warps share each row. Many tokens: groups are plenty,
+        // one warp per (row, token) needs no barrier.
+        int group = n == 1 ? _rowGroup : _warp;
+        Launches++;
+        _matMul(new KernelConfig(checked(n * m), group), w, x, y,
+            new MatMulArgs { Type = type, K = k, M = m, RowBytes = rowBytes, N = n, Slots = WeightDot.SlotsPerRow(type, k) });
+    }
 
     /// <summary>y = x (n rows of k) rounded as ggml's CPU rounds activations for a weight (<see cref="ActivationRounding"/>).</summary>
     public void RoundActivations(ArrayView<float> x, ArrayView<float> y, int mode, int k, int n)
     {
         int block = mode == ActivationRounding.Q8_K ? 256 : 32;
-        _roundActivations(n * ((k + block - 1) / block), x, y, mode, k);
+        Launches++;
+        _roundActivations(new KernelConfig(n * ((k + block - 1) / block), Math.Min(block, _rowGroup)), x, y, mode, k);
     }
 
-    public void AddBias(ArrayView<float> y, ArrayView<float> b, int m, int n) => _addBias(n * m, y, b, m);
-    public void Add(ArrayView<float> a, ArrayView<float> b, int length) => _add(length, a, b);
-    public void RmsNorm(ArrayView<float> x, ArrayView<float> w, ArrayView<float> y, int n, int rows, float eps) => _rmsNorm(rows, x, w, y, n, eps);
+    public void AddBias(ArrayView<float> y, ArrayView<float> b, int m, int n) { Launches++; _addBias(n * m, y, b, m); }
+    public void Add(ArrayView<float> a, ArrayView<float> b, int length) { Launches++; _add(length, a, b); }
 
-    public void Rope(ArrayView<float> v, ArrayView<float> table, int tokens, int heads, int headDim, int nRot, bool neox) =>
+    public void RmsNorm(ArrayView<float> x, ArrayView<float> w, ArrayView<float> y, int n, int rows, float eps)
+    {
+        Launches++;
+        _rmsNorm(new KernelConfig(rows, _rowGroup), x, w, y, n, eps);
+    }
+
+    public void Rope(ArrayView<float> v, ArrayView<float> table, int tokens, int heads, int headDim, int nRot, bool neox)
+    {
+        Launches++;
         _rope(tokens * heads * (nRot / 2), v, table, new RopeArgs { Heads = heads, HeadDim = headDim, NRot = nRot, Neox = neox ? 1 : 0 });
+    }
 
-    public void SwiGlu(ArrayView<float> gate, ArrayView<float> up, ArrayView<float> y, int length) => _swiGlu(length, gate, up, y);
-    public void Softmax(ArrayView<float> x, int n, int rows, float scale) => _softmax(rows, x, n, scale);
+    public void SwiGlu(ArrayView<float> gate, ArrayView<float> up, ArrayView<float> y, int length) { Launches++; _swiGlu(length, gate, up, y); }
+    public void Softmax(ArrayView<float> x, int n, int rows, float scale) { Launches++; _softmax(rows, x, n, scale); }
 
-    public void StoreKeys(ArrayView<float> k, ArrayView<float> kF32, ArrayView<ushort> kF16, long offset, int length, bool f16) =>
+    public void StoreKeys(ArrayView<float> k, ArrayView<float> kF32, ArrayView<ushort> kF16, long offset, int length, bool f16)
+    {
+        Launches++;
         _storeKeys(length, k, kF32, kF16, offset, f16 ? 1 : 0);
+    }
 
-    public void StoreValues(ArrayView<float> v, ArrayView<float> vF32, ArrayView<ushort> vF16, int valueWidth, int size, int p0, int tokens, bool f16) =>
+    public void StoreValues(ArrayView<float> v, ArrayView<float> vF32, ArrayView<ushort> vF16, int valueWidth, int size, int p0, int tokens, bool f16)
+    {
+        Launches++;
         _storeValues(tokens * valueWidth, v, vF32, vF16, valueWidth, size, p0, f16 ? 1 : 0);
+    }
 
     public void Attention(ArrayView<float> q, ArrayView<float> kF32, ArrayView<ushort> kF16, ArrayView<float> vF32, ArrayView<ushort> vF16,
-        ArrayView<float> scores, ArrayView<float> output, int tokens, AttentionArgs args) =>
-        _attention(tokens * args.Heads, q, kF32, kF16, vF32, vF16, scores, output, args);
+        ArrayView<float> scores, ArrayView<float> output, int tokens, AttentionArgs args)
+    {
+        if (args.HeadK > GpuKernels.MaxHeadLength) throw new NotSupportedException($"attention heads longer than {GpuKernels.MaxHeadLength} on the GPU");
+        Launches++;
+        _attention(new KernelConfig(tokens * args.Heads, _rowGroup), q, kF32, kF16, vF32, vF16, scores, output, args);
+    }
 }
