@@ -73,13 +73,21 @@ internal static class GpuKernels
     public static void MatMul(ArrayView<byte> w, ArrayView<float> x, ArrayView<float> y, MatMulArgs a)
     {
         int g = Grid.IdxX;
-        long r = g / a.N;
-        long t = g % a.N;
-        long row = r * a.RowBytes, xo = t * a.K;
+        float s = GroupReduce.Sum(MatMulPart(w, x, a, g, Group.IdxX, Group.DimX));
+        if (Group.IdxX == 0) y[g % a.N * (long)a.M + g / a.N] = s;
+    }
+
+    /// <summary><see cref="MatMul"/> with one thread per output (the CPU stand-ins' serial groups).</summary>
+    public static void MatMulSerial(Index1D g, ArrayView<byte> w, ArrayView<float> x, ArrayView<float> y, MatMulArgs a) =>
+        y[g % a.N * (long)a.M + g / a.N] = MatMulPart(w, x, a, g, 0, 1);
+
+    /// <summary>Slots first, first + step, … of output g's row dotted with its token.</summary>
+    private static float MatMulPart(ArrayView<byte> w, ArrayView<float> x, MatMulArgs a, int g, int first, int step)
+    {
+        long row = (long)(g / a.N) * a.RowBytes, xo = (long)(g % a.N) * a.K;
         float s = 0;
-        for (int i = Group.IdxX; i < a.Slots; i += Group.DimX) s += WeightDot.Slot(a.Type, w, row, i, x, xo);
-        s = GroupReduce.Sum(s);
-        if (Group.IdxX == 0) y[t * a.M + r] = s;
+        for (int i = first; i < a.Slots; i += step) s += WeightDot.Slot(a.Type, w, row, i, x, xo);
+        return s;
     }
 
     /// <summary>
@@ -88,15 +96,23 @@ internal static class GpuKernels
     /// threads striding through the block. Then the float product equals ggml's to float rounding.
     /// See <see cref="ActivationRounding"/>.
     /// </summary>
-    public static void RoundActivations(ArrayView<float> x, ArrayView<float> y, int mode, int k)
+    public static void RoundActivations(ArrayView<float> x, ArrayView<float> y, int mode, int k) =>
+        RoundBlock(x, y, mode, k, Grid.IdxX, Group.IdxX, Group.DimX);
+
+    /// <summary><see cref="RoundActivations"/> with one thread per block (the CPU stand-ins' serial groups).</summary>
+    public static void RoundActivationsSerial(Index1D g, ArrayView<float> x, ArrayView<float> y, int mode, int k) =>
+        RoundBlock(x, y, mode, k, g, 0, 1);
+
+    // With step 1 the group reductions see a single thread and return its value.
+    private static void RoundBlock(ArrayView<float> x, ArrayView<float> y, int mode, int k, int g, int tid, int step)
     {
         int block = mode == ActivationRounding.Q8_K ? 256 : 32;
         int blocksPerRow = (k + block - 1) / block;
-        long row = Grid.IdxX / blocksPerRow;
-        int b0 = Grid.IdxX % blocksPerRow * block;
+        long row = g / blocksPerRow;
+        int b0 = g % blocksPerRow * block;
         int end = Math.Min(b0 + block, k);
         long o = row * k;
-        int first = b0 + Group.IdxX, step = Group.DimX;
+        int first = b0 + tid;
         if (mode == ActivationRounding.F16)
         {
             for (int j = first; j < end; j += step) y[o + j] = DeviceMath.RoundToHalf(x[o + j]);
@@ -110,7 +126,7 @@ internal static class GpuKernels
             // quantize_row_q8_0: d = amax/127 stored as f16, q = round-to-even(x·127/amax)
             float amax = 0;
             for (int j = first; j < end; j += step) amax = Math.Max(amax, Math.Abs(x[o + j]));
-            amax = GroupReduce.Max(amax);
+            if (step > 1) amax = GroupReduce.Max(amax);
             float d = DeviceMath.RoundToHalf(amax / 127f);
             float id = amax != 0f ? 127f / amax : 0f;
             for (int j = first; j < end; j += step)
@@ -130,9 +146,14 @@ internal static class GpuKernels
                 float ax = Math.Abs(x[o + j]);
                 if (ax > amax) { amax = ax; at = j; }
             }
-            float groupMax = GroupReduce.Max(amax);
-            // the first index holding the maximum: indices (< 2^24) are exact in float
-            int firstAt = (int)(0f - GroupReduce.Max(amax == groupMax ? 0f - at : 0f - end));
+            float groupMax = amax;
+            int firstAt = at;
+            if (step > 1)
+            {
+                groupMax = GroupReduce.Max(amax);
+                // the first index holding the maximum: indices (< 2^24) are exact in float
+                firstAt = (int)(0f - GroupReduce.Max(amax == groupMax ? 0f - at : 0f - end));
+            }
             if (groupMax == 0f)
             {
                 for (int j = first; j < end; j += step) y[o + j] = 0f;
@@ -158,12 +179,29 @@ internal static class GpuKernels
     public static void RmsNorm(ArrayView<float> x, ArrayView<float> w, ArrayView<float> y, int n, float eps)
     {
         long o = (long)Grid.IdxX * n;
-        double sum = 0;
-        for (int j = Group.IdxX; j < n; j += Group.DimX) { float v = x[o + j]; sum += v * v; }
-        sum = GroupReduce.Sum(sum);
-        float mean = (float)(sum / n);
-        float scale = 1.0f / MathF.Sqrt(mean + eps);
+        float scale = RmsScale(GroupReduce.Sum(SumOfSquares(x, o, n, Group.IdxX, Group.DimX)), n, eps);
         for (int j = Group.IdxX; j < n; j += Group.DimX) y[o + j] = x[o + j] * scale * w[j];
+    }
+
+    /// <summary><see cref="RmsNorm"/> with one thread per row (the CPU stand-ins' serial groups).</summary>
+    public static void RmsNormSerial(Index1D row, ArrayView<float> x, ArrayView<float> w, ArrayView<float> y, int n, float eps)
+    {
+        long o = (long)(int)row * n;
+        float scale = RmsScale(SumOfSquares(x, o, n, 0, 1), n, eps);
+        for (int j = 0; j < n; j++) y[o + j] = x[o + j] * scale * w[j];
+    }
+
+    private static double SumOfSquares(ArrayView<float> x, long o, int n, int first, int step)
+    {
+        double sum = 0;
+        for (int j = first; j < n; j += step) { float v = x[o + j]; sum += v * v; }
+        return sum;
+    }
+
+    private static float RmsScale(double sum, int n, float eps)
+    {
+        float mean = (float)(sum / n);
+        return 1.0f / MathF.Sqrt(mean + eps);
     }
 
     /// <summary>
@@ -248,49 +286,90 @@ internal static class GpuKernels
         ArrayView<float> vF32, ArrayView<ushort> vF16, ArrayView<float> scores, ArrayView<float> output, AttentionArgs a)
     {
         var qs = SharedMemory.Allocate<float>(MaxHeadLength);
-        int i = Grid.IdxX;
-        long t = i / a.Heads;
-        int h = i % a.Heads;
-        int g = h / a.GroupSize;
-        int nKv = a.P0 + (int)t + 1;
-        int tid = Group.IdxX, step = Group.DimX;
-        long qo = (t * a.Heads + h) * a.HeadK;
-        long so = (long)i * a.CacheSize;
+        int i = Grid.IdxX, tid = Group.IdxX, step = Group.DimX;
+        long qo = ((long)(i / a.Heads) * a.Heads + i % a.Heads) * a.HeadK;
         for (int d = tid; d < a.HeadK; d += step) qs[d] = a.KF16 != 0 ? DeviceMath.RoundToHalf(q[qo + d]) : q[qo + d];
         Group.Barrier();
+        float max = GroupReduce.Max(AttentionScores(qs, 0, kF32, kF16, scores, a, i, tid, step));
+        float inv = (float)(1.0 / GroupReduce.Sum(AttentionExp(scores, a, i, max, tid, step)));
+        AttentionNormalize(scores, a, i, inv, tid, step);
+        Group.Barrier(); // every probability written before any thread reads them all
+        AttentionOutput(vF32, vF16, scores, output, a, i, tid, step);
+    }
 
+    /// <summary><see cref="Attention"/> with one thread per (token, head) (the CPU stand-ins' serial groups).</summary>
+    public static void AttentionSerial(Index1D i, ArrayView<float> q, ArrayView<float> kF32, ArrayView<ushort> kF16,
+        ArrayView<float> vF32, ArrayView<ushort> vF16, ArrayView<float> scores, ArrayView<float> output, AttentionArgs a)
+    {
+        // the query rounded in place (each thread owns its head's query; RoundToHalf is idempotent)
+        long qo = ((long)(i.X / a.Heads) * a.Heads + i.X % a.Heads) * a.HeadK;
+        if (a.KF16 != 0)
+            for (int d = 0; d < a.HeadK; d++) q[qo + d] = DeviceMath.RoundToHalf(q[qo + d]);
+        float max = AttentionScores(q, qo, kF32, kF16, scores, a, i, 0, 1);
+        float inv = (float)(1.0 / AttentionExp(scores, a, i, max, 0, 1));
+        AttentionNormalize(scores, a, i, inv, 0, 1);
+        AttentionOutput(vF32, vF16, scores, output, a, i, 0, 1);
+    }
+
+    /// <summary>KQ·scale of keys first, first + step, … into scores; returns their maximum.</summary>
+    private static float AttentionScores(ArrayView<float> qv, long qo, ArrayView<float> kF32, ArrayView<ushort> kF16,
+        ArrayView<float> scores, AttentionArgs a, int i, int first, int step)
+    {
+        int nKv = a.P0 + i / a.Heads + 1;
+        int g = i % a.Heads / a.GroupSize;
+        long so = (long)i * a.CacheSize;
         float max = float.NegativeInfinity;
-        for (int j = tid; j < nKv; j += step)
+        for (int j = first; j < nKv; j += step)
         {
             long ko = (long)j * a.KeyWidth + (long)g * a.HeadK;
             float s = 0;
             if (a.KF16 != 0)
-                for (int d = 0; d < a.HeadK; d++) s += DeviceMath.HalfToFloat(kF16[ko + d]) * qs[d];
+                for (int d = 0; d < a.HeadK; d++) s += DeviceMath.HalfToFloat(kF16[ko + d]) * qv[qo + d];
             else
-                for (int d = 0; d < a.HeadK; d++) s += kF32[ko + d] * qs[d];
+                for (int d = 0; d < a.HeadK; d++) s += kF32[ko + d] * qv[qo + d];
             float v = s * a.Scale;
             scores[so + j] = v;
             if (v > max) max = v;
         }
-        // softmax as the CPU's: subtract the max, exp, sum in double, multiply by 1/sum
-        max = GroupReduce.Max(max);
+        return max;
+    }
+
+    /// <summary>Softmax as the CPU's: exp(score − max) in place; returns the sum (double) of these.</summary>
+    private static double AttentionExp(ArrayView<float> scores, AttentionArgs a, int i, float max, int first, int step)
+    {
+        int nKv = a.P0 + i / a.Heads + 1;
+        long so = (long)i * a.CacheSize;
         double sum = 0;
-        for (int j = tid; j < nKv; j += step)
+        for (int j = first; j < nKv; j += step)
         {
             float e = DeviceMath.Exp(scores[so + j] - max);
             sum += e;
             scores[so + j] = e;
         }
-        float inv = (float)(1.0 / GroupReduce.Sum(sum));
-        for (int j = tid; j < nKv; j += step)
+        return sum;
+    }
+
+    /// <summary>Multiplies by 1/sum; rounds the probabilities to F16 when V is F16 (as the CPU's KQV does).</summary>
+    private static void AttentionNormalize(ArrayView<float> scores, AttentionArgs a, int i, float inv, int first, int step)
+    {
+        int nKv = a.P0 + i / a.Heads + 1;
+        long so = (long)i * a.CacheSize;
+        for (int j = first; j < nKv; j += step)
         {
             float p = scores[so + j] * inv;
             scores[so + j] = a.VF16 != 0 ? DeviceMath.RoundToHalf(p) : p;
         }
-        Group.Barrier(); // every probability written before any thread reads them all
+    }
 
-        long oo = (t * a.Heads + h) * a.HeadV;
-        for (int d = tid; d < a.HeadV; d += step)
+    /// <summary>KQV for output channels first, first + step, …</summary>
+    private static void AttentionOutput(ArrayView<float> vF32, ArrayView<ushort> vF16, ArrayView<float> scores, ArrayView<float> output,
+        AttentionArgs a, int i, int first, int step)
+    {
+        int nKv = a.P0 + i / a.Heads + 1;
+        int g = i % a.Heads / a.GroupSize;
+        long so = (long)i * a.CacheSize;
+        long oo = ((long)(i / a.Heads) * a.Heads + i % a.Heads) * a.HeadV;
+        for (int d = first; d < a.HeadV; d += step)
         {
             long vo = ((long)g * a.HeadV + d) * a.CacheSize;
             float s = 0;

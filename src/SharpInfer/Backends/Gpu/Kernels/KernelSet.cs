@@ -6,18 +6,23 @@ namespace SharpInfer.Backends.Gpu.Kernels;
 /// <summary>The kernels compiled for one accelerator, with launch helpers that take lengths instead of grid shapes.</summary>
 internal sealed class KernelSet
 {
-    private readonly Action<KernelConfig, ArrayView<byte>, ArrayView<float>, ArrayView<float>, MatMulArgs> _matMul;
+    private readonly Action<KernelConfig, ArrayView<byte>, ArrayView<float>, ArrayView<float>, MatMulArgs>? _matMul;
+    private readonly Action<Index1D, ArrayView<byte>, ArrayView<float>, ArrayView<float>, MatMulArgs>? _matMulSerial;
     private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, int> _addBias;
-    private readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, int, int> _roundActivations;
+    private readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, int, int>? _roundActivations;
+    private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, int, int>? _roundActivationsSerial;
     private readonly Action<Index1D, ArrayView<float>, ArrayView<float>> _add;
-    private readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, float> _rmsNorm;
+    private readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, float>? _rmsNorm;
+    private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, float>? _rmsNormSerial;
     private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, RopeArgs> _rope;
     private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>> _swiGlu;
     private readonly Action<Index1D, ArrayView<float>, int, float> _softmax;
     private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<ushort>, long, int> _storeKeys;
     private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<ushort>, int, int, int, int> _storeValues;
     private readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<ushort>, ArrayView<float>, ArrayView<ushort>,
-        ArrayView<float>, ArrayView<float>, AttentionArgs> _attention;
+        ArrayView<float>, ArrayView<float>, AttentionArgs>? _attention;
+    private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<ushort>, ArrayView<float>, ArrayView<ushort>,
+        ArrayView<float>, ArrayView<float>, AttentionArgs>? _attentionSerial;
 
     // Threads per group of the grouped kernels: powers of two, multiples of the warp size (or a single
     // thread), within the accelerator's limit (CUDA: warps of 32; the CPU stand-ins: GpuRuntime's).
@@ -31,21 +36,38 @@ internal sealed class KernelSet
         _warp = Math.Min(accelerator.WarpSize, limit);
         _rowGroup = _warp;
         while (_rowGroup * 2 <= Math.Min(RowGroupLimit, limit)) _rowGroup *= 2;
-        _matMul = accelerator.LoadStreamKernel<ArrayView<byte>, ArrayView<float>, ArrayView<float>, MatMulArgs>(GpuKernels.MatMul);
-        _roundActivations = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, int, int>(GpuKernels.RoundActivations);
+        // Groups of one thread (CPU stand-ins told so): the serial twins, one thread per row, which ILGPU's
+        // CPU accelerator runs without a barrier per group.
+        Serial = _rowGroup == 1;
+        if (Serial)
+        {
+            _matMulSerial = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<byte>, ArrayView<float>, ArrayView<float>, MatMulArgs>(GpuKernels.MatMulSerial);
+            _roundActivationsSerial = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int, int>(GpuKernels.RoundActivationsSerial);
+            _rmsNormSerial = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, float>(GpuKernels.RmsNormSerial);
+            _attentionSerial = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<ushort>, ArrayView<float>, ArrayView<ushort>,
+                ArrayView<float>, ArrayView<float>, AttentionArgs>(GpuKernels.AttentionSerial);
+        }
+        else
+        {
+            _matMul = accelerator.LoadStreamKernel<ArrayView<byte>, ArrayView<float>, ArrayView<float>, MatMulArgs>(GpuKernels.MatMul);
+            _roundActivations = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, int, int>(GpuKernels.RoundActivations);
+            _rmsNorm = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, int, float>(GpuKernels.RmsNorm);
+            _attention = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<ushort>, ArrayView<float>, ArrayView<ushort>,
+                ArrayView<float>, ArrayView<float>, AttentionArgs>(GpuKernels.Attention);
+        }
         _addBias = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int>(GpuKernels.AddBias);
         _add = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>>(GpuKernels.Add);
-        _rmsNorm = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, int, float>(GpuKernels.RmsNorm);
         _rope = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, RopeArgs>(GpuKernels.Rope);
         _swiGlu = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>>(GpuKernels.SwiGlu);
         _softmax = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, int, float>(GpuKernels.Softmax);
         _storeKeys = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<ushort>, long, int>(GpuKernels.StoreKeys);
         _storeValues = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<ushort>, int, int, int, int>(GpuKernels.StoreValues);
-        _attention = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<ushort>, ArrayView<float>, ArrayView<ushort>,
-            ArrayView<float>, ArrayView<float>, AttentionArgs>(GpuKernels.Attention);
     }
 
     public Accelerator Accelerator { get; }
+
+    /// <summary>Whether the reductions run one thread per row (the serial twins) rather than one group per row.</summary>
+    public bool Serial { get; }
 
     /// <summary>Threads per group of a row reduction when rows are few (a single token): 4 warps on CUDA.</summary>
     private const int RowGroupLimit = 128;
@@ -60,8 +82,9 @@ internal sealed class KernelSet
         // one warp per (row, token) needs no barrier.
         int group = n == 1 ? _rowGroup : _warp;
         Launches++;
-        _matMul(new KernelConfig(checked(n * m), group), w, x, y,
-            new MatMulArgs { Type = type, K = k, M = m, RowBytes = rowBytes, N = n, Slots = WeightDot.SlotsPerRow(type, k) });
+        var args = new MatMulArgs { Type = type, K = k, M = m, RowBytes = rowBytes, N = n, Slots = WeightDot.SlotsPerRow(type, k) };
+        if (Serial) _matMulSerial!(checked(n * m), w, x, y, args);
+        else _matMul!(new KernelConfig(checked(n * m), group), w, x, y, args);
     }
 
     /// <summary>y = x (n rows of k) rounded as ggml's CPU rounds activations for a weight (<see cref="ActivationRounding"/>).</summary>
@@ -69,7 +92,9 @@ internal sealed class KernelSet
     {
         int block = mode == ActivationRounding.Q8_K ? 256 : 32;
         Launches++;
-        _roundActivations(new KernelConfig(n * ((k + block - 1) / block), Math.Min(block, _rowGroup)), x, y, mode, k);
+        int blocks = n * ((k + block - 1) / block);
+        if (Serial) _roundActivationsSerial!(blocks, x, y, mode, k);
+        else _roundActivations!(new KernelConfig(blocks, Math.Min(block, _rowGroup)), x, y, mode, k);
     }
 
     public void AddBias(ArrayView<float> y, ArrayView<float> b, int m, int n) { Launches++; _addBias(n * m, y, b, m); }
@@ -78,7 +103,8 @@ internal sealed class KernelSet
     public void RmsNorm(ArrayView<float> x, ArrayView<float> w, ArrayView<float> y, int n, int rows, float eps)
     {
         Launches++;
-        _rmsNorm(new KernelConfig(rows, _rowGroup), x, w, y, n, eps);
+        if (Serial) _rmsNormSerial!(rows, x, w, y, n, eps);
+        else _rmsNorm!(new KernelConfig(rows, _rowGroup), x, w, y, n, eps);
     }
 
     public void Rope(ArrayView<float> v, ArrayView<float> table, int tokens, int heads, int headDim, int nRot, bool neox)
@@ -107,6 +133,7 @@ internal sealed class KernelSet
     {
         if (args.HeadK > GpuKernels.MaxHeadLength) throw new NotSupportedException($"attention heads longer than {GpuKernels.MaxHeadLength} on the GPU");
         Launches++;
-        _attention(new KernelConfig(tokens * args.Heads, _rowGroup), q, kF32, kF16, vF32, vF16, scores, output, args);
+        if (Serial) _attentionSerial!(tokens * args.Heads, q, kF32, kF16, vF32, vF16, scores, output, args);
+        else _attention!(new KernelConfig(tokens * args.Heads, _rowGroup), q, kF32, kF16, vF32, vF16, scores, output, args);
     }
 }
