@@ -63,7 +63,8 @@ public sealed unsafe class GpuKernelTests
             foreach (var m in new[] { layer.FfnDown, layer.FfnGate, layer.Wq, layer.Wo })
                 if (w is null && GgmlTypeInfo.Get(m.Type).Name == file.Split('-')[2].Replace(".gguf", "")) w = m;
         Assert.NotNull(w);
-        int n = 3, k = w!.Columns, rows = w.Rows;
+        // 5 tokens: a full tile of the batch kernel and a partial one; token 0 alone again below
+        int n = 5, k = w!.Columns, rows = w.Rows;
         var x = Random(n * k, 7);
 
         // CPU: activations converted to the vec_dot type, then ggml's dot products
@@ -79,6 +80,9 @@ public sealed unsafe class GpuKernelTests
         using var yb = Acc.Allocate1D<float>(n * rows);
         K.MatMul(wb.View, (int)w.Type, k, rows, w.RowBytes, xb.View, yb.View, n);
         var gpu = Download(yb, n * rows);
+        using var y1 = Acc.Allocate1D<float>(rows);
+        K.MatMul(wb.View, (int)w.Type, k, rows, w.RowBytes, xb.View, y1.View, 1); // the one-token kernel
+        var gpuOne = Download(y1, rows);
 
         var (blockSize, relStep) = ActivationRounding(w.Type);
         var wr = new float[k];
@@ -106,6 +110,11 @@ public sealed unsafe class GpuKernelTests
                 bound += 2.0 * k * Math.Pow(2, -24) * mag + 1e-7;
                 var diff = Math.Abs(gpu[t * rows + r] - cpu[t * rows + r]);
                 Assert.True(diff <= bound, $"{w.Name} t={t} r={r}: gpu {gpu[t * rows + r]} cpu {cpu[t * rows + r]} diff {diff} > {bound}");
+                if (t == 0)
+                {
+                    diff = Math.Abs(gpuOne[r] - cpu[r]);
+                    Assert.True(diff <= bound, $"{w.Name} one token r={r}: gpu {gpuOne[r]} cpu {cpu[r]} diff {diff} > {bound}");
+                }
             }
     }
 

@@ -77,6 +77,48 @@ internal static class GpuKernels
         if (Group.IdxX == 0) y[g % a.N * (long)a.M + g / a.N] = s;
     }
 
+    /// <summary>Tokens one group of <see cref="MatMulTiled"/> multiplies each decoded weight by.</summary>
+    public const int TokenTile = 4;
+
+    /// <summary>
+    /// <see cref="MatMul"/> for batches: one group per (row, tile of <see cref="TokenTile"/> tokens),
+    /// group index r·tiles + tile. Each thread decodes a slot once and multiplies it by the tile's
+    /// tokens, so decoding (most of a quantized product's instructions) is shared by the tile.
+    /// </summary>
+    public static void MatMulTiled(ArrayView<byte> w, ArrayView<float> x, ArrayView<float> y, MatMulArgs a)
+    {
+        int tiles = (a.N + TokenTile - 1) / TokenTile;
+        int g = Grid.IdxX;
+        long r = g / tiles;
+        int t0 = g % tiles * TokenTile;
+        int nt = Math.Min(TokenTile, a.N - t0);
+        long row = r * a.RowBytes;
+        // tokens past the batch's end read token t0's row (in bounds) and are not written
+        long x0 = (long)t0 * a.K;
+        long x1 = nt > 1 ? x0 + a.K : x0, x2 = nt > 2 ? x0 + 2L * a.K : x0, x3 = nt > 3 ? x0 + 3L * a.K : x0;
+        float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        for (int i = Group.IdxX; i < a.Slots; i += Group.DimX)
+        {
+            var sw = WeightDot.Decode(a.Type, w, row, i);
+            s0 += sw.Dot(x, x0);
+            s1 += sw.Dot(x, x1);
+            s2 += sw.Dot(x, x2);
+            s3 += sw.Dot(x, x3);
+        }
+        s0 = GroupReduce.Sum(s0);
+        s1 = GroupReduce.Sum(s1);
+        s2 = GroupReduce.Sum(s2);
+        s3 = GroupReduce.Sum(s3);
+        if (Group.IdxX == 0)
+        {
+            long yo = (long)t0 * a.M + r;
+            y[yo] = s0;
+            if (nt > 1) y[yo + a.M] = s1;
+            if (nt > 2) y[yo + 2L * a.M] = s2;
+            if (nt > 3) y[yo + 3L * a.M] = s3;
+        }
+    }
+
     /// <summary><see cref="MatMul"/> with one thread per output (the CPU stand-ins' serial groups).</summary>
     public static void MatMulSerial(Index1D g, ArrayView<byte> w, ArrayView<float> x, ArrayView<float> y, MatMulArgs a) =>
         y[g % a.N * (long)a.M + g / a.N] = MatMulPart(w, x, a, g, 0, 1);

@@ -7,6 +7,7 @@ namespace SharpInfer.Backends.Gpu.Kernels;
 internal sealed class KernelSet
 {
     private readonly Action<KernelConfig, ArrayView<byte>, ArrayView<float>, ArrayView<float>, MatMulArgs>? _matMul;
+    private readonly Action<KernelConfig, ArrayView<byte>, ArrayView<float>, ArrayView<float>, MatMulArgs>? _matMulTiled;
     private readonly Action<Index1D, ArrayView<byte>, ArrayView<float>, ArrayView<float>, MatMulArgs>? _matMulSerial;
     private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, int> _addBias;
     private readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, int, int>? _roundActivations;
@@ -50,6 +51,7 @@ internal sealed class KernelSet
         else
         {
             _matMul = accelerator.LoadStreamKernel<ArrayView<byte>, ArrayView<float>, ArrayView<float>, MatMulArgs>(GpuKernels.MatMul);
+            _matMulTiled = accelerator.LoadStreamKernel<ArrayView<byte>, ArrayView<float>, ArrayView<float>, MatMulArgs>(GpuKernels.MatMulTiled);
             _roundActivations = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, int, int>(GpuKernels.RoundActivations);
             _rmsNorm = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, int, float>(GpuKernels.RmsNorm);
             _attention = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<ushort>, ArrayView<float>, ArrayView<ushort>,
@@ -78,13 +80,15 @@ internal sealed class KernelSet
     /// <summary>y (n × m) = x (n × k) · Wᵀ for a weight of m rows in <paramref name="type"/>'s format.</summary>
     public void MatMul(ArrayView<byte> w, int type, int k, int m, long rowBytes, ArrayView<float> x, ArrayView<float> y, int n)
     {
-        // One token: rows are few, so several warps share each row. Many tokens: groups are plenty,
-        // one warp per (row, token) needs no barrier.
-        int group = n == 1 ? _rowGroup : _warp;
         Launches++;
         var args = new MatMulArgs { Type = type, K = k, M = m, RowBytes = rowBytes, N = n, Slots = WeightDot.SlotsPerRow(type, k) };
-        if (Serial) _matMulSerial!(checked(n * m), w, x, y, args);
-        else _matMul!(new KernelConfig(checked(n * m), group), w, x, y, args);
+        if (Serial)
+            _matMulSerial!(checked(n * m), w, x, y, args);
+        else if (n == 1)
+            _matMul!(new KernelConfig(m, _rowGroup), w, x, y, args); // rows are few: several warps share each row
+        else
+            // groups are plenty: one warp per (row, token tile) needs no barrier
+            _matMulTiled!(new KernelConfig(checked((n + GpuKernels.TokenTile - 1) / GpuKernels.TokenTile * m), _warp), w, x, y, args);
     }
 
     /// <summary>y = x (n rows of k) rounded as ggml's CPU rounds activations for a weight (<see cref="ActivationRounding"/>).</summary>

@@ -28,49 +28,51 @@ internal static class WeightDot
     };
 
     /// <summary>The partial dot product of slot <paramref name="i"/> of the row at byte <paramref name="row"/> with x[xo…].</summary>
-    public static float Slot(int type, ArrayView<byte> w, long row, int i, ArrayView<float> x, long xo)
+    public static float Slot(int type, ArrayView<byte> w, long row, int i, ArrayView<float> x, long xo) =>
+        Decode(type, w, row, i).Dot(x, xo);
+
+    /// <summary>Slot <paramref name="i"/>'s weights, decoded once for several activation rows.</summary>
+    public static SlotWeights Decode(int type, ArrayView<byte> w, long row, int i)
     {
         switch (type)
         {
-            case F32: return SlotF32(w, row, i, x, xo);
-            case F16: return DeviceMath.HalfToFloat(U16(w, row + 2L * i)) * x[xo + i];
-            case BF16: return DeviceMath.BFloat16ToFloat(U16(w, row + 2L * i)) * x[xo + i];
-            case Q4_0: return SlotQ4_0(w, row, i, x, xo);
-            case Q8_0: return SlotQ8_0(w, row, i, x, xo);
-            case Q4_K: return SlotQ4_K(w, row, i, x, xo);
-            case Q5_K: return SlotQ5_K(w, row, i, x, xo);
-            default: return SlotQ6_K(w, row, i, x, xo);
+            case F32: return SlotWeights.One(i, SlotF32(w, row, i));
+            case F16: return SlotWeights.One(i, DeviceMath.HalfToFloat(U16(w, row + 2L * i)));
+            case BF16: return SlotWeights.One(i, DeviceMath.BFloat16ToFloat(U16(w, row + 2L * i)));
+            case Q4_0: return SlotQ4_0(w, row, i);
+            case Q8_0: return SlotQ8_0(w, row, i);
+            case Q4_K: return SlotQ4_K(w, row, i);
+            case Q5_K: return SlotQ5_K(w, row, i);
+            default: return SlotQ6_K(w, row, i);
         }
     }
 
     private static uint U16(ArrayView<byte> w, long o) => (uint)w[o] | ((uint)w[o + 1] << 8);
 
-    private static float SlotF32(ArrayView<byte> w, long o, int i, ArrayView<float> x, long xo)
+    private static float SlotF32(ArrayView<byte> w, long o, int i)
     {
         long b = o + 4L * i;
         uint bits = (uint)w[b] | ((uint)w[b + 1] << 8) | ((uint)w[b + 2] << 16) | ((uint)w[b + 3] << 24);
-        return Interop.IntAsFloat(bits) * x[xo + i];
+        return Interop.IntAsFloat(bits);
     }
 
     // block_q4_0: f16 d, 16 bytes of nibbles; element j = low nibble of qs[j] − 8, element j+16 = high nibble − 8.
-    private static float SlotQ4_0(ArrayView<byte> w, long o, int i, ArrayView<float> x, long xo)
+    private static SlotWeights SlotQ4_0(ArrayView<byte> w, long o, int i)
     {
         int b = i >> 4, j = i & 15;
         long bo = o + 18L * b;
         float d = DeviceMath.HalfToFloat(U16(w, bo));
         int q = w[bo + 2 + j];
-        long xb = xo + 32L * b + j;
-        return d * (((q & 0xF) - 8) * x[xb] + ((q >> 4) - 8) * x[xb + 16]);
+        return SlotWeights.Two(32 * b + j, 16, d * ((q & 0xF) - 8), d * ((q >> 4) - 8));
     }
 
     // block_q8_0: f16 d, 32 signed bytes.
-    private static float SlotQ8_0(ArrayView<byte> w, long o, int i, ArrayView<float> x, long xo)
+    private static SlotWeights SlotQ8_0(ArrayView<byte> w, long o, int i)
     {
         int b = i >> 4, j = i & 15;
         long bo = o + 34L * b;
         float d = DeviceMath.HalfToFloat(U16(w, bo));
-        long xb = xo + 32L * b + j;
-        return d * ((sbyte)w[bo + 2 + j] * x[xb] + (sbyte)w[bo + 18 + j] * x[xb + 16]);
+        return SlotWeights.Two(32 * b + j, 16, d * (sbyte)w[bo + 2 + j], d * (sbyte)w[bo + 18 + j]);
     }
 
     // get_scale_min_k4: 6-bit scale and min j (0..7) of a Q4_K/Q5_K super-block's 12 scale bytes at so.
@@ -81,7 +83,7 @@ internal static class WeightDot
         j < 4 ? w[so + j + 4] & 63 : (w[so + j + 4] >> 4) | ((w[so + j] >> 6) << 4);
 
     // block_q4_K (144 bytes): f16 d, f16 dmin, 12 scale bytes, 128 bytes of nibbles.
-    private static float SlotQ4_K(ArrayView<byte> w, long o, int i, ArrayView<float> x, long xo)
+    private static SlotWeights SlotQ4_K(ArrayView<byte> w, long o, int i)
     {
         int b = i >> 7, j = (i >> 5) & 3, l = i & 31;
         long bo = o + 144L * b;
@@ -91,12 +93,11 @@ internal static class WeightDot
         float d1 = d * Scale6(w, so, 2 * j), m1 = dmin * Min6(w, so, 2 * j);
         float d2 = d * Scale6(w, so, 2 * j + 1), m2 = dmin * Min6(w, so, 2 * j + 1);
         int v = w[bo + 16 + 32L * j + l];
-        long xj = xo + 256L * b + 64L * j + l;
-        return (d1 * (v & 0xF) - m1) * x[xj] + (d2 * (v >> 4) - m2) * x[xj + 32];
+        return SlotWeights.Two(256 * b + 64 * j + l, 32, d1 * (v & 0xF) - m1, d2 * (v >> 4) - m2);
     }
 
     // block_q5_K (176 bytes): f16 d, f16 dmin, 12 scale bytes, 32 bytes of high bits, 128 bytes of nibbles.
-    private static float SlotQ5_K(ArrayView<byte> w, long o, int i, ArrayView<float> x, long xo)
+    private static SlotWeights SlotQ5_K(ArrayView<byte> w, long o, int i)
     {
         int b = i >> 7, j = (i >> 5) & 3, l = i & 31;
         long bo = o + 176L * b;
@@ -110,26 +111,48 @@ internal static class WeightDot
         int h = w[bo + 16 + l];
         int lo = (v & 0xF) + ((h & u1) != 0 ? 16 : 0);
         int hi = (v >> 4) + ((h & u2) != 0 ? 16 : 0);
-        long xj = xo + 256L * b + 64L * j + l;
-        return (d1 * lo - m1) * x[xj] + (d2 * hi - m2) * x[xj + 32];
+        return SlotWeights.Two(256 * b + 64 * j + l, 32, d1 * lo - m1, d2 * hi - m2);
     }
 
     // block_q6_K (210 bytes): 128 bytes low nibbles, 64 bytes high 2-bit pairs, 16 signed scales, f16 d.
-    private static float SlotQ6_K(ArrayView<byte> w, long o, int i, ArrayView<float> x, long xo)
+    private static SlotWeights SlotQ6_K(ArrayView<byte> w, long o, int i)
     {
         int b = i >> 6, half = (i >> 5) & 1, l = i & 31;
         long bo = o + 210L * b;
         float d = DeviceMath.HalfToFloat(U16(w, bo + 208));
         long ql = bo + 64L * half, qh = bo + 128 + 32L * half, sc = bo + 192 + 8L * half + l / 16;
-        long xh = xo + 256L * b + 128L * half + l;
         int lo = w[ql + l], lo2 = w[ql + l + 32], h = w[qh + l];
         int q1 = ((lo & 0xF) | (((h >> 0) & 3) << 4)) - 32;
         int q2 = ((lo2 & 0xF) | (((h >> 2) & 3) << 4)) - 32;
         int q3 = ((lo >> 4) | (((h >> 4) & 3) << 4)) - 32;
         int q4 = ((lo2 >> 4) | (((h >> 6) & 3) << 4)) - 32;
-        return d * (sbyte)w[sc] * q1 * x[xh]
-             + d * (sbyte)w[sc + 2] * q2 * x[xh + 32]
-             + d * (sbyte)w[sc + 4] * q3 * x[xh + 64]
-             + d * (sbyte)w[sc + 6] * q4 * x[xh + 96];
+        return new SlotWeights
+        {
+            E = 256 * b + 128 * half + l, Stride = 32, Count = 4,
+            W0 = d * (sbyte)w[sc] * q1, W1 = d * (sbyte)w[sc + 2] * q2, W2 = d * (sbyte)w[sc + 4] * q3, W3 = d * (sbyte)w[sc + 6] * q4,
+        };
+    }
+}
+
+/// <summary>
+/// A slot's decoded weights: Count (1, 2 or 4) weights for the elements E, E + Stride, … of the row.
+/// </summary>
+internal struct SlotWeights
+{
+    public float W0, W1, W2, W3;
+    public int E, Stride, Count;
+
+    public static SlotWeights One(int e, float w0) => new() { E = e, Stride = 1, Count = 1, W0 = w0 };
+
+    public static SlotWeights Two(int e, int stride, float w0, float w1) => new() { E = e, Stride = stride, Count = 2, W0 = w0, W1 = w1 };
+
+    /// <summary>These weights dotted with the activation row at x[xo…].</summary>
+    public readonly float Dot(ArrayView<float> x, long xo)
+    {
+        long e = xo + E;
+        float s = W0 * x[e];
+        if (Count > 1) s += W1 * x[e + Stride];
+        if (Count > 2) s += W2 * x[e + 2 * Stride] + W3 * x[e + 3 * Stride];
+        return s;
     }
 }
