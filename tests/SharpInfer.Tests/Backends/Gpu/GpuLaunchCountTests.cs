@@ -1,0 +1,45 @@
+using SharpInfer.Backends.Gpu;
+using SharpInfer.Inference;
+using SharpInfer.Models;
+using SharpInfer.Tests.Support;
+using Xunit.Abstractions;
+
+namespace SharpInfer.Tests.Backends.Gpu;
+
+/// <summary>
+/// The shape of the offloaded forward pass, counted: kernel launches per decoded token stay a fixed
+/// number per layer (no launch per head, position or token), whatever the batch or the position.
+/// </summary>
+public sealed class GpuLaunchCountTests(ITestOutputHelper output)
+{
+    [Fact]
+    public void LaunchesPerToken_AreAFewPerLayer_IndependentOfPositionAndBatch()
+    {
+        var path = TestPaths.Require(TestPaths.Stories260K);
+        using var m = Model.Load(path, new ModelParams { NGpuLayers = 99, SplitMode = SplitMode.None, MainGpu = 0, GpuBackend = GpuTestDevices.Choice });
+        var device = m.Gpu!.Layers[0].Home;
+        Assert.All(m.Gpu.Layers, l => Assert.Same(device, l.Home));
+        Assert.Same(device, m.Gpu.Output!.Home);
+        int nLayer = m.Hyperparameters.BlockCount;
+        using var ctx = m.CreateContext(new ContextParams { ContextLength = 64, Threads = 1 });
+
+        long before = device.Kernels.Launches;
+        ctx.Decode([1, 400, 300, 200, 100, 50, 60, 70]);
+        long prompt = device.Kernels.Launches - before;
+        var perToken = new long[3];
+        for (int i = 0; i < perToken.Length; i++)
+        {
+            before = device.Kernels.Launches;
+            ctx.Decode([100 + i]);
+            perToken[i] = device.Kernels.Launches - before;
+        }
+        output.WriteLine($"{nLayer} layers: 8-token prompt {prompt} launches, then {string.Join(", ", perToken)} per token");
+
+        // stories260K is F32 (no activation rounding). Per layer: attention norm, Q, K, V, RoPE of Q and
+        // of K, K and V cache stores, attention, Wo, residual add, FFN norm, gate, up, SwiGLU, down,
+        // residual add = 17; the output layer: norm and product.
+        Assert.Equal(17 * nLayer + 2, perToken[0]);
+        Assert.All(perToken, c => Assert.Equal(perToken[0], c));
+        Assert.Equal(perToken[0], prompt); // a batch launches what one token does (its output: the last token's row)
+    }
+}
