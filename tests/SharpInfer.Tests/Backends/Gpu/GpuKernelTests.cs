@@ -118,6 +118,47 @@ public sealed unsafe class GpuKernelTests
             }
     }
 
+    /// <summary>
+    /// Q, K and V of one token in one launch (MatMulShared) equal the three products launched alone,
+    /// bit for bit (same slots, same group sums), also when the three have different types (Q4_K_M).
+    /// </summary>
+    [Theory]
+    [InlineData("micro-llama-Q4_K_M.gguf")]
+    [InlineData("micro-llama-Q8_0.gguf")]
+    public void MatMulShared_EqualsSeparateProducts(string file)
+    {
+        using var model = Model.Load(TestPaths.Require(TestPaths.Micro(file)));
+        var layer = model.Weights.Layers[0];
+        var ws = new[] { layer.Wq, layer.Wk, layer.Wv };
+        int k = layer.Wq.Columns;
+        var x = Random(k, 8);
+        using var xb = Upload(x);
+        var bufs = new List<MemoryBuffer1D<byte, Stride1D.Dense>>();
+        var outs = new List<MemoryBuffer1D<float, Stride1D.Dense>>();
+        var alone = new List<float[]>();
+        try
+        {
+            foreach (var w in ws)
+            {
+                var bytes = new byte[w.RowBytes * w.Rows];
+                new ReadOnlySpan<byte>(w.Data, bytes.Length).CopyTo(bytes);
+                bufs.Add(Upload(bytes));
+                outs.Add(Acc.Allocate1D<float>(w.Rows));
+                using var y = Acc.Allocate1D<float>(w.Rows);
+                K.MatMul(bufs[^1].View, (int)w.Type, k, w.Rows, w.RowBytes, xb.View, y.View, 1);
+                alone.Add(Download(y, w.Rows));
+            }
+            KernelSet.Weight W(int i) => new(bufs[i].View, (int)ws[i].Type, ws[i].Rows, ws[i].RowBytes);
+            K.MatMulShared(k, xb.View, W(0), outs[0].View, W(1), outs[1].View, W(2), outs[2].View);
+            for (var i = 0; i < 3; i++) Assert.Equal(alone[i], Download(outs[i], ws[i].Rows));
+        }
+        finally
+        {
+            foreach (var b in bufs) b.Dispose();
+            foreach (var o in outs) o.Dispose();
+        }
+    }
+
     /// <summary>Block size and relative rounding of the CPU's activation type; a negative step means "per block: amax/127".</summary>
     private static (int Block, double RelStep) ActivationRounding(GgmlType weightType) => MatMul.ActivationType(weightType) switch
     {

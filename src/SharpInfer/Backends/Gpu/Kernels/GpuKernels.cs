@@ -31,6 +31,19 @@ internal struct MatMulArgs
     public int Slots;
 }
 
+/// <summary>
+/// Scalars of <see cref="GpuKernels.MatMulShared"/>: up to three matrices (types, row counts, bytes
+/// per row) multiplying one token's activations; a matrix of 0 rows is absent.
+/// </summary>
+internal struct SharedInputArgs
+{
+    public int K;
+    public int Type0, Type1, Type2;
+    public int M0, M1, M2;
+    public int Slots0, Slots1, Slots2;
+    public long RowBytes0, RowBytes1, RowBytes2;
+}
+
 /// <summary>Scalars of a RoPE launch.</summary>
 internal struct RopeArgs
 {
@@ -75,6 +88,33 @@ internal static class GpuKernels
         int g = Grid.IdxX;
         float s = GroupReduce.Sum(MatMulPart(w, x, a, g, Group.IdxX, Group.DimX));
         if (Group.IdxX == 0) y[g % a.N * (long)a.M + g / a.N] = s;
+    }
+
+    /// <summary>
+    /// One token's activations times up to three matrices at once (Q, K and V; gate and up): one group
+    /// per row of M0 + M1 + M2, as <see cref="MatMul"/>. One launch instead of three when launches,
+    /// not bandwidth, bound a token's time.
+    /// </summary>
+    public static void MatMulShared(ArrayView<byte> w0, ArrayView<byte> w1, ArrayView<byte> w2, ArrayView<float> x,
+        ArrayView<float> y0, ArrayView<float> y1, ArrayView<float> y2, SharedInputArgs a)
+    {
+        int r = Grid.IdxX;
+        int which = r < a.M0 ? 0 : r < a.M0 + a.M1 ? 1 : 2;
+        if (which == 1) r -= a.M0;
+        else if (which == 2) r -= a.M0 + a.M1;
+        var w = which == 0 ? w0 : which == 1 ? w1 : w2;
+        int type = which == 0 ? a.Type0 : which == 1 ? a.Type1 : a.Type2;
+        int slots = which == 0 ? a.Slots0 : which == 1 ? a.Slots1 : a.Slots2;
+        long row = r * (which == 0 ? a.RowBytes0 : which == 1 ? a.RowBytes1 : a.RowBytes2);
+        float s = 0;
+        for (int i = Group.IdxX; i < slots; i += Group.DimX) s += WeightDot.Slot(type, w, row, i, x, 0);
+        s = GroupReduce.Sum(s);
+        if (Group.IdxX == 0)
+        {
+            if (which == 0) y0[r] = s;
+            else if (which == 1) y1[r] = s;
+            else y2[r] = s;
+        }
     }
 
     /// <summary>Tokens one group of <see cref="MatMulTiled"/> multiplies each decoded weight by.</summary>

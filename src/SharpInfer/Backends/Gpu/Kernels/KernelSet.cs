@@ -8,6 +8,8 @@ internal sealed class KernelSet
 {
     private readonly Action<KernelConfig, ArrayView<byte>, ArrayView<float>, ArrayView<float>, MatMulArgs>? _matMul;
     private readonly Action<KernelConfig, ArrayView<byte>, ArrayView<float>, ArrayView<float>, MatMulArgs>? _matMulTiled;
+    private readonly Action<KernelConfig, ArrayView<byte>, ArrayView<byte>, ArrayView<byte>, ArrayView<float>,
+        ArrayView<float>, ArrayView<float>, ArrayView<float>, SharedInputArgs>? _matMulShared;
     private readonly Action<Index1D, ArrayView<byte>, ArrayView<float>, ArrayView<float>, MatMulArgs>? _matMulSerial;
     private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, int> _addBias;
     private readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, int, int>? _roundActivations;
@@ -52,6 +54,8 @@ internal sealed class KernelSet
         {
             _matMul = accelerator.LoadStreamKernel<ArrayView<byte>, ArrayView<float>, ArrayView<float>, MatMulArgs>(GpuKernels.MatMul);
             _matMulTiled = accelerator.LoadStreamKernel<ArrayView<byte>, ArrayView<float>, ArrayView<float>, MatMulArgs>(GpuKernels.MatMulTiled);
+            _matMulShared = accelerator.LoadStreamKernel<ArrayView<byte>, ArrayView<byte>, ArrayView<byte>, ArrayView<float>,
+                ArrayView<float>, ArrayView<float>, ArrayView<float>, SharedInputArgs>(GpuKernels.MatMulShared);
             _roundActivations = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, int, int>(GpuKernels.RoundActivations);
             _rmsNorm = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, int, float>(GpuKernels.RmsNorm);
             _attention = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<ushort>, ArrayView<float>, ArrayView<ushort>,
@@ -89,6 +93,36 @@ internal sealed class KernelSet
         else
             // groups are plenty: one warp per (row, token tile) needs no barrier
             _matMulTiled!(new KernelConfig(checked((n + GpuKernels.TokenTile - 1) / GpuKernels.TokenTile * m), _warp), w, x, y, args);
+    }
+
+    /// <summary>A weight for <see cref="MatMulShared"/>: its bytes, type, rows and bytes per row.</summary>
+    public readonly record struct Weight(ArrayView<byte> Data, int Type, int M, long RowBytes);
+
+    /// <summary>
+    /// One token (<paramref name="x"/>, k long) times two or three weights into y0, y1, y2: one launch
+    /// (<see cref="GpuKernels.MatMulShared"/>) on a GPU, one product each on the serial stand-ins.
+    /// Pass <c>default</c> for an absent third weight.
+    /// </summary>
+    public void MatMulShared(int k, ArrayView<float> x, Weight w0, ArrayView<float> y0, Weight w1, ArrayView<float> y1, Weight w2, ArrayView<float> y2)
+    {
+        if (Serial)
+        {
+            MatMul(w0.Data, w0.Type, k, w0.M, w0.RowBytes, x, y0, 1);
+            MatMul(w1.Data, w1.Type, k, w1.M, w1.RowBytes, x, y1, 1);
+            if (w2.M > 0) MatMul(w2.Data, w2.Type, k, w2.M, w2.RowBytes, x, y2, 1);
+            return;
+        }
+        Launches++;
+        var third = w2.M > 0 ? w2.Data : w0.Data;
+        var thirdOut = w2.M > 0 ? y2 : y0;
+        _matMulShared!(new KernelConfig(w0.M + w1.M + w2.M, _rowGroup), w0.Data, w1.Data, third, x, y0, y1, thirdOut, new SharedInputArgs
+        {
+            K = k,
+            Type0 = w0.Type, Type1 = w1.Type, Type2 = w2.Type,
+            M0 = w0.M, M1 = w1.M, M2 = w2.M,
+            Slots0 = WeightDot.SlotsPerRow(w0.Type, k), Slots1 = WeightDot.SlotsPerRow(w1.Type, k), Slots2 = w2.M > 0 ? WeightDot.SlotsPerRow(w2.Type, k) : 0,
+            RowBytes0 = w0.RowBytes, RowBytes1 = w1.RowBytes, RowBytes2 = w2.RowBytes,
+        });
     }
 
     /// <summary>y = x (n rows of k) rounded as ggml's CPU rounds activations for a weight (<see cref="ActivationRounding"/>).</summary>

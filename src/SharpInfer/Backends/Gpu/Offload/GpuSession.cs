@@ -161,9 +161,19 @@ internal sealed class GpuSession : IDisposable
 
         k.RmsNorm(s.X.View, L.AttnNorm.View, s.Cur.View, e, n, eps);
         int rounded = NotRounded; // the rounding s.Act holds of s.Cur: Q, K and V (gate and up) share one
-        Project(L.Wq, d, Rounded(L.Wq, d, s.Cur.View, n, ref rounded), s.Q.View, n, L.Bq);
-        Project(L.Wk, d, Rounded(L.Wk, d, s.Cur.View, n, ref rounded), s.K.View, n, L.Bk);
-        Project(L.Wv, d, Rounded(L.Wv, d, s.Cur.View, n, ref rounded), s.V.View, n, L.Bv);
+        if (n == 1 && SharesLaunch(d, L.Wq, L.Wk, L.Wv))
+        {
+            k.MatMulShared(L.Wq.K, Rounded(L.Wq, d, s.Cur.View, n, ref rounded), On(d, L.Wq), s.Q.View, On(d, L.Wk), s.K.View, On(d, L.Wv), s.V.View);
+            if (L.Bq is not null) k.AddBias(s.Q.View, L.Bq.View, L.Wq.M, n);
+            if (L.Bk is not null) k.AddBias(s.K.View, L.Bk.View, L.Wk.M, n);
+            if (L.Bv is not null) k.AddBias(s.V.View, L.Bv.View, L.Wv.M, n);
+        }
+        else
+        {
+            Project(L.Wq, d, Rounded(L.Wq, d, s.Cur.View, n, ref rounded), s.Q.View, n, L.Bq);
+            Project(L.Wk, d, Rounded(L.Wk, d, s.Cur.View, n, ref rounded), s.K.View, n, L.Bk);
+            Project(L.Wv, d, Rounded(L.Wv, d, s.Cur.View, n, ref rounded), s.V.View, n, L.Bv);
+        }
         if (L.QNorm is not null) k.RmsNorm(s.Q.View, L.QNorm.View, s.Q.View, hp.KeyLength, n * hp.HeadCount, eps);
         if (L.KNorm is not null) k.RmsNorm(s.K.View, L.KNorm.View, s.K.View, hp.KeyLength, n * hp.HeadCountKv, eps);
         bool neox = _neox;
@@ -189,8 +199,15 @@ internal sealed class GpuSession : IDisposable
 
         k.RmsNorm(s.X.View, L.FfnNorm.View, s.Cur.View, e, n, eps);
         rounded = NotRounded;
-        Project(L.FfnGate, d, Rounded(L.FfnGate, d, s.Cur.View, n, ref rounded), s.Gate.View, n, null);
-        Project(L.FfnUp, d, Rounded(L.FfnUp, d, s.Cur.View, n, ref rounded), s.Up.View, n, null);
+        if (n == 1 && SharesLaunch(d, L.FfnGate, L.FfnUp, null))
+        {
+            k.MatMulShared(L.FfnGate.K, Rounded(L.FfnGate, d, s.Cur.View, n, ref rounded), On(d, L.FfnGate), s.Gate.View, On(d, L.FfnUp), s.Up.View, default, default);
+        }
+        else
+        {
+            Project(L.FfnGate, d, Rounded(L.FfnGate, d, s.Cur.View, n, ref rounded), s.Gate.View, n, null);
+            Project(L.FfnUp, d, Rounded(L.FfnUp, d, s.Cur.View, n, ref rounded), s.Up.View, n, null);
+        }
         k.SwiGlu(s.Gate.View, s.Up.View, s.Gate.View, n * hp.FeedForwardLength);
         rounded = NotRounded;
         Project(L.FfnDown, d, Rounded(L.FfnDown, d, s.Gate.View, n, ref rounded), s.Proj.View, n, null);
@@ -198,6 +215,13 @@ internal sealed class GpuSession : IDisposable
     }
 
     private const int NotRounded = -1;
+
+    /// <summary>Whether matrices of one input can share a launch: all whole on <paramref name="d"/>, rounding their input alike.</summary>
+    private static bool SharesLaunch(GpuDevice d, DeviceMatrix a, DeviceMatrix b, DeviceMatrix? c) =>
+        a.WholeOn(d) is not null && b.WholeOn(d) is not null && a.Rounding == b.Rounding && a.K == b.K
+        && (c is null || (c.WholeOn(d) is not null && c.Rounding == a.Rounding && c.K == a.K));
+
+    private static KernelSet.Weight On(GpuDevice d, DeviceMatrix m) => new(m.WholeOn(d)!.Data.View, m.Type, m.M, m.RowBytes);
 
     /// <summary>
     /// <paramref name="input"/> rounded as ggml's CPU rounds activations for <paramref name="w"/>: in
