@@ -186,6 +186,28 @@ public sealed unsafe class GpuKernelTests
         for (var i = 0; i < cpu.Length; i++) Assert.True(Math.Abs(gpu[i] - cpu[i]) <= 2e-7 * Math.Abs(cpu[i]) + 1e-30, $"{i}: {gpu[i]} vs {cpu[i]}");
     }
 
+    [Fact]
+    public void AddRmsNorm_MatchesAddThenCpuNorm()
+    {
+        int n = 64, rows = 3;
+        var x = Random(n * rows, 12, 3f);
+        var p = Random(n * rows, 13, 2f);
+        var w = Random(n, 14);
+        var sum = new float[n * rows];
+        for (var i = 0; i < sum.Length; i++) sum[i] = x[i] + p[i];
+        var cpu = new float[n * rows];
+        RmsNorm.Rows(sum, w, 1e-5f, cpu, rows);
+        using var xb = Upload(x);
+        using var pb = Upload(p);
+        using var wb = Upload(w);
+        using var yb = Acc.Allocate1D<float>(n * rows);
+        K.AddRmsNorm(xb.View, pb.View, wb.View, yb.View, n, rows, 1e-5f);
+        Assert.Equal(sum, Download(xb, n * rows)); // the residual stream, exactly
+        var gpu = Download(yb, n * rows);
+        // as RmsNorm_MatchesCpu: the double sum in another order, sqrt/division rounding
+        for (var i = 0; i < cpu.Length; i++) Assert.True(Math.Abs(gpu[i] - cpu[i]) <= 2e-7 * Math.Abs(cpu[i]) + 1e-30, $"{i}: {gpu[i]} vs {cpu[i]}");
+    }
+
     [Theory]
     [InlineData(RopeStyle.Normal, false)]
     [InlineData(RopeStyle.NeoX, false)]

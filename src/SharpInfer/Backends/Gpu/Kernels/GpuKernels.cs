@@ -44,10 +44,20 @@ internal struct SharedInputArgs
     public long RowBytes0, RowBytes1, RowBytes2;
 }
 
+/// <summary>Scalars of <see cref="GpuKernels.StoreKeyValues"/>.</summary>
+internal struct StoreArgs
+{
+    public int Keys;
+    public long KeyOffset;
+    public int ValueWidth, Size, P0, KF16, VF16;
+}
+
 /// <summary>Scalars of a RoPE launch.</summary>
 internal struct RopeArgs
 {
     public int Heads;
+    /// <summary>Key heads and tokens (<see cref="GpuKernels.RopeBoth"/> only).</summary>
+    public int HeadsK, Tokens;
     public int HeadDim;
     public int NRot;
     public int Neox;
@@ -265,6 +275,27 @@ internal static class GpuKernels
         for (int j = Group.IdxX; j < n; j += Group.DimX) y[o + j] = x[o + j] * scale * w[j];
     }
 
+    /// <summary>
+    /// The residual add then the next norm in one launch: x += p, then y = <see cref="RmsNorm"/>(x) · w,
+    /// one group per row (each thread adds, then squares and scales, its own elements).
+    /// </summary>
+    public static void AddRmsNorm(ArrayView<float> x, ArrayView<float> p, ArrayView<float> w, ArrayView<float> y, int n, float eps)
+    {
+        long o = (long)Grid.IdxX * n;
+        for (int j = Group.IdxX; j < n; j += Group.DimX) x[o + j] += p[o + j];
+        float scale = RmsScale(GroupReduce.Sum(SumOfSquares(x, o, n, Group.IdxX, Group.DimX)), n, eps);
+        for (int j = Group.IdxX; j < n; j += Group.DimX) y[o + j] = x[o + j] * scale * w[j];
+    }
+
+    /// <summary><see cref="AddRmsNorm"/> with one thread per row (the CPU stand-ins' serial groups).</summary>
+    public static void AddRmsNormSerial(Index1D row, ArrayView<float> x, ArrayView<float> p, ArrayView<float> w, ArrayView<float> y, int n, float eps)
+    {
+        long o = (long)(int)row * n;
+        for (int j = 0; j < n; j++) x[o + j] += p[o + j];
+        float scale = RmsScale(SumOfSquares(x, o, n, 0, 1), n, eps);
+        for (int j = 0; j < n; j++) y[o + j] = x[o + j] * scale * w[j];
+    }
+
     /// <summary><see cref="RmsNorm"/> with one thread per row (the CPU stand-ins' serial groups).</summary>
     public static void RmsNormSerial(Index1D row, ArrayView<float> x, ArrayView<float> w, ArrayView<float> y, int n, float eps)
     {
@@ -291,17 +322,31 @@ internal static class GpuKernels
     /// table (interleaved, n_rot floats per token) the host computed as ggml_rope_cache_init does.
     /// Normal style rotates (2i, 2i+1), NeoX (i, i + n_rot/2).
     /// </summary>
-    public static void Rope(Index1D i, ArrayView<float> v, ArrayView<float> table, RopeArgs a)
+    public static void Rope(Index1D i, ArrayView<float> v, ArrayView<float> table, RopeArgs a) =>
+        RotatePair(v, table, a.Heads, i, a);
+
+    /// <summary>
+    /// <see cref="Rope"/> of queries and keys in one launch: indices below tokens × Heads × n_rot/2
+    /// rotate q, the next tokens × HeadsK × n_rot/2 rotate k.
+    /// </summary>
+    public static void RopeBoth(Index1D i, ArrayView<float> q, ArrayView<float> k, ArrayView<float> table, RopeArgs a)
+    {
+        long pairsQ = (long)a.Tokens * a.Heads * (a.NRot / 2);
+        if (i < pairsQ) RotatePair(q, table, a.Heads, i, a);
+        else RotatePair(k, table, a.HeadsK, i - pairsQ, a);
+    }
+
+    private static void RotatePair(ArrayView<float> v, ArrayView<float> table, int heads, long i, RopeArgs a)
     {
         int half = a.NRot / 2;
-        long pairsPerToken = (long)a.Heads * half;
+        long pairsPerToken = (long)heads * half;
         long t = i / pairsPerToken;
         long rest = i % pairsPerToken;
         long h = rest / half;
         int p = (int)(rest % half);
         float cos = table[t * a.NRot + 2 * p];
         float sin = table[t * a.NRot + 2 * p + 1];
-        long baseIndex = (t * a.Heads + h) * a.HeadDim;
+        long baseIndex = (t * heads + h) * a.HeadDim;
         long i0 = a.Neox != 0 ? baseIndex + p : baseIndex + 2 * p;
         long i1 = a.Neox != 0 ? baseIndex + p + half : baseIndex + 2 * p + 1;
         float x0 = v[i0], x1 = v[i1];
@@ -353,6 +398,17 @@ internal static class GpuKernels
         long dst = c * size + p0 + t;
         if (f16 != 0) vF16[dst] = (ushort)DeviceMath.FloatToHalf(v[i]);
         else vF32[dst] = v[i];
+    }
+
+    /// <summary>
+    /// <see cref="StoreKeys"/> and <see cref="StoreValues"/> in one launch: indices below
+    /// n × keyWidth store keys, the next n × valueWidth values.
+    /// </summary>
+    public static void StoreKeyValues(Index1D i, ArrayView<float> k, ArrayView<float> v, ArrayView<float> kF32, ArrayView<ushort> kF16,
+        ArrayView<float> vF32, ArrayView<ushort> vF16, StoreArgs a)
+    {
+        if (i < a.Keys) StoreKeys(i, k, kF32, kF16, a.KeyOffset, a.KF16);
+        else StoreValues(i - a.Keys, v, vF32, vF16, a.ValueWidth, a.Size, a.P0, a.VF16);
     }
 
     /// <summary>Longest head the attention kernel takes (its query lives in shared memory).</summary>

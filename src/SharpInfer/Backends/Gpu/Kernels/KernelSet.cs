@@ -18,6 +18,10 @@ internal sealed class KernelSet
     private readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, float>? _rmsNorm;
     private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, float>? _rmsNormSerial;
     private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, RopeArgs> _rope;
+    private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, RopeArgs> _ropeBoth;
+    private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<ushort>, ArrayView<float>, ArrayView<ushort>, StoreArgs> _storeKeyValues;
+    private readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, float>? _addRmsNorm;
+    private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, float>? _addRmsNormSerial;
     private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>> _swiGlu;
     private readonly Action<Index1D, ArrayView<float>, int, float> _softmax;
     private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<ushort>, long, int> _storeKeys;
@@ -46,6 +50,7 @@ internal sealed class KernelSet
         {
             _matMulSerial = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<byte>, ArrayView<float>, ArrayView<float>, MatMulArgs>(GpuKernels.MatMulSerial);
             _roundActivationsSerial = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int, int>(GpuKernels.RoundActivationsSerial);
+            _addRmsNormSerial = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, float>(GpuKernels.AddRmsNormSerial);
             _rmsNormSerial = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, float>(GpuKernels.RmsNormSerial);
             _attentionSerial = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<ushort>, ArrayView<float>, ArrayView<ushort>,
                 ArrayView<float>, ArrayView<float>, AttentionArgs>(GpuKernels.AttentionSerial);
@@ -57,6 +62,7 @@ internal sealed class KernelSet
             _matMulShared = accelerator.LoadStreamKernel<ArrayView<byte>, ArrayView<byte>, ArrayView<byte>, ArrayView<float>,
                 ArrayView<float>, ArrayView<float>, ArrayView<float>, SharedInputArgs>(GpuKernels.MatMulShared);
             _roundActivations = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, int, int>(GpuKernels.RoundActivations);
+            _addRmsNorm = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, float>(GpuKernels.AddRmsNorm);
             _rmsNorm = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, int, float>(GpuKernels.RmsNorm);
             _attention = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<ushort>, ArrayView<float>, ArrayView<ushort>,
                 ArrayView<float>, ArrayView<float>, AttentionArgs>(GpuKernels.Attention);
@@ -64,6 +70,9 @@ internal sealed class KernelSet
         _addBias = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int>(GpuKernels.AddBias);
         _add = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>>(GpuKernels.Add);
         _rope = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, RopeArgs>(GpuKernels.Rope);
+        _ropeBoth = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, RopeArgs>(GpuKernels.RopeBoth);
+        _storeKeyValues = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<ushort>,
+            ArrayView<float>, ArrayView<ushort>, StoreArgs>(GpuKernels.StoreKeyValues);
         _swiGlu = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>>(GpuKernels.SwiGlu);
         _softmax = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, int, float>(GpuKernels.Softmax);
         _storeKeys = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<ushort>, long, int>(GpuKernels.StoreKeys);
@@ -149,6 +158,34 @@ internal sealed class KernelSet
     {
         Launches++;
         _rope(tokens * heads * (nRot / 2), v, table, new RopeArgs { Heads = heads, HeadDim = headDim, NRot = nRot, Neox = neox ? 1 : 0 });
+    }
+
+    /// <summary>x += p, then y = rms_norm(x) · w, rows of n: the residual add and the next norm in one launch.</summary>
+    public void AddRmsNorm(ArrayView<float> x, ArrayView<float> p, ArrayView<float> w, ArrayView<float> y, int n, int rows, float eps)
+    {
+        Launches++;
+        if (Serial) _addRmsNormSerial!(rows, x, p, w, y, n, eps);
+        else _addRmsNorm!(new KernelConfig(rows, _rowGroup), x, p, w, y, n, eps);
+    }
+
+    /// <summary>RoPE of queries (<paramref name="heads"/>) and keys (<paramref name="headsK"/>) in one launch.</summary>
+    public void RopeBoth(ArrayView<float> q, ArrayView<float> k, ArrayView<float> table, int tokens, int heads, int headsK, int headDim, int nRot, bool neox)
+    {
+        Launches++;
+        _ropeBoth(tokens * (heads + headsK) * (nRot / 2), q, k, table,
+            new RopeArgs { Heads = heads, HeadsK = headsK, Tokens = tokens, HeadDim = headDim, NRot = nRot, Neox = neox ? 1 : 0 });
+    }
+
+    /// <summary>StoreKeys and StoreValues of <paramref name="tokens"/> tokens at p0 in one launch.</summary>
+    public void StoreKeyValues(ArrayView<float> k, ArrayView<float> v, ArrayView<float> kF32, ArrayView<ushort> kF16, ArrayView<float> vF32, ArrayView<ushort> vF16,
+        int keyWidth, int valueWidth, int size, int p0, int tokens, bool kF16Cache, bool vF16Cache)
+    {
+        Launches++;
+        _storeKeyValues(tokens * (keyWidth + valueWidth), k, v, kF32, kF16, vF32, vF16, new StoreArgs
+        {
+            Keys = tokens * keyWidth, KeyOffset = (long)p0 * keyWidth, ValueWidth = valueWidth, Size = size, P0 = p0,
+            KF16 = kF16Cache ? 1 : 0, VF16 = vF16Cache ? 1 : 0,
+        });
     }
 
     public void SwiGlu(ArrayView<float> gate, ArrayView<float> up, ArrayView<float> y, int length) { Launches++; _swiGlu(length, gate, up, y); }

@@ -177,11 +177,9 @@ internal sealed class GpuSession : IDisposable
         if (L.QNorm is not null) k.RmsNorm(s.Q.View, L.QNorm.View, s.Q.View, hp.KeyLength, n * hp.HeadCount, eps);
         if (L.KNorm is not null) k.RmsNorm(s.K.View, L.KNorm.View, s.K.View, hp.KeyLength, n * hp.HeadCountKv, eps);
         bool neox = _neox;
-        k.Rope(s.Q.View, s.RopeTable.View, n, hp.HeadCount, hp.KeyLength, nRot, neox);
-        k.Rope(s.K.View, s.RopeTable.View, n, hp.HeadCountKv, hp.KeyLength, nRot, neox);
-
-        k.StoreKeys(s.K.View, cache.KF32.View, cache.KHalf.View, (long)p0 * hp.KeyWidth, n * hp.KeyWidth, cache.KF16);
-        k.StoreValues(s.V.View, cache.VF32.View, cache.VHalf.View, hp.ValueWidth, _cacheSize, p0, n, cache.VF16);
+        k.RopeBoth(s.Q.View, s.K.View, s.RopeTable.View, n, hp.HeadCount, hp.HeadCountKv, hp.KeyLength, nRot, neox);
+        k.StoreKeyValues(s.K.View, s.V.View, cache.KF32.View, cache.KHalf.View, cache.VF32.View, cache.VHalf.View,
+            hp.KeyWidth, hp.ValueWidth, _cacheSize, p0, n, cache.KF16, cache.VF16);
         for (int t0 = 0; t0 < n; t0 += _attnChunk)
         {
             int c = Math.Min(_attnChunk, n - t0);
@@ -195,9 +193,7 @@ internal sealed class GpuSession : IDisposable
         }
         rounded = NotRounded;
         Project(L.Wo, d, Rounded(L.Wo, d, s.Attn.View, n, ref rounded), s.Proj.View, n, L.Bo);
-        k.Add(s.X.View, s.Proj.View, n * e);
-
-        k.RmsNorm(s.X.View, L.FfnNorm.View, s.Cur.View, e, n, eps);
+        k.AddRmsNorm(s.X.View, s.Proj.View, L.FfnNorm.View, s.Cur.View, e, n, eps);
         rounded = NotRounded;
         if (n == 1 && SharesLaunch(d, L.FfnGate, L.FfnUp, null))
         {
