@@ -432,8 +432,27 @@ internal static class GpuKernels
         float inv = (float)(1.0 / GroupReduce.Sum(AttentionExp(scores, a, i, max, tid, step)));
         AttentionNormalize(scores, a, i, inv, tid, step);
         Group.Barrier(); // every probability written before any thread reads them all
-        AttentionOutput(vF32, vF16, scores, output, a, i, tid, step);
+        int parts = step / a.HeadV;
+        if (parts <= 1)
+        {
+            AttentionOutput(vF32, vF16, scores, output, a, i, tid, step);
+            return;
+        }
+        // more threads than channels: `parts` threads share each channel, taking every parts-th key
+        var partial = SharedMemory.Allocate<float>(MaxAttentionGroup);
+        int c = tid % a.HeadV, part = tid / a.HeadV;
+        partial[tid] = part < parts ? AttentionChannel(vF32, vF16, scores, a, i, c, part, parts) : 0f;
+        Group.Barrier();
+        if (part == 0)
+        {
+            float sum = 0;
+            for (int p = 0; p < parts; p++) sum += partial[p * a.HeadV + c];
+            output[(long)i * a.HeadV + c] = sum;
+        }
     }
+
+    /// <summary>Most threads per group of <see cref="Attention"/> (its partial sums live in shared memory).</summary>
+    public const int MaxAttentionGroup = 1024;
 
     /// <summary><see cref="Attention"/> with one thread per (token, head) (the CPU stand-ins' serial groups).</summary>
     public static void AttentionSerial(Index1D i, ArrayView<float> q, ArrayView<float> kF32, ArrayView<ushort> kF16,
@@ -503,19 +522,22 @@ internal static class GpuKernels
     private static void AttentionOutput(ArrayView<float> vF32, ArrayView<ushort> vF16, ArrayView<float> scores, ArrayView<float> output,
         AttentionArgs a, int i, int first, int step)
     {
+        long oo = (long)i * a.HeadV; // (token · heads + head) · headV
+        for (int d = first; d < a.HeadV; d += step) output[oo + d] = AttentionChannel(vF32, vF16, scores, a, i, d, 0, 1);
+    }
+
+    /// <summary>Channel d of KQV over keys first, first + step, …</summary>
+    private static float AttentionChannel(ArrayView<float> vF32, ArrayView<ushort> vF16, ArrayView<float> scores, AttentionArgs a, int i, int d, int first, int step)
+    {
         int nKv = a.P0 + i / a.Heads + 1;
         int g = i % a.Heads / a.GroupSize;
         long so = (long)i * a.CacheSize;
-        long oo = ((long)(i / a.Heads) * a.Heads + i % a.Heads) * a.HeadV;
-        for (int d = first; d < a.HeadV; d += step)
-        {
-            long vo = ((long)g * a.HeadV + d) * a.CacheSize;
-            float s = 0;
-            if (a.VF16 != 0)
-                for (int j = 0; j < nKv; j++) s += DeviceMath.HalfToFloat(vF16[vo + j]) * scores[so + j];
-            else
-                for (int j = 0; j < nKv; j++) s += vF32[vo + j] * scores[so + j];
-            output[oo + d] = s;
-        }
+        long vo = ((long)g * a.HeadV + d) * a.CacheSize;
+        float s = 0;
+        if (a.VF16 != 0)
+            for (int j = first; j < nKv; j += step) s += DeviceMath.HalfToFloat(vF16[vo + j]) * scores[so + j];
+        else
+            for (int j = first; j < nKv; j += step) s += vF32[vo + j] * scores[so + j];
+        return s;
     }
 }

@@ -33,7 +33,7 @@ internal sealed class KernelSet
 
     // Threads per group of the grouped kernels: powers of two, multiples of the warp size (or a single
     // thread), within the accelerator's limit (CUDA: warps of 32; the CPU stand-ins: GpuRuntime's).
-    private readonly int _warp, _rowGroup;
+    private readonly int _warp, _rowGroup, _attentionGroup;
 
     public KernelSet(Accelerator accelerator, int maxGroup = int.MaxValue)
     {
@@ -43,6 +43,9 @@ internal sealed class KernelSet
         _warp = Math.Min(accelerator.WarpSize, limit);
         _rowGroup = _warp;
         while (_rowGroup * 2 <= Math.Min(RowGroupLimit, limit)) _rowGroup *= 2;
+        // attention has few groups (heads × tokens: 32 for one token of a 1B model): larger ones
+        _attentionGroup = _warp;
+        while (_attentionGroup * 2 <= Math.Min(AttentionGroupLimit, limit)) _attentionGroup *= 2;
         // Groups of one thread (CPU stand-ins told so): the serial twins, one thread per row, which ILGPU's
         // CPU accelerator runs without a barrier per group.
         Serial = _rowGroup == 1;
@@ -86,6 +89,9 @@ internal sealed class KernelSet
 
     /// <summary>Threads per group of a row reduction when rows are few (a single token): 4 warps on CUDA.</summary>
     private const int RowGroupLimit = 128;
+
+    /// <summary>Threads per group of attention: 8 warps on CUDA (see GpuKernels.MaxAttentionGroup).</summary>
+    private const int AttentionGroupLimit = 256;
 
     /// <summary>Launches of this set's kernels so far (a diagnostic: launches per token).</summary>
     public long Launches;
@@ -209,6 +215,6 @@ internal sealed class KernelSet
         if (args.HeadK > GpuKernels.MaxHeadLength) throw new NotSupportedException($"attention heads longer than {GpuKernels.MaxHeadLength} on the GPU");
         Launches++;
         if (Serial) _attentionSerial!(tokens * args.Heads, q, kF32, kF16, vF32, vF16, scores, output, args);
-        else _attention!(new KernelConfig(tokens * args.Heads, _rowGroup), q, kF32, kF16, vF32, vF16, scores, output, args);
+        else _attention!(new KernelConfig(tokens * args.Heads, _attentionGroup), q, kF32, kF16, vF32, vF16, scores, output, args);
     }
 }
