@@ -254,6 +254,28 @@ public sealed unsafe class GpuKernelTests
         for (var i = 0; i < cpu.Length; i++) Assert.True(Math.Abs(gpu[i] - cpu[i]) <= 1e-6 * Math.Abs(cpu[i]) + 1e-12, $"{i}: {gpu[i]} vs {cpu[i]}");
     }
 
+    /// <summary>The fused SwiGLU + activation rounding equals SwiGLU then rounding launched alone, bit for bit.</summary>
+    [Theory]
+    [InlineData(GgmlType.Q4_0)]
+    [InlineData(GgmlType.Q6_K)]
+    [InlineData(GgmlType.F16)]
+    public void SwiGluRound_EqualsSwiGluThenRounding(GgmlType weightType)
+    {
+        int k = 512, rows = 2;
+        int mode = SharpInfer.Backends.Gpu.Kernels.ActivationRounding.For(weightType);
+        var g = Random(k * rows, 15, 6f);
+        var u = Random(k * rows, 16, 2f);
+        using var gb = Upload(g);
+        using var ub = Upload(u);
+        using var sep = Acc.Allocate1D<float>(k * rows);
+        K.SwiGlu(gb.View, ub.View, sep.View, k * rows);
+        K.RoundActivations(sep.View, sep.View, mode, k, rows);
+        var expected = Download(sep, k * rows);
+        using var fused = Acc.Allocate1D<float>(k * rows);
+        K.SwiGluRound(gb.View, ub.View, fused.View, mode, k, rows);
+        Assert.Equal(expected, Download(fused, k * rows));
+    }
+
     [Fact]
     public void Softmax_MatchesDoublePrecisionSoftmax()
     {

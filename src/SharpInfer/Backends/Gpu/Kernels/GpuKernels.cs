@@ -191,6 +191,33 @@ internal static class GpuKernels
     public static void RoundActivations(ArrayView<float> x, ArrayView<float> y, int mode, int k) =>
         RoundBlock(x, y, mode, k, Grid.IdxX, Group.IdxX, Group.DimX);
 
+    /// <summary>
+    /// ggml_swiglu then <see cref="RoundActivations"/> in one launch: each thread first replaces its
+    /// elements of <paramref name="gate"/> by silu(gate) · up (what the product after it reads rounded).
+    /// </summary>
+    public static void SwiGluRound(ArrayView<float> gate, ArrayView<float> up, ArrayView<float> y, int mode, int k)
+    {
+        SwiGluBlock(gate, up, mode, k, Grid.IdxX, Group.IdxX, Group.DimX);
+        RoundBlock(gate, y, mode, k, Grid.IdxX, Group.IdxX, Group.DimX);
+    }
+
+    /// <summary><see cref="SwiGluRound"/> with one thread per block (the CPU stand-ins' serial groups).</summary>
+    public static void SwiGluRoundSerial(Index1D g, ArrayView<float> gate, ArrayView<float> up, ArrayView<float> y, int mode, int k)
+    {
+        SwiGluBlock(gate, up, mode, k, g, 0, 1);
+        RoundBlock(gate, y, mode, k, g, 0, 1);
+    }
+
+    private static void SwiGluBlock(ArrayView<float> gate, ArrayView<float> up, int mode, int k, int g, int tid, int step)
+    {
+        int block = mode == ActivationRounding.Q8_K ? 256 : 32;
+        int blocksPerRow = (k + block - 1) / block;
+        int b0 = g % blocksPerRow * block;
+        int end = Math.Min(b0 + block, k);
+        long o = (long)(g / blocksPerRow) * k;
+        for (int j = b0 + tid; j < end; j += step) gate[o + j] = DeviceMath.Silu(gate[o + j]) * up[o + j];
+    }
+
     /// <summary><see cref="RoundActivations"/> with one thread per block (the CPU stand-ins' serial groups).</summary>
     public static void RoundActivationsSerial(Index1D g, ArrayView<float> x, ArrayView<float> y, int mode, int k) =>
         RoundBlock(x, y, mode, k, g, 0, 1);

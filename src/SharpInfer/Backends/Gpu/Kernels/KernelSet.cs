@@ -14,6 +14,8 @@ internal sealed class KernelSet
     private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, int> _addBias;
     private readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, int, int>? _roundActivations;
     private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, int, int>? _roundActivationsSerial;
+    private readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int>? _swiGluRound;
+    private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int>? _swiGluRoundSerial;
     private readonly Action<Index1D, ArrayView<float>, ArrayView<float>> _add;
     private readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, float>? _rmsNorm;
     private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, float>? _rmsNormSerial;
@@ -53,6 +55,7 @@ internal sealed class KernelSet
         {
             _matMulSerial = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<byte>, ArrayView<float>, ArrayView<float>, MatMulArgs>(GpuKernels.MatMulSerial);
             _roundActivationsSerial = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int, int>(GpuKernels.RoundActivationsSerial);
+            _swiGluRoundSerial = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int>(GpuKernels.SwiGluRoundSerial);
             _addRmsNormSerial = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, float>(GpuKernels.AddRmsNormSerial);
             _rmsNormSerial = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, float>(GpuKernels.RmsNormSerial);
             _attentionSerial = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<ushort>, ArrayView<float>, ArrayView<ushort>,
@@ -65,6 +68,7 @@ internal sealed class KernelSet
             _matMulShared = accelerator.LoadStreamKernel<ArrayView<byte>, ArrayView<byte>, ArrayView<byte>, ArrayView<float>,
                 ArrayView<float>, ArrayView<float>, ArrayView<float>, SharedInputArgs>(GpuKernels.MatMulShared);
             _roundActivations = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, int, int>(GpuKernels.RoundActivations);
+            _swiGluRound = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int>(GpuKernels.SwiGluRound);
             _addRmsNorm = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, float>(GpuKernels.AddRmsNorm);
             _rmsNorm = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, int, float>(GpuKernels.RmsNorm);
             _attention = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<ushort>, ArrayView<float>, ArrayView<ushort>,
@@ -108,6 +112,16 @@ internal sealed class KernelSet
         else
             // groups are plenty: one warp per (row, token tile) needs no barrier
             _matMulTiled!(new KernelConfig(checked((n + GpuKernels.TokenTile - 1) / GpuKernels.TokenTile * m), _warp), w, x, y, args);
+    }
+
+    /// <summary>gate = silu(gate) · up, then y = gate rounded as <see cref="RoundActivations"/>: one launch (mode not None).</summary>
+    public void SwiGluRound(ArrayView<float> gate, ArrayView<float> up, ArrayView<float> y, int mode, int k, int n)
+    {
+        int block = mode == ActivationRounding.Q8_K ? 256 : 32;
+        Launches++;
+        int blocks = n * ((k + block - 1) / block);
+        if (Serial) _swiGluRoundSerial!(blocks, gate, up, y, mode, k);
+        else _swiGluRound!(new KernelConfig(blocks, Math.Min(block, _rowGroup)), gate, up, y, mode, k);
     }
 
     /// <summary>A weight for <see cref="MatMulShared"/>: its bytes, type, rows and bytes per row.</summary>

@@ -116,9 +116,16 @@ internal sealed class GpuSession : IDisposable
         for (int i = 0; i < _model.Layers.Count; i++)
         {
             var layer = _model.Layers[i];
+            bool addPending = current is not null;
+            if (addPending && current != layer.Home)
+            {
+                FlushAdd(current!, n);
+                addPending = false;
+            }
             current = MoveActivations(current, layer.Home, x, n * e);
-            RunLayer(layer, _caches[i], n, p0);
+            RunLayer(layer, _caches[i], n, p0, addPending);
         }
+        if (current is not null) FlushAdd(current, n);
 
         var output = _model.Output;
         if (output is null || n - firstOutput <= 0)
@@ -147,7 +154,12 @@ internal sealed class GpuSession : IDisposable
         return target;
     }
 
-    private void RunLayer(GpuLayer L, LayerCache cache, int n, int p0)
+    /// <summary>
+    /// One layer on its device. <paramref name="addPending"/>: the previous layer, on the same device,
+    /// left its residual add (X += Proj) to this layer's attention norm (one launch for both). Leaves
+    /// its own residual add pending.
+    /// </summary>
+    private void RunLayer(GpuLayer L, LayerCache cache, int n, int p0, bool addPending)
     {
         var hp = _hp;
         var d = L.Home;
@@ -159,7 +171,8 @@ internal sealed class GpuSession : IDisposable
         // before the batch's first launch on d: the upload's synchronisation then waits for nothing
         if (_tableOn.Add(d)) Upload(d, _table.Span[..(n * nRot)], s.RopeTable.View);
 
-        k.RmsNorm(s.X.View, L.AttnNorm.View, s.Cur.View, e, n, eps);
+        if (addPending) k.AddRmsNorm(s.X.View, s.Proj.View, L.AttnNorm.View, s.Cur.View, e, n, eps);
+        else k.RmsNorm(s.X.View, L.AttnNorm.View, s.Cur.View, e, n, eps);
         int rounded = NotRounded; // the rounding s.Act holds of s.Cur: Q, K and V (gate and up) share one
         if (n == 1 && SharesLaunch(d, L.Wq, L.Wk, L.Wv))
         {
@@ -204,10 +217,25 @@ internal sealed class GpuSession : IDisposable
             Project(L.FfnGate, d, Rounded(L.FfnGate, d, s.Cur.View, n, ref rounded), s.Gate.View, n, null);
             Project(L.FfnUp, d, Rounded(L.FfnUp, d, s.Cur.View, n, ref rounded), s.Up.View, n, null);
         }
-        k.SwiGlu(s.Gate.View, s.Up.View, s.Gate.View, n * hp.FeedForwardLength);
-        rounded = NotRounded;
-        Project(L.FfnDown, d, Rounded(L.FfnDown, d, s.Gate.View, n, ref rounded), s.Proj.View, n, null);
-        k.Add(s.X.View, s.Proj.View, n * e);
+        var down = s.Gate.View;
+        if (L.FfnDown.Rounding == ActivationRounding.None)
+        {
+            k.SwiGlu(s.Gate.View, s.Up.View, s.Gate.View, n * hp.FeedForwardLength);
+        }
+        else
+        {
+            k.SwiGluRound(s.Gate.View, s.Up.View, s.Act.View, L.FfnDown.Rounding, L.FfnDown.K, n);
+            down = s.Act.View;
+        }
+        Project(L.FfnDown, d, down, s.Proj.View, n, null);
+        // the residual add (X += Proj) is left to the next layer's norm on this device, or to FlushAdd
+    }
+
+    /// <summary>The last layer's residual add, when no norm on the same device took it over.</summary>
+    private void FlushAdd(GpuDevice d, int n)
+    {
+        d.Accelerator.Bind();
+        d.Kernels.Add(_scratch[d].X.View, _scratch[d].Proj.View, n * _hp.EmbeddingLength);
     }
 
     private const int NotRounded = -1;
