@@ -112,12 +112,11 @@ internal static class GpuKernels
         int which = r < a.M0 ? 0 : r < a.M0 + a.M1 ? 1 : 2;
         if (which == 1) r -= a.M0;
         else if (which == 2) r -= a.M0 + a.M1;
-        var w = which == 0 ? w0 : which == 1 ? w1 : w2;
-        int type = which == 0 ? a.Type0 : which == 1 ? a.Type1 : a.Type2;
-        int slots = which == 0 ? a.Slots0 : which == 1 ? a.Slots1 : a.Slots2;
-        long row = r * (which == 0 ? a.RowBytes0 : which == 1 ? a.RowBytes1 : a.RowBytes2);
-        float s = 0;
-        for (int i = Group.IdxX; i < slots; i += Group.DimX) s += WeightDot.Slot(type, w, row, i, x, 0);
+        // the same branch for the whole group (one row): no view is selected at run time
+        float s;
+        if (which == 0) s = RowPart(w0, a.Type0, r * a.RowBytes0, a.Slots0, x);
+        else if (which == 1) s = RowPart(w1, a.Type1, r * a.RowBytes1, a.Slots1, x);
+        else s = RowPart(w2, a.Type2, r * a.RowBytes2, a.Slots2, x);
         s = GroupReduce.Sum(s);
         if (Group.IdxX == 0)
         {
@@ -125,6 +124,13 @@ internal static class GpuKernels
             else if (which == 1) y1[r] = s;
             else y2[r] = s;
         }
+    }
+
+    private static float RowPart(ArrayView<byte> w, int type, long row, int slots, ArrayView<float> x)
+    {
+        float s = 0;
+        for (int i = Group.IdxX; i < slots; i += Group.DimX) s += WeightDot.Slot(type, w, row, i, x, 0);
+        return s;
     }
 
     /// <summary>Tokens one group of <see cref="MatMulTiled"/> multiplies each decoded weight by.</summary>
@@ -451,6 +457,7 @@ internal static class GpuKernels
         ArrayView<float> vF32, ArrayView<ushort> vF16, ArrayView<float> scores, ArrayView<float> output, AttentionArgs a)
     {
         var qs = SharedMemory.Allocate<float>(MaxHeadLength);
+        var partial = SharedMemory.Allocate<float>(MaxAttentionGroup);
         int i = Grid.IdxX, tid = Group.IdxX, step = Group.DimX;
         long qo = ((long)(i / a.Heads) * a.Heads + i % a.Heads) * a.HeadK;
         for (int d = tid; d < a.HeadK; d += step) qs[d] = a.KF16 != 0 ? DeviceMath.RoundToHalf(q[qo + d]) : q[qo + d];
@@ -466,7 +473,6 @@ internal static class GpuKernels
             return;
         }
         // more threads than channels: `parts` threads share each channel, taking every parts-th key
-        var partial = SharedMemory.Allocate<float>(MaxAttentionGroup);
         int c = tid % a.HeadV, part = tid / a.HeadV;
         partial[tid] = part < parts ? AttentionChannel(vF32, vF16, scores, a, i, c, part, parts) : 0f;
         Group.Barrier();

@@ -35,17 +35,37 @@ internal static class GroupReduce
     {
         var shared = SharedMemory.Allocate<double>(MaxWarps);
         if (Group.DimX == 1) return v;
-        for (int o = Warp.WarpSize / 2; o > 0; o /= 2) v += Warp.ShuffleDown(v, o);
+        for (int o = Warp.WarpSize / 2; o > 0; o /= 2) v += ShuffleDown(v, o);
         int warps = Group.DimX / Warp.WarpSize;
         if (warps > 1)
         {
             if (Warp.IsFirstLane) shared[Warp.WarpIdx] = v;
             Group.Barrier();
             v = Warp.LaneIdx < warps ? shared[Warp.LaneIdx] : 0.0;
-            for (int o = Warp.WarpSize / 2; o > 0; o /= 2) v += Warp.ShuffleDown(v, o);
+            for (int o = Warp.WarpSize / 2; o > 0; o /= 2) v += ShuffleDown(v, o);
             Group.Barrier();
         }
-        return Warp.Shuffle(v, 0);
+        return Broadcast(v);
+    }
+
+    /// <summary>
+    /// A double shuffled as two 32-bit halves: PTX's shfl moves 32 bits, and ILGPU lowers only
+    /// narrower types to it, so a 64-bit shuffle is not left to the backend.
+    /// </summary>
+    private static double ShuffleDown(double v, int delta)
+    {
+        ulong bits = Interop.FloatAsInt(v);
+        uint lo = Warp.ShuffleDown((uint)bits, delta);
+        uint hi = Warp.ShuffleDown((uint)(bits >> 32), delta);
+        return Interop.IntAsFloat(((ulong)hi << 32) | lo);
+    }
+
+    private static double Broadcast(double v)
+    {
+        ulong bits = Interop.FloatAsInt(v);
+        uint lo = Warp.Shuffle((uint)bits, 0);
+        uint hi = Warp.Shuffle((uint)(bits >> 32), 0);
+        return Interop.IntAsFloat(((ulong)hi << 32) | lo);
     }
 
     public static float Max(float v)
