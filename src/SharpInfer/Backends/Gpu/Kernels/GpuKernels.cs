@@ -128,9 +128,7 @@ internal static class GpuKernels
 
     private static float RowPart(ArrayView<byte> w, int type, long row, int slots, ArrayView<float> x)
     {
-        float s = 0;
-        for (int i = Group.IdxX; i < slots; i += Group.DimX) s += WeightDot.Slot(type, w, row, i, x, 0);
-        return s;
+        return WeightDot.Row(type, w, row, Group.IdxX, Group.DimX, slots, x, 0);
     }
 
     /// <summary>Tokens one group of <see cref="MatMulTiled"/> multiplies each decoded weight by.</summary>
@@ -152,19 +150,11 @@ internal static class GpuKernels
         // tokens past the batch's end read token t0's row (in bounds) and are not written
         long x0 = (long)t0 * a.K;
         long x1 = nt > 1 ? x0 + a.K : x0, x2 = nt > 2 ? x0 + 2L * a.K : x0, x3 = nt > 3 ? x0 + 3L * a.K : x0;
-        float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-        for (int i = Group.IdxX; i < a.Slots; i += Group.DimX)
-        {
-            var sw = WeightDot.Decode(a.Type, w, row, i);
-            s0 += sw.Dot(x, x0);
-            s1 += sw.Dot(x, x1);
-            s2 += sw.Dot(x, x2);
-            s3 += sw.Dot(x, x3);
-        }
-        s0 = GroupReduce.Sum(s0);
-        s1 = GroupReduce.Sum(s1);
-        s2 = GroupReduce.Sum(s2);
-        s3 = GroupReduce.Sum(s3);
+        var part = WeightDot.RowTile(a.Type, w, row, Group.IdxX, Group.DimX, a.Slots, x, x0, x1, x2, x3);
+        float s0 = GroupReduce.Sum(part.S0);
+        float s1 = GroupReduce.Sum(part.S1);
+        float s2 = GroupReduce.Sum(part.S2);
+        float s3 = GroupReduce.Sum(part.S3);
         if (Group.IdxX == 0)
         {
             long yo = (long)t0 * a.M + r;
@@ -183,9 +173,7 @@ internal static class GpuKernels
     private static float MatMulPart(ArrayView<byte> w, ArrayView<float> x, MatMulArgs a, int g, int first, int step)
     {
         long row = (long)(g / a.N) * a.RowBytes, xo = (long)(g % a.N) * a.K;
-        float s = 0;
-        for (int i = first; i < a.Slots; i += step) s += WeightDot.Slot(a.Type, w, row, i, x, xo);
-        return s;
+        return WeightDot.Row(a.Type, w, row, first, step, a.Slots, x, xo);
     }
 
     /// <summary>

@@ -27,25 +27,93 @@ internal static class WeightDot
         _ => k,                        // one element
     };
 
-    /// <summary>The partial dot product of slot <paramref name="i"/> of the row at byte <paramref name="row"/> with x[xo…].</summary>
-    public static float Slot(int type, ArrayView<byte> w, long row, int i, ArrayView<float> x, long xo) =>
-        Decode(type, w, row, i).Dot(x, xo);
-
-    /// <summary>Slot <paramref name="i"/>'s weights, decoded once for several activation rows.</summary>
-    public static SlotWeights Decode(int type, ArrayView<byte> w, long row, int i)
+    /// <summary>
+    /// Slots first, first + step, … below <paramref name="slots"/> of the row dotted with x[xo…]. The
+    /// type is dispatched once, outside the loop, and the loop takes four slots per step: their loads
+    /// are independent and in flight together (a thread's loads, not the bandwidth, bound one token).
+    /// </summary>
+    public static float Row(int type, ArrayView<byte> w, long row, int first, int step, int slots, ArrayView<float> x, long xo)
     {
         switch (type)
         {
-            case F32: return SlotWeights.One(i, SlotF32(w, row, i));
-            case F16: return SlotWeights.One(i, DeviceMath.HalfToFloat(U16(w, row + 2L * i)));
-            case BF16: return SlotWeights.One(i, DeviceMath.BFloat16ToFloat(U16(w, row + 2L * i)));
-            case Q4_0: return SlotQ4_0(w, row, i);
-            case Q8_0: return SlotQ8_0(w, row, i);
-            case Q4_K: return SlotQ4_K(w, row, i);
-            case Q5_K: return SlotQ5_K(w, row, i);
-            default: return SlotQ6_K(w, row, i);
+            case F32: return Row<F32Slots>(w, row, first, step, slots, x, xo);
+            case F16: return Row<F16Slots>(w, row, first, step, slots, x, xo);
+            case BF16: return Row<BF16Slots>(w, row, first, step, slots, x, xo);
+            case Q4_0: return Row<Q4_0Slots>(w, row, first, step, slots, x, xo);
+            case Q8_0: return Row<Q8_0Slots>(w, row, first, step, slots, x, xo);
+            case Q4_K: return Row<Q4_KSlots>(w, row, first, step, slots, x, xo);
+            case Q5_K: return Row<Q5_KSlots>(w, row, first, step, slots, x, xo);
+            default: return Row<Q6_KSlots>(w, row, first, step, slots, x, xo);
         }
     }
+
+    private static float Row<TSlots>(ArrayView<byte> w, long row, int first, int step, int slots, ArrayView<float> x, long xo)
+        where TSlots : struct, ISlotDecoder
+    {
+        TSlots f = default;
+        float s0 = 0, s1 = 0;
+        int i = first;
+        for (; i + 3 * step < slots; i += 4 * step)
+        {
+            float a = f.Decode(w, row, i).Dot(x, xo);
+            float b = f.Decode(w, row, i + step).Dot(x, xo);
+            float c = f.Decode(w, row, i + 2 * step).Dot(x, xo);
+            float d = f.Decode(w, row, i + 3 * step).Dot(x, xo);
+            s0 += a + b;
+            s1 += c + d;
+        }
+        for (; i < slots; i += step) s0 += f.Decode(w, row, i).Dot(x, xo);
+        return s0 + s1;
+    }
+
+    /// <summary>
+    /// <see cref="Row(int, ArrayView{byte}, long, int, int, int, ArrayView{float}, long)"/> for four
+    /// activation rows at once (x0…x3): each slot decoded once, dotted four times.
+    /// </summary>
+    public static TileSums RowTile(int type, ArrayView<byte> w, long row, int first, int step, int slots, ArrayView<float> x, long x0, long x1, long x2, long x3)
+    {
+        switch (type)
+        {
+            case F32: return RowTile<F32Slots>(w, row, first, step, slots, x, x0, x1, x2, x3);
+            case F16: return RowTile<F16Slots>(w, row, first, step, slots, x, x0, x1, x2, x3);
+            case BF16: return RowTile<BF16Slots>(w, row, first, step, slots, x, x0, x1, x2, x3);
+            case Q4_0: return RowTile<Q4_0Slots>(w, row, first, step, slots, x, x0, x1, x2, x3);
+            case Q8_0: return RowTile<Q8_0Slots>(w, row, first, step, slots, x, x0, x1, x2, x3);
+            case Q4_K: return RowTile<Q4_KSlots>(w, row, first, step, slots, x, x0, x1, x2, x3);
+            case Q5_K: return RowTile<Q5_KSlots>(w, row, first, step, slots, x, x0, x1, x2, x3);
+            default: return RowTile<Q6_KSlots>(w, row, first, step, slots, x, x0, x1, x2, x3);
+        }
+    }
+
+    private static TileSums RowTile<TSlots>(ArrayView<byte> w, long row, int first, int step, int slots, ArrayView<float> x, long x0, long x1, long x2, long x3)
+        where TSlots : struct, ISlotDecoder
+    {
+        TSlots f = default;
+        var t = default(TileSums);
+        for (int i = first; i < slots; i += step)
+        {
+            var sw = f.Decode(w, row, i);
+            t.S0 += sw.Dot(x, x0);
+            t.S1 += sw.Dot(x, x1);
+            t.S2 += sw.Dot(x, x2);
+            t.S3 += sw.Dot(x, x3);
+        }
+        return t;
+    }
+
+    private interface ISlotDecoder
+    {
+        SlotWeights Decode(ArrayView<byte> w, long row, int i);
+    }
+
+    private struct F32Slots : ISlotDecoder { public readonly SlotWeights Decode(ArrayView<byte> w, long row, int i) => SlotWeights.One(i, SlotF32(w, row, i)); }
+    private struct F16Slots : ISlotDecoder { public readonly SlotWeights Decode(ArrayView<byte> w, long row, int i) => SlotWeights.One(i, DeviceMath.HalfToFloat(U16(w, row + 2L * i))); }
+    private struct BF16Slots : ISlotDecoder { public readonly SlotWeights Decode(ArrayView<byte> w, long row, int i) => SlotWeights.One(i, DeviceMath.BFloat16ToFloat(U16(w, row + 2L * i))); }
+    private struct Q4_0Slots : ISlotDecoder { public readonly SlotWeights Decode(ArrayView<byte> w, long row, int i) => SlotQ4_0(w, row, i); }
+    private struct Q8_0Slots : ISlotDecoder { public readonly SlotWeights Decode(ArrayView<byte> w, long row, int i) => SlotQ8_0(w, row, i); }
+    private struct Q4_KSlots : ISlotDecoder { public readonly SlotWeights Decode(ArrayView<byte> w, long row, int i) => SlotQ4_K(w, row, i); }
+    private struct Q5_KSlots : ISlotDecoder { public readonly SlotWeights Decode(ArrayView<byte> w, long row, int i) => SlotQ5_K(w, row, i); }
+    private struct Q6_KSlots : ISlotDecoder { public readonly SlotWeights Decode(ArrayView<byte> w, long row, int i) => SlotQ6_K(w, row, i); }
 
     private static uint U16(ArrayView<byte> w, long o) => (uint)w[o] | ((uint)w[o + 1] << 8);
 
@@ -132,6 +200,12 @@ internal static class WeightDot
             W0 = d * (sbyte)w[sc] * q1, W1 = d * (sbyte)w[sc + 2] * q2, W2 = d * (sbyte)w[sc + 4] * q3, W3 = d * (sbyte)w[sc + 6] * q4,
         };
     }
+}
+
+/// <summary>Four partial sums (one per activation row of a token tile).</summary>
+internal struct TileSums
+{
+    public float S0, S1, S2, S3;
 }
 
 /// <summary>
