@@ -500,12 +500,7 @@ internal static class GpuKernels
         for (int j = first; j < nKv; j += step)
         {
             long ko = (long)j * a.KeyWidth + (long)g * a.HeadK;
-            float s = 0;
-            if (a.KF16 != 0)
-                for (int d = 0; d < a.HeadK; d++) s += DeviceMath.HalfToFloat(kF16[ko + d]) * qv[qo + d];
-            else
-                for (int d = 0; d < a.HeadK; d++) s += kF32[ko + d] * qv[qo + d];
-            float v = s * a.Scale;
+            float v = KeyDot(kF32, kF16, a.KF16, ko, qv, qo, a.HeadK) * a.Scale;
             scores[so + j] = v;
             if (v > max) max = v;
         }
@@ -554,11 +549,36 @@ internal static class GpuKernels
         int g = i % a.Heads / a.GroupSize;
         long so = (long)i * a.CacheSize;
         long vo = ((long)g * a.HeadV + d) * a.CacheSize;
-        float s = 0;
-        if (a.VF16 != 0)
-            for (int j = first; j < nKv; j += step) s += DeviceMath.HalfToFloat(vF16[vo + j]) * scores[so + j];
-        else
-            for (int j = first; j < nKv; j += step) s += vF32[vo + j] * scores[so + j];
-        return s;
+        // four partial sums: four independent loads in flight per step (latency, not bandwidth, bounds this)
+        float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        int j = first;
+        for (; j + 3 * step < nKv; j += 4 * step)
+        {
+            s0 += CacheValue(vF32, vF16, a.VF16, vo + j) * scores[so + j];
+            s1 += CacheValue(vF32, vF16, a.VF16, vo + j + step) * scores[so + j + step];
+            s2 += CacheValue(vF32, vF16, a.VF16, vo + j + 2 * step) * scores[so + j + 2 * step];
+            s3 += CacheValue(vF32, vF16, a.VF16, vo + j + 3 * step) * scores[so + j + 3 * step];
+        }
+        for (; j < nKv; j += step) s0 += CacheValue(vF32, vF16, a.VF16, vo + j) * scores[so + j];
+        return (s0 + s1) + (s2 + s3);
+    }
+
+    private static float CacheValue(ArrayView<float> f32, ArrayView<ushort> f16, int isF16, long at) =>
+        isF16 != 0 ? DeviceMath.HalfToFloat(f16[at]) : f32[at];
+
+    /// <summary>One cached key (F32 or F16 bits) dotted with the query, four partial sums.</summary>
+    private static float KeyDot(ArrayView<float> kF32, ArrayView<ushort> kF16, int isF16, long ko, ArrayView<float> qv, long qo, int n)
+    {
+        float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        int d = 0;
+        for (; d + 3 < n; d += 4)
+        {
+            s0 += CacheValue(kF32, kF16, isF16, ko + d) * qv[qo + d];
+            s1 += CacheValue(kF32, kF16, isF16, ko + d + 1) * qv[qo + d + 1];
+            s2 += CacheValue(kF32, kF16, isF16, ko + d + 2) * qv[qo + d + 2];
+            s3 += CacheValue(kF32, kF16, isF16, ko + d + 3) * qv[qo + d + 3];
+        }
+        for (; d < n; d++) s0 += CacheValue(kF32, kF16, isF16, ko + d) * qv[qo + d];
+        return (s0 + s1) + (s2 + s3);
     }
 }

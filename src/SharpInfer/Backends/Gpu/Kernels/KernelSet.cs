@@ -35,7 +35,7 @@ internal sealed class KernelSet
 
     // Threads per group of the grouped kernels: powers of two, multiples of the warp size (or a single
     // thread), within the accelerator's limit (CUDA: warps of 32; the CPU stand-ins: GpuRuntime's).
-    private readonly int _warp, _rowGroup, _attentionGroup;
+    private readonly int _warp, _rowGroup, _attentionGroup, _normGroup;
 
     public KernelSet(Accelerator accelerator, int maxGroup = int.MaxValue)
     {
@@ -45,6 +45,9 @@ internal sealed class KernelSet
         _warp = Math.Min(accelerator.WarpSize, limit);
         _rowGroup = _warp;
         while (_rowGroup * 2 <= Math.Min(RowGroupLimit, limit)) _rowGroup *= 2;
+        // a norm's rows are few (one per token): a large group, few loads per thread
+        _normGroup = _warp;
+        while (_normGroup * 2 <= Math.Min(NormGroupLimit, limit)) _normGroup *= 2;
         // attention has few groups (heads × tokens: 32 for one token of a 1B model): larger ones
         _attentionGroup = _warp;
         while (_attentionGroup * 2 <= Math.Min(AttentionGroupLimit, limit)) _attentionGroup *= 2;
@@ -93,6 +96,9 @@ internal sealed class KernelSet
 
     /// <summary>Threads per group of a row reduction when rows are few (a single token): 4 warps on CUDA.</summary>
     private const int RowGroupLimit = 128;
+
+    /// <summary>Threads per group of a norm (rows of n_embd: 4 elements per thread for 2048).</summary>
+    private const int NormGroupLimit = 512;
 
     /// <summary>Threads per group of attention: 8 warps on CUDA (see GpuKernels.MaxAttentionGroup).</summary>
     private const int AttentionGroupLimit = 256;
@@ -171,7 +177,7 @@ internal sealed class KernelSet
     {
         Launches++;
         if (Serial) _rmsNormSerial!(rows, x, w, y, n, eps);
-        else _rmsNorm!(new KernelConfig(rows, _rowGroup), x, w, y, n, eps);
+        else _rmsNorm!(new KernelConfig(rows, NormGroup(n)), x, w, y, n, eps);
     }
 
     public void Rope(ArrayView<float> v, ArrayView<float> table, int tokens, int heads, int headDim, int nRot, bool neox)
@@ -180,12 +186,20 @@ internal sealed class KernelSet
         _rope(tokens * heads * (nRot / 2), v, table, new RopeArgs { Heads = heads, HeadDim = headDim, NRot = nRot, Neox = neox ? 1 : 0 });
     }
 
+    /// <summary>The norm group for rows of n: no wider than the row (q/k norms have rows of head length).</summary>
+    private int NormGroup(int n)
+    {
+        int g = _normGroup;
+        while (g > _warp && g / 2 >= n) g /= 2;
+        return g;
+    }
+
     /// <summary>x += p, then y = rms_norm(x) · w, rows of n: the residual add and the next norm in one launch.</summary>
     public void AddRmsNorm(ArrayView<float> x, ArrayView<float> p, ArrayView<float> w, ArrayView<float> y, int n, int rows, float eps)
     {
         Launches++;
         if (Serial) _addRmsNormSerial!(rows, x, p, w, y, n, eps);
-        else _addRmsNorm!(new KernelConfig(rows, _rowGroup), x, p, w, y, n, eps);
+        else _addRmsNorm!(new KernelConfig(rows, NormGroup(n)), x, p, w, y, n, eps);
     }
 
     /// <summary>RoPE of queries (<paramref name="heads"/>) and keys (<paramref name="headsK"/>) in one launch.</summary>
