@@ -63,8 +63,8 @@ public sealed unsafe class GpuKernelTests
             foreach (var m in new[] { layer.FfnDown, layer.FfnGate, layer.Wq, layer.Wo })
                 if (w is null && GgmlTypeInfo.Get(m.Type).Name == file.Split('-')[2].Replace(".gguf", "")) w = m;
         Assert.NotNull(w);
-        // 5 tokens: a full tile of the batch kernel and a partial one; token 0 alone again below
-        int n = 5, k = w!.Columns, rows = w.Rows;
+        // 11 tokens: a full tile of the batch kernel (8) and a partial one; token 0 alone again below
+        int n = 11, k = w!.Columns, rows = w.Rows;
         var x = Random(n * k, 7);
 
         // CPU: activations converted to the vec_dot type, then ggml's dot products

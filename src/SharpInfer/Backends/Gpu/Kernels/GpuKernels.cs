@@ -132,7 +132,7 @@ internal static class GpuKernels
     }
 
     /// <summary>Tokens one group of <see cref="MatMulTiled"/> multiplies each decoded weight by.</summary>
-    public const int TokenTile = 4;
+    public const int TokenTile = TileSums.Tokens;
 
     /// <summary>
     /// <see cref="MatMul"/> for batches: one group per (row, tile of <see cref="TokenTile"/> tokens),
@@ -146,15 +146,9 @@ internal static class GpuKernels
         long r = g / tiles;
         int t0 = g % tiles * TokenTile;
         int nt = Math.Min(TokenTile, a.N - t0);
-        long row = r * a.RowBytes;
-        // tokens past the batch's end read token t0's row (in bounds) and are not written
-        long x0 = (long)t0 * a.K;
-        long x1 = nt > 1 ? x0 + a.K : x0, x2 = nt > 2 ? x0 + 2L * a.K : x0, x3 = nt > 3 ? x0 + 3L * a.K : x0;
-        var part = WeightDot.RowTile(a.Type, w, row, Group.IdxX, Group.DimX, a.Slots, x, x0, x1, x2, x3);
-        float s0 = GroupReduce.Sum(part.S0);
-        float s1 = GroupReduce.Sum(part.S1);
-        float s2 = GroupReduce.Sum(part.S2);
-        float s3 = GroupReduce.Sum(part.S3);
+        var part = WeightDot.RowTile(a.Type, w, r * a.RowBytes, Group.IdxX, Group.DimX, a.Slots, x, (long)t0 * a.K, a.K, nt);
+        float s0 = GroupReduce.Sum(part.S0), s1 = GroupReduce.Sum(part.S1), s2 = GroupReduce.Sum(part.S2), s3 = GroupReduce.Sum(part.S3);
+        float s4 = GroupReduce.Sum(part.S4), s5 = GroupReduce.Sum(part.S5), s6 = GroupReduce.Sum(part.S6), s7 = GroupReduce.Sum(part.S7);
         if (Group.IdxX == 0)
         {
             long yo = (long)t0 * a.M + r;
@@ -162,6 +156,10 @@ internal static class GpuKernels
             if (nt > 1) y[yo + a.M] = s1;
             if (nt > 2) y[yo + 2L * a.M] = s2;
             if (nt > 3) y[yo + 3L * a.M] = s3;
+            if (nt > 4) y[yo + 4L * a.M] = s4;
+            if (nt > 5) y[yo + 5L * a.M] = s5;
+            if (nt > 6) y[yo + 6L * a.M] = s6;
+            if (nt > 7) y[yo + 7L * a.M] = s7;
         }
     }
 

@@ -67,36 +67,44 @@ internal static class WeightDot
     }
 
     /// <summary>
-    /// <see cref="Row(int, ArrayView{byte}, long, int, int, int, ArrayView{float}, long)"/> for four
-    /// activation rows at once (x0…x3): each slot decoded once, dotted four times.
+    /// <see cref="Row(int, ArrayView{byte}, long, int, int, int, ArrayView{float}, long)"/> for the
+    /// <see cref="TileSums.Tokens"/> activation rows from x[x0…] (rows k apart; <paramref name="nt"/>
+    /// of them real, the others read row x0 again and are dropped by the caller): each slot decoded
+    /// once, dotted once per token.
     /// </summary>
-    public static TileSums RowTile(int type, ArrayView<byte> w, long row, int first, int step, int slots, ArrayView<float> x, long x0, long x1, long x2, long x3)
+    public static TileSums RowTile(int type, ArrayView<byte> w, long row, int first, int step, int slots, ArrayView<float> x, long x0, int k, int nt)
     {
         switch (type)
         {
-            case F32: return RowTile<F32Slots>(w, row, first, step, slots, x, x0, x1, x2, x3);
-            case F16: return RowTile<F16Slots>(w, row, first, step, slots, x, x0, x1, x2, x3);
-            case BF16: return RowTile<BF16Slots>(w, row, first, step, slots, x, x0, x1, x2, x3);
-            case Q4_0: return RowTile<Q4_0Slots>(w, row, first, step, slots, x, x0, x1, x2, x3);
-            case Q8_0: return RowTile<Q8_0Slots>(w, row, first, step, slots, x, x0, x1, x2, x3);
-            case Q4_K: return RowTile<Q4_KSlots>(w, row, first, step, slots, x, x0, x1, x2, x3);
-            case Q5_K: return RowTile<Q5_KSlots>(w, row, first, step, slots, x, x0, x1, x2, x3);
-            default: return RowTile<Q6_KSlots>(w, row, first, step, slots, x, x0, x1, x2, x3);
+            case F32: return RowTile<F32Slots>(w, row, first, step, slots, x, x0, k, nt);
+            case F16: return RowTile<F16Slots>(w, row, first, step, slots, x, x0, k, nt);
+            case BF16: return RowTile<BF16Slots>(w, row, first, step, slots, x, x0, k, nt);
+            case Q4_0: return RowTile<Q4_0Slots>(w, row, first, step, slots, x, x0, k, nt);
+            case Q8_0: return RowTile<Q8_0Slots>(w, row, first, step, slots, x, x0, k, nt);
+            case Q4_K: return RowTile<Q4_KSlots>(w, row, first, step, slots, x, x0, k, nt);
+            case Q5_K: return RowTile<Q5_KSlots>(w, row, first, step, slots, x, x0, k, nt);
+            default: return RowTile<Q6_KSlots>(w, row, first, step, slots, x, x0, k, nt);
         }
     }
 
-    private static TileSums RowTile<TSlots>(ArrayView<byte> w, long row, int first, int step, int slots, ArrayView<float> x, long x0, long x1, long x2, long x3)
+    private static TileSums RowTile<TSlots>(ArrayView<byte> w, long row, int first, int step, int slots, ArrayView<float> x, long x0, int k, int nt)
         where TSlots : struct, ISlotDecoder
     {
         TSlots f = default;
+        long o1 = nt > 1 ? x0 + k : x0, o2 = nt > 2 ? x0 + 2L * k : x0, o3 = nt > 3 ? x0 + 3L * k : x0;
+        long o4 = nt > 4 ? x0 + 4L * k : x0, o5 = nt > 5 ? x0 + 5L * k : x0, o6 = nt > 6 ? x0 + 6L * k : x0, o7 = nt > 7 ? x0 + 7L * k : x0;
         var t = default(TileSums);
         for (int i = first; i < slots; i += step)
         {
             var sw = f.Decode(w, row, i);
             t.S0 += sw.Dot(x, x0);
-            t.S1 += sw.Dot(x, x1);
-            t.S2 += sw.Dot(x, x2);
-            t.S3 += sw.Dot(x, x3);
+            t.S1 += sw.Dot(x, o1);
+            t.S2 += sw.Dot(x, o2);
+            t.S3 += sw.Dot(x, o3);
+            t.S4 += sw.Dot(x, o4);
+            t.S5 += sw.Dot(x, o5);
+            t.S6 += sw.Dot(x, o6);
+            t.S7 += sw.Dot(x, o7);
         }
         return t;
     }
@@ -202,10 +210,13 @@ internal static class WeightDot
     }
 }
 
-/// <summary>Four partial sums (one per activation row of a token tile).</summary>
+/// <summary>Partial sums, one per activation row of a token tile.</summary>
 internal struct TileSums
 {
-    public float S0, S1, S2, S3;
+    /// <summary>Tokens per tile.</summary>
+    public const int Tokens = 8;
+
+    public float S0, S1, S2, S3, S4, S5, S6, S7;
 }
 
 /// <summary>
