@@ -17,6 +17,14 @@ public sealed record GpuBackendChoice(GpuBackendKind Kind, int SimulatedDevices 
 {
     public static GpuBackendChoice Cuda { get; } = new(GpuBackendKind.Cuda, 0);
 
+    /// <summary>
+    /// Threads per group the CPU stand-ins give the grouped kernels (a power of two). 1 (the default)
+    /// runs every group on one thread: ILGPU's CPU accelerator synchronises a group's threads with OS
+    /// barriers at every shuffle, which would make whole-model tests minutes long. Kernel tests ask for
+    /// more (warps of 2 or 4) so that the in-group reductions run as on a GPU.
+    /// </summary>
+    public int StandInGroup { get; init; } = 1;
+
     public static GpuBackendChoice IlgpuCpu(int devices = 1) => new(GpuBackendKind.IlgpuCpu, devices);
 
     public static GpuBackendChoice Parse(string text)
@@ -30,4 +38,6 @@ public sealed record GpuBackendChoice(GpuBackendKind Kind, int SimulatedDevices 
     }
 
     public override string ToString() => Kind == GpuBackendKind.Cuda ? "cuda" : SimulatedDevices == 1 ? "ilgpu-cpu" : $"ilgpu-cpu:{SimulatedDevices}";
+
+    // Equality is the record's (StandInGroup included): GpuRuntime.Shared keeps one runtime per choice.
 }

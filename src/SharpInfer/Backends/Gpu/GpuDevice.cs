@@ -20,8 +20,11 @@ public sealed class GpuDevice
     public double PeakBandwidth { get; init; }
     internal Accelerator Accelerator { get; }
 
+    /// <summary>Most threads per group the grouped kernels use (the accelerator's own limit when larger).</summary>
+    internal int MaxGroup { get; init; } = int.MaxValue;
+
     /// <summary>The kernels, compiled for this accelerator on first use.</summary>
-    internal KernelSet Kernels => _kernels ??= new KernelSet(Accelerator);
+    internal KernelSet Kernels => _kernels ??= new KernelSet(Accelerator, MaxGroup);
 
     public override string ToString() => $"{Info.Name}: {Info.Description}";
 }

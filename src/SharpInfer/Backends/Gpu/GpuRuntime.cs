@@ -119,8 +119,12 @@ public sealed class GpuRuntime : IDisposable
 
     private static GpuRuntime OpenCpuStandIns(GpuBackendChoice choice)
     {
-        // Small groups: the CPU accelerator runs each group's threads on its own worker threads.
-        var cpu = new CPUDevice(numThreadsPerWarp: 2, numWarpsPerMultiprocessor: 1, numMultiprocessors: Math.Max(1, Environment.ProcessorCount));
+        // Small groups: the CPU accelerator runs each group's threads on its own worker threads and
+        // synchronises them at every barrier and shuffle (see GpuBackendChoice.StandInGroup).
+        int group = choice.StandInGroup;
+        if (group < 1 || (group & (group - 1)) != 0 || group > 64) throw new ArgumentException($"stand-in group {group}: a power of two up to 64");
+        int warp = Math.Clamp(group, 2, 4); // ILGPU's CPU warps have at least 2 threads
+        var cpu = new CPUDevice(numThreadsPerWarp: warp, numWarpsPerMultiprocessor: Math.Max(1, group / warp), numMultiprocessors: Math.Max(1, Environment.ProcessorCount));
         var context = Context.Create(b => b.CPU(cpu).Optimize(OptimizationLevel.O1));
         var accelerators = new List<Accelerator>();
         var devices = new List<GpuDevice>();
@@ -130,7 +134,7 @@ public sealed class GpuRuntime : IDisposable
             accelerators.Add(acc);
             // Memory unknown (0): the planner then splits equally (or by -ts) and checks no fit.
             var info = new BackendDevice($"CUDA{i}", DeviceKind.Gpu, "CUDA", $"ILGPU CPU accelerator standing in for CUDA{i} (testing)", 0, 0);
-            devices.Add(new GpuDevice(info, acc));
+            devices.Add(new GpuDevice(info, acc) { MaxGroup = group });
         }
         return new GpuRuntime(context, accelerators, devices, choice, null);
     }

@@ -18,8 +18,9 @@ namespace SharpInfer.Tests.Backends.Gpu;
 /// </summary>
 public sealed unsafe class GpuKernelTests
 {
-    private static KernelSet K => GpuTestDevices.First.Kernels;
-    private static Accelerator Acc => GpuTestDevices.First.Accelerator;
+    // groups of several threads and warps: the reductions as a GPU runs them
+    private static KernelSet K => GpuTestDevices.Grouped.Kernels;
+    private static Accelerator Acc => GpuTestDevices.Grouped.Accelerator;
 
     private static float[] Random(int n, int seed, float scale = 1f)
     {
@@ -62,7 +63,8 @@ public sealed unsafe class GpuKernelTests
             foreach (var m in new[] { layer.FfnDown, layer.FfnGate, layer.Wq, layer.Wo })
                 if (w is null && GgmlTypeInfo.Get(m.Type).Name == file.Split('-')[2].Replace(".gguf", "")) w = m;
         Assert.NotNull(w);
-        int n = 3, k = w!.Columns, rows = w.Rows;
+        // 11 tokens: a full tile of the batch kernel (8) and a partial one; token 0 alone again below
+        int n = 11, k = w!.Columns, rows = w.Rows;
         var x = Random(n * k, 7);
 
         // CPU: activations converted to the vec_dot type, then ggml's dot products
@@ -78,6 +80,9 @@ public sealed unsafe class GpuKernelTests
         using var yb = Acc.Allocate1D<float>(n * rows);
         K.MatMul(wb.View, (int)w.Type, k, rows, w.RowBytes, xb.View, yb.View, n);
         var gpu = Download(yb, n * rows);
+        using var y1 = Acc.Allocate1D<float>(rows);
+        K.MatMul(wb.View, (int)w.Type, k, rows, w.RowBytes, xb.View, y1.View, 1); // the one-token kernel
+        var gpuOne = Download(y1, rows);
 
         var (blockSize, relStep) = ActivationRounding(w.Type);
         var wr = new float[k];
@@ -105,7 +110,53 @@ public sealed unsafe class GpuKernelTests
                 bound += 2.0 * k * Math.Pow(2, -24) * mag + 1e-7;
                 var diff = Math.Abs(gpu[t * rows + r] - cpu[t * rows + r]);
                 Assert.True(diff <= bound, $"{w.Name} t={t} r={r}: gpu {gpu[t * rows + r]} cpu {cpu[t * rows + r]} diff {diff} > {bound}");
+                if (t == 0)
+                {
+                    diff = Math.Abs(gpuOne[r] - cpu[r]);
+                    Assert.True(diff <= bound, $"{w.Name} one token r={r}: gpu {gpuOne[r]} cpu {cpu[r]} diff {diff} > {bound}");
+                }
             }
+    }
+
+    /// <summary>
+    /// Q, K and V of one token in one launch (MatMulShared) equal the three products launched alone,
+    /// bit for bit (same slots, same group sums), also when the three have different types (Q4_K_M).
+    /// </summary>
+    [Theory]
+    [InlineData("micro-llama-Q4_K_M.gguf")]
+    [InlineData("micro-llama-Q8_0.gguf")]
+    public void MatMulShared_EqualsSeparateProducts(string file)
+    {
+        using var model = Model.Load(TestPaths.Require(TestPaths.Micro(file)));
+        var layer = model.Weights.Layers[0];
+        var ws = new[] { layer.Wq, layer.Wk, layer.Wv };
+        int k = layer.Wq.Columns;
+        var x = Random(k, 8);
+        using var xb = Upload(x);
+        var bufs = new List<MemoryBuffer1D<byte, Stride1D.Dense>>();
+        var outs = new List<MemoryBuffer1D<float, Stride1D.Dense>>();
+        var alone = new List<float[]>();
+        try
+        {
+            foreach (var w in ws)
+            {
+                var bytes = new byte[w.RowBytes * w.Rows];
+                new ReadOnlySpan<byte>(w.Data, bytes.Length).CopyTo(bytes);
+                bufs.Add(Upload(bytes));
+                outs.Add(Acc.Allocate1D<float>(w.Rows));
+                using var y = Acc.Allocate1D<float>(w.Rows);
+                K.MatMul(bufs[^1].View, (int)w.Type, k, w.Rows, w.RowBytes, xb.View, y.View, 1);
+                alone.Add(Download(y, w.Rows));
+            }
+            KernelSet.Weight W(int i) => new(bufs[i].View, (int)ws[i].Type, ws[i].Rows, ws[i].RowBytes);
+            K.MatMulShared(k, xb.View, W(0), outs[0].View, W(1), outs[1].View, W(2), outs[2].View);
+            for (var i = 0; i < 3; i++) Assert.Equal(alone[i], Download(outs[i], ws[i].Rows));
+        }
+        finally
+        {
+            foreach (var b in bufs) b.Dispose();
+            foreach (var o in outs) o.Dispose();
+        }
     }
 
     /// <summary>Block size and relative rounding of the CPU's activation type; a negative step means "per block: amax/127".</summary>
@@ -132,6 +183,28 @@ public sealed unsafe class GpuKernelTests
         K.RmsNorm(xb.View, wb.View, yb.View, n, rows, 1e-5f);
         var gpu = Download(yb, n * rows);
         // Same operations in the same order (double sum, float scale): only sqrt/division rounding may differ by an ulp.
+        for (var i = 0; i < cpu.Length; i++) Assert.True(Math.Abs(gpu[i] - cpu[i]) <= 2e-7 * Math.Abs(cpu[i]) + 1e-30, $"{i}: {gpu[i]} vs {cpu[i]}");
+    }
+
+    [Fact]
+    public void AddRmsNorm_MatchesAddThenCpuNorm()
+    {
+        int n = 64, rows = 3;
+        var x = Random(n * rows, 12, 3f);
+        var p = Random(n * rows, 13, 2f);
+        var w = Random(n, 14);
+        var sum = new float[n * rows];
+        for (var i = 0; i < sum.Length; i++) sum[i] = x[i] + p[i];
+        var cpu = new float[n * rows];
+        RmsNorm.Rows(sum, w, 1e-5f, cpu, rows);
+        using var xb = Upload(x);
+        using var pb = Upload(p);
+        using var wb = Upload(w);
+        using var yb = Acc.Allocate1D<float>(n * rows);
+        K.AddRmsNorm(xb.View, pb.View, wb.View, yb.View, n, rows, 1e-5f);
+        Assert.Equal(sum, Download(xb, n * rows)); // the residual stream, exactly
+        var gpu = Download(yb, n * rows);
+        // as RmsNorm_MatchesCpu: the double sum in another order, sqrt/division rounding
         for (var i = 0; i < cpu.Length; i++) Assert.True(Math.Abs(gpu[i] - cpu[i]) <= 2e-7 * Math.Abs(cpu[i]) + 1e-30, $"{i}: {gpu[i]} vs {cpu[i]}");
     }
 
@@ -181,6 +254,28 @@ public sealed unsafe class GpuKernelTests
         for (var i = 0; i < cpu.Length; i++) Assert.True(Math.Abs(gpu[i] - cpu[i]) <= 1e-6 * Math.Abs(cpu[i]) + 1e-12, $"{i}: {gpu[i]} vs {cpu[i]}");
     }
 
+    /// <summary>The fused SwiGLU + activation rounding equals SwiGLU then rounding launched alone, bit for bit.</summary>
+    [Theory]
+    [InlineData(GgmlType.Q4_0)]
+    [InlineData(GgmlType.Q6_K)]
+    [InlineData(GgmlType.F16)]
+    public void SwiGluRound_EqualsSwiGluThenRounding(GgmlType weightType)
+    {
+        int k = 512, rows = 2;
+        int mode = SharpInfer.Backends.Gpu.Kernels.ActivationRounding.For(weightType);
+        var g = Random(k * rows, 15, 6f);
+        var u = Random(k * rows, 16, 2f);
+        using var gb = Upload(g);
+        using var ub = Upload(u);
+        using var sep = Acc.Allocate1D<float>(k * rows);
+        K.SwiGlu(gb.View, ub.View, sep.View, k * rows);
+        K.RoundActivations(sep.View, sep.View, mode, k, rows);
+        var expected = Download(sep, k * rows);
+        using var fused = Acc.Allocate1D<float>(k * rows);
+        K.SwiGluRound(gb.View, ub.View, fused.View, mode, k, rows);
+        Assert.Equal(expected, Download(fused, k * rows));
+    }
+
     [Fact]
     public void Softmax_MatchesDoublePrecisionSoftmax()
     {
@@ -220,7 +315,8 @@ public sealed unsafe class GpuKernelTests
     [InlineData(GgmlType.F16)]
     public void Attention_OverDeviceCache_MatchesCpu(GgmlType cacheType)
     {
-        int nHead = 4, nHeadKv = 2, headK = 8, headV = 8, size = 16;
+        // value heads shorter than the group (8 threads on the stand-ins): threads share channels
+        int nHead = 4, nHeadKv = 2, headK = 8, headV = 4, size = 16;
         int kW = nHeadKv * headK, vW = nHeadKv * headV;
         var cache = new KvCache(1, size, kW, vW, cacheType, cacheType);
         using var pool = new WorkerPool(1);

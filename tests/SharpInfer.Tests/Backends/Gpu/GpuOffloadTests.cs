@@ -105,7 +105,8 @@ public sealed class GpuOffloadTests(ITestOutputHelper output)
 
     /// <summary>
     /// -sm none uses only -mg: every offloaded weight on the last device (CUDA1 of the two stand-ins),
-    /// none on the others; results as the CPU's. (On a machine with one real GPU, -mg 0.)
+    /// none on the others; results as the CPU's. (On a machine with one real GPU, -mg 0.) The
+    /// stand-ins run groups of several threads here, as a GPU does (<see cref="GpuTestDevices.GroupedChoice"/>).
     /// </summary>
     [Fact]
     public void SplitModeNone_UsesOnlyTheMainGpu()
@@ -113,8 +114,8 @@ public sealed class GpuOffloadTests(ITestOutputHelper output)
         var run = ReferenceRun.Load("micro-llama-F32.p1.kvf32");
         var path = TestPaths.Require(TestPaths.Micro("micro-llama-F32.gguf"));
         var prompt = run.PromptTokens.AsSpan(0, PromptPrefix).ToArray();
-        int main = GpuTestDevices.Runtime.Devices.Count - 1;
-        using var m = Model.Load(path, new ModelParams { NGpuLayers = 99, SplitMode = SplitMode.None, MainGpu = main, GpuBackend = GpuTestDevices.Choice });
+        int main = GpuRuntime.Shared(GpuTestDevices.GroupedChoice).Devices.Count - 1;
+        using var m = Model.Load(path, new ModelParams { NGpuLayers = 99, SplitMode = SplitMode.None, MainGpu = main, GpuBackend = GpuTestDevices.GroupedChoice });
         var plan = m.GpuPlan!;
         Assert.All(plan.Entries, e => Assert.True(!e.BufferType.Name.StartsWith("CUDA") || e.BufferType.Name == $"CUDA{main}" || e.BufferType.Name == "CUDA_Host", e.BufferType.Name));
         Assert.Contains(plan.Entries, e => e.BufferType.Name == $"CUDA{main}");

@@ -12,10 +12,21 @@ public static class GpuTestDevices
     public const string EnvironmentVariable = "SHARPINFER_GPU_TESTS";
 
     private static readonly Lazy<GpuRuntime> SharedRuntime = new(Open);
+    private static readonly Lazy<GpuRuntime> GroupedRuntime = new(() => OnCuda ? SharedRuntime.Value : GpuRuntime.Shared(GroupedChoice));
 
     public static bool OnCuda => string.Equals(Environment.GetEnvironmentVariable(EnvironmentVariable), "cuda", StringComparison.OrdinalIgnoreCase);
 
     public static GpuBackendChoice Choice => OnCuda ? GpuBackendChoice.Cuda : GpuBackendChoice.IlgpuCpu(2);
+
+    /// <summary>
+    /// Stand-ins whose kernels run groups of 8 threads (2 warps of 4), so the in-group reductions
+    /// (shuffles within a warp, shared memory across warps) run as on a GPU; slower than
+    /// <see cref="Choice"/>'s one-thread groups, so for kernel tests and one small model. CUDA on CUDA.
+    /// </summary>
+    public static GpuBackendChoice GroupedChoice => OnCuda ? GpuBackendChoice.Cuda : GpuBackendChoice.IlgpuCpu(2) with { StandInGroup = 8 };
+
+    /// <summary>The first device of <see cref="GroupedChoice"/>.</summary>
+    public static GpuDevice Grouped => GroupedRuntime.Value.Devices[0];
 
     /// <summary>One runtime for the whole test run (compiling kernels once per device).</summary>
     public static GpuRuntime Runtime => SharedRuntime.Value;

@@ -66,6 +66,9 @@ internal sealed class GpuSession : IDisposable
     // Page-locked (pinned) host staging, llama.cpp's CUDA_Host role for activations: every copy
     // between host and device goes through these, so DMA never reads pageable or movable memory.
     private readonly PageLockedArray1D<float> _hostX, _hostIn, _hostOut, _hostPart, _table;
+    // Devices that hold this batch's RoPE table: uploaded once per batch and device, not per layer
+    // (every upload synchronises the device's stream: ILGPU's CopyFromCPU waits for the copy).
+    private readonly HashSet<GpuDevice> _tableOn = [];
 
     public GpuSession(GpuModel model, Model cpuModel, int cacheSize, GgmlType typeK, GgmlType typeV, int maxTokens)
     {
@@ -107,14 +110,22 @@ internal sealed class GpuSession : IDisposable
             _rope.SetPosition(p0 + t);
             _rope.Table.CopyTo(_table.Span.Slice(t * nRot, nRot));
         }
+        _tableOn.Clear();
 
         GpuDevice? current = null;
         for (int i = 0; i < _model.Layers.Count; i++)
         {
             var layer = _model.Layers[i];
+            bool addPending = current is not null;
+            if (addPending && current != layer.Home)
+            {
+                FlushAdd(current!, n);
+                addPending = false;
+            }
             current = MoveActivations(current, layer.Home, x, n * e);
-            RunLayer(layer, _caches[i], n, p0);
+            RunLayer(layer, _caches[i], n, p0, addPending);
         }
+        if (current is not null) FlushAdd(current, n);
 
         var output = _model.Output;
         if (output is null || n - firstOutput <= 0)
@@ -127,7 +138,8 @@ internal sealed class GpuSession : IDisposable
         int nOut = n - firstOutput;
         var k = current.Kernels;
         k.RmsNorm(s.X.View.SubView((long)firstOutput * e, (long)nOut * e), output.Norm.View, s.Cur.View, e, nOut, hp.RmsNormEpsilon);
-        Project(output.W, current, s.Cur.View, s.SplitOut.View, nOut, null);
+        int outRounded = NotRounded;
+        Project(output.W, current, Rounded(output.W, current, s.Cur.View, nOut, ref outRounded), s.SplitOut.View, nOut, null);
         DownloadVia(current, s.SplitOut.View, logits[..(nOut * output.W.M)]);
         return true;
     }
@@ -142,7 +154,12 @@ internal sealed class GpuSession : IDisposable
         return target;
     }
 
-    private void RunLayer(GpuLayer L, LayerCache cache, int n, int p0)
+    /// <summary>
+    /// One layer on its device. <paramref name="addPending"/>: the previous layer, on the same device,
+    /// left its residual add (X += Proj) to this layer's attention norm (one launch for both). Leaves
+    /// its own residual add pending.
+    /// </summary>
+    private void RunLayer(GpuLayer L, LayerCache cache, int n, int p0, bool addPending)
     {
         var hp = _hp;
         var d = L.Home;
@@ -151,20 +168,31 @@ internal sealed class GpuSession : IDisposable
         int e = hp.EmbeddingLength, qW = hp.HeadCount * hp.KeyLength, nRot = hp.RopeDimensionCount;
         float eps = hp.RmsNormEpsilon;
         d.Accelerator.Bind();
+        // before the batch's first launch on d: the upload's synchronisation then waits for nothing
+        if (_tableOn.Add(d)) Upload(d, _table.Span[..(n * nRot)], s.RopeTable.View);
 
-        k.RmsNorm(s.X.View, L.AttnNorm.View, s.Cur.View, e, n, eps);
-        Project(L.Wq, d, s.Cur.View, s.Q.View, n, L.Bq);
-        Project(L.Wk, d, s.Cur.View, s.K.View, n, L.Bk);
-        Project(L.Wv, d, s.Cur.View, s.V.View, n, L.Bv);
+        if (addPending) k.AddRmsNorm(s.X.View, s.Proj.View, L.AttnNorm.View, s.Cur.View, e, n, eps);
+        else k.RmsNorm(s.X.View, L.AttnNorm.View, s.Cur.View, e, n, eps);
+        int rounded = NotRounded; // the rounding s.Act holds of s.Cur: Q, K and V (gate and up) share one
+        if (n == 1 && SharesLaunch(d, L.Wq, L.Wk, L.Wv))
+        {
+            k.MatMulShared(L.Wq.K, Rounded(L.Wq, d, s.Cur.View, n, ref rounded), On(d, L.Wq), s.Q.View, On(d, L.Wk), s.K.View, On(d, L.Wv), s.V.View);
+            if (L.Bq is not null) k.AddBias(s.Q.View, L.Bq.View, L.Wq.M, n);
+            if (L.Bk is not null) k.AddBias(s.K.View, L.Bk.View, L.Wk.M, n);
+            if (L.Bv is not null) k.AddBias(s.V.View, L.Bv.View, L.Wv.M, n);
+        }
+        else
+        {
+            Project(L.Wq, d, Rounded(L.Wq, d, s.Cur.View, n, ref rounded), s.Q.View, n, L.Bq);
+            Project(L.Wk, d, Rounded(L.Wk, d, s.Cur.View, n, ref rounded), s.K.View, n, L.Bk);
+            Project(L.Wv, d, Rounded(L.Wv, d, s.Cur.View, n, ref rounded), s.V.View, n, L.Bv);
+        }
         if (L.QNorm is not null) k.RmsNorm(s.Q.View, L.QNorm.View, s.Q.View, hp.KeyLength, n * hp.HeadCount, eps);
         if (L.KNorm is not null) k.RmsNorm(s.K.View, L.KNorm.View, s.K.View, hp.KeyLength, n * hp.HeadCountKv, eps);
-        Upload(d, _table.Span[..(n * nRot)], s.RopeTable.View);
         bool neox = _neox;
-        k.Rope(s.Q.View, s.RopeTable.View, n, hp.HeadCount, hp.KeyLength, nRot, neox);
-        k.Rope(s.K.View, s.RopeTable.View, n, hp.HeadCountKv, hp.KeyLength, nRot, neox);
-
-        k.StoreKeys(s.K.View, cache.KF32.View, cache.KHalf.View, (long)p0 * hp.KeyWidth, n * hp.KeyWidth, cache.KF16);
-        k.StoreValues(s.V.View, cache.VF32.View, cache.VHalf.View, hp.ValueWidth, _cacheSize, p0, n, cache.VF16);
+        k.RopeBoth(s.Q.View, s.K.View, s.RopeTable.View, n, hp.HeadCount, hp.HeadCountKv, hp.KeyLength, nRot, neox);
+        k.StoreKeyValues(s.K.View, s.V.View, cache.KF32.View, cache.KHalf.View, cache.VF32.View, cache.VHalf.View,
+            hp.KeyWidth, hp.ValueWidth, _cacheSize, p0, n, cache.KF16, cache.VF16);
         for (int t0 = 0; t0 < n; t0 += _attnChunk)
         {
             int c = Math.Min(_attnChunk, n - t0);
@@ -176,31 +204,75 @@ internal sealed class GpuSession : IDisposable
                     KF16 = cache.KF16 ? 1 : 0, VF16 = cache.VF16 ? 1 : 0,
                 });
         }
-        Project(L.Wo, d, s.Attn.View, s.Proj.View, n, L.Bo);
-        k.Add(s.X.View, s.Proj.View, n * e);
+        rounded = NotRounded;
+        Project(L.Wo, d, Rounded(L.Wo, d, s.Attn.View, n, ref rounded), s.Proj.View, n, L.Bo);
+        k.AddRmsNorm(s.X.View, s.Proj.View, L.FfnNorm.View, s.Cur.View, e, n, eps);
+        rounded = NotRounded;
+        if (n == 1 && SharesLaunch(d, L.FfnGate, L.FfnUp, null))
+        {
+            k.MatMulShared(L.FfnGate.K, Rounded(L.FfnGate, d, s.Cur.View, n, ref rounded), On(d, L.FfnGate), s.Gate.View, On(d, L.FfnUp), s.Up.View, default, default);
+        }
+        else
+        {
+            Project(L.FfnGate, d, Rounded(L.FfnGate, d, s.Cur.View, n, ref rounded), s.Gate.View, n, null);
+            Project(L.FfnUp, d, Rounded(L.FfnUp, d, s.Cur.View, n, ref rounded), s.Up.View, n, null);
+        }
+        var down = s.Gate.View;
+        if (L.FfnDown.Rounding == ActivationRounding.None)
+        {
+            k.SwiGlu(s.Gate.View, s.Up.View, s.Gate.View, n * hp.FeedForwardLength);
+        }
+        else
+        {
+            k.SwiGluRound(s.Gate.View, s.Up.View, s.Act.View, L.FfnDown.Rounding, L.FfnDown.K, n);
+            down = s.Act.View;
+        }
+        Project(L.FfnDown, d, down, s.Proj.View, n, null);
+        // the residual add (X += Proj) is left to the next layer's norm on this device, or to FlushAdd
+    }
 
-        k.RmsNorm(s.X.View, L.FfnNorm.View, s.Cur.View, e, n, eps);
-        Project(L.FfnGate, d, s.Cur.View, s.Gate.View, n, null);
-        Project(L.FfnUp, d, s.Cur.View, s.Up.View, n, null);
-        k.SwiGlu(s.Gate.View, s.Up.View, s.Gate.View, n * hp.FeedForwardLength);
-        Project(L.FfnDown, d, s.Gate.View, s.Proj.View, n, null);
-        k.Add(s.X.View, s.Proj.View, n * e);
+    /// <summary>The last layer's residual add, when no norm on the same device took it over.</summary>
+    private void FlushAdd(GpuDevice d, int n)
+    {
+        d.Accelerator.Bind();
+        d.Kernels.Add(_scratch[d].X.View, _scratch[d].Proj.View, n * _hp.EmbeddingLength);
+    }
+
+    private const int NotRounded = -1;
+
+    /// <summary>Whether matrices of one input can share a launch: all whole on <paramref name="d"/>, rounding their input alike.</summary>
+    private static bool SharesLaunch(GpuDevice d, DeviceMatrix a, DeviceMatrix b, DeviceMatrix? c) =>
+        a.WholeOn(d) is not null && b.WholeOn(d) is not null && a.Rounding == b.Rounding && a.K == b.K
+        && (c is null || (c.WholeOn(d) is not null && c.Rounding == a.Rounding && c.K == a.K));
+
+    private static KernelSet.Weight On(GpuDevice d, DeviceMatrix m) => new(m.WholeOn(d)!.Data.View, m.Type, m.M, m.RowBytes);
+
+    /// <summary>
+    /// <paramref name="input"/> rounded as ggml's CPU rounds activations for <paramref name="w"/>: in
+    /// <paramref name="home"/>'s Act scratch, rounded only when <paramref name="rounded"/> (what Act
+    /// holds of this input) differs, so the matrices that share an input share one rounding launch.
+    /// </summary>
+    private ArrayView<float> Rounded(DeviceMatrix w, GpuDevice home, ArrayView<float> input, int n, ref int rounded)
+    {
+        if (w.Rounding == ActivationRounding.None) return input;
+        var act = _scratch[home].Act.View;
+        if (rounded != w.Rounding)
+        {
+            home.Kernels.RoundActivations(input, act, w.Rounding, w.K, n);
+            rounded = w.Rounding;
+        }
+        return act;
     }
 
     /// <summary>
-    /// output (n × M) = input (n × K) · Wᵀ on <paramref name="home"/>. A matrix split by rows (or living
+    /// output (n × M) = input (n × K) · Wᵀ on <paramref name="home"/>, the input already rounded for
+    /// <paramref name="w"/> (<see cref="Rounded"/>). A matrix split by rows (or living
     /// on another GPU) is computed part by part on each part's device, the input and each part's rows
     /// travelling through host memory, and assembled on <paramref name="home"/>.
     /// </summary>
     private void Project(DeviceMatrix w, GpuDevice home, ArrayView<float> input, ArrayView<float> output, int n,
         MemoryBuffer1D<float, Stride1D.Dense>? bias)
     {
-        if (w.Rounding != ActivationRounding.None)
-        {
-            var rounded = _scratch[home].Act.View;
-            home.Kernels.RoundActivations(input, rounded, w.Rounding, w.K, n);
-            input = rounded;
-        }
         if (w.WholeOn(home) is { } whole)
         {
             home.Kernels.MatMul(whole.Data.View, w.Type, w.K, w.M, w.RowBytes, input, output, n);
