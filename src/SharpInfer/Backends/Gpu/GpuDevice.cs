@@ -1,4 +1,5 @@
 using ILGPU.Runtime;
+using ILGPU.Runtime.Cuda;
 using SharpInfer.Backends.Gpu.Kernels;
 
 namespace SharpInfer.Backends.Gpu;
@@ -25,6 +26,17 @@ public sealed class GpuDevice
 
     /// <summary>The kernels, compiled for this accelerator on first use.</summary>
     internal KernelSet Kernels => _kernels ??= new KernelSet(Accelerator, MaxGroup);
+
+    /// <summary>
+    /// Free device memory now (CUDA: the driver's count, so after this process's weights were
+    /// uploaded), or −1 where unknown (the CPU stand-ins).
+    /// </summary>
+    internal long FreeMemoryNow()
+    {
+        if (Accelerator is not CudaAccelerator) return -1;
+        Accelerator.Bind();
+        return CudaAPI.CurrentAPI.GetMemoryInfo(out long free, out _) == CudaError.CUDA_SUCCESS ? free : -1;
+    }
 
     public override string ToString() => $"{Info.Name}: {Info.Description}";
 }

@@ -81,11 +81,22 @@ internal sealed class GpuSession : IDisposable
         int widestK = Math.Max(hp.EmbeddingLength, Math.Max(hp.FeedForwardLength, hp.HeadCount * hp.ValueLength));
         int widestM = Math.Max(Math.Max(hp.FeedForwardLength, hp.HeadCount * hp.KeyLength), hp.EmbeddingLength);
         if (model.Output is not null) widestM = Math.Max(widestM, model.Output.W.M);
-        foreach (var d in model.Runtime.Devices)
-            _scratch[d] = new Scratch(d.Accelerator, maxTokens, hp, widestK, widestM, cacheSize, _attnChunk);
-        _caches = new LayerCache[model.Layers.Count];
-        for (int i = 0; i < _caches.Length; i++)
-            _caches[i] = new LayerCache(model.Layers[i].Home.Accelerator, cacheSize, hp.KeyWidth, hp.ValueWidth, typeK == GgmlType.F16, typeV == GgmlType.F16);
+        RequireRoomForCaches(model, cacheSize, hp, typeK, typeV);
+        try
+        {
+            foreach (var d in model.Runtime.Devices)
+                _scratch[d] = new Scratch(d.Accelerator, maxTokens, hp, widestK, widestM, cacheSize, _attnChunk);
+            _caches = new LayerCache[model.Layers.Count];
+            for (int i = 0; i < _caches.Length; i++)
+                _caches[i] = new LayerCache(model.Layers[i].Home.Accelerator, cacheSize, hp.KeyWidth, hp.ValueWidth, typeK == GgmlType.F16, typeV == GgmlType.F16);
+        }
+        catch (Exception e) when (e is AcceleratorException or OutOfMemoryException)
+        {
+            foreach (var scratch in _scratch.Values) scratch.Dispose();
+            if (_caches is not null) foreach (var c in _caches) c?.Dispose();
+            throw new SharpInferException($"GPU: cannot allocate the KV cache and scratch of the offloaded layers (-c {cacheSize}, batch {maxTokens}): " +
+                $"{e.GetBaseException().Message}; lower -c, -ub or -ngl");
+        }
         var pinning = model.Runtime.Devices[0].Accelerator;
         _hostX = pinning.AllocatePageLocked1D<float>((long)maxTokens * hp.EmbeddingLength);
         _hostIn = pinning.AllocatePageLocked1D<float>((long)maxTokens * widestK);
@@ -93,6 +104,33 @@ internal sealed class GpuSession : IDisposable
         _hostPart = pinning.AllocatePageLocked1D<float>((long)maxTokens * widestM);
         _table = pinning.AllocatePageLocked1D<float>((long)maxTokens * Math.Max(hp.RopeDimensionCount, 2));
     }
+
+    /// <summary>
+    /// llama.cpp fails at context creation when the KV cache does not fit ("failed to allocate buffer
+    /// for kv cache"); this says before allocating which device, how much and what to lower.
+    /// </summary>
+    private static void RequireRoomForCaches(GpuModel model, int cacheSize, Hyperparameters hp, GgmlType typeK, GgmlType typeV)
+    {
+        foreach (var d in model.Runtime.Devices)
+        {
+            int layers = 0;
+            foreach (var l in model.Layers) if (l.Home == d) layers++;
+            if (layers == 0) continue;
+            long needed = CacheBytes(cacheSize, hp.KeyWidth, hp.ValueWidth, typeK, typeV) * layers;
+            long free = d.FreeMemoryNow();
+            if (free >= 0 && needed > free)
+                throw new SharpInferException(CacheDoesNotFit(d.Info.Name, layers, cacheSize, typeK, typeV, needed, free));
+        }
+    }
+
+    /// <summary>One layer's K and V cache on a device, in bytes.</summary>
+    internal static long CacheBytes(int cacheSize, int keyWidth, int valueWidth, GgmlType typeK, GgmlType typeV) =>
+        (long)cacheSize * (keyWidth * (typeK == GgmlType.F16 ? 2L : 4L) + valueWidth * (typeV == GgmlType.F16 ? 2L : 4L));
+
+    internal static string CacheDoesNotFit(string device, int layers, int cacheSize, GgmlType typeK, GgmlType typeV, long needed, long free) =>
+        $"{device}: the KV cache of its {layers} offloaded layers (-c {cacheSize}, K {typeK.ToString().ToLowerInvariant()}, " +
+        $"V {typeV.ToString().ToLowerInvariant()}) needs {Placement.Units.MiB(needed)} but only {Placement.Units.MiB(free)} are free " +
+        $"after the weights; lower -c or -ngl";
 
     /// <summary>First layer that runs here; layers before it run on the CPU.</summary>
     public int FirstLayer => _model.FirstLayer;
