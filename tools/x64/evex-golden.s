@@ -57,3 +57,15 @@
     prefetcht0 [rax+rbx*4]
     prefetcht1 [r15+128]
     prefetcht1 [rdx]
+    {evex} vpbroadcastd zmm2, DWORD PTR [r12+28]
+    {evex} vpbroadcastd zmm2, DWORD PTR [rcx]
+    {evex} vpdpbusd zmm1, zmm2, ZMMWORD PTR [r10]
+    {evex} vpdpbusd zmm1, zmm2, ZMMWORD PTR [r10+448]
+    {evex} vmovdqu32 zmm3, ZMMWORD PTR [r10+544]
+    {evex} vpsubd zmm1, zmm1, zmm3
+    {evex} vcvtdq2ps zmm4, zmm1
+    {evex} vcvtph2ps zmm5, YMMWORD PTR [r10+512]
+    {evex} vmulps zmm5, zmm5, DWORD PTR [r13]{1to16}
+    {evex} vfmadd231ps zmm0, zmm4, zmm5
+    {evex} vpxord zmm1, zmm1, zmm1
+    {evex} vmovdqu32 ZMMWORD PTR [rsi], zmm0

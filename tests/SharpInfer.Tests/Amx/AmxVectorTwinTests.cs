@@ -1,6 +1,8 @@
 using System.Runtime.Intrinsics.X86;
 using SharpInfer.Backends.Cpu.Amx.Kernels;
 using SharpInfer.Numerics;
+using SharpInfer.Numerics.Kernels.Vnni;
+using Xunit.Abstractions;
 
 namespace SharpInfer.Tests.Amx;
 
@@ -9,7 +11,7 @@ namespace SharpInfer.Tests.Amx;
 /// one-row gemv) against their scalar twins on random data: the integer sums are exact and each lane
 /// repeats the twin's float operations, so the bits must agree.
 /// </summary>
-public sealed unsafe class AmxVectorTwinTests
+public sealed unsafe class AmxVectorTwinTests(ITestOutputHelper output)
 {
     private static void RequireAvx512()
     {
@@ -82,6 +84,34 @@ public sealed unsafe class AmxVectorTwinTests
         AssertTwins(n, (y, r0, r1) =>
         {
             fixed (byte* w = packed) fixed (byte* a = act) fixed (float* py = y) Q8_0AmxGemv.MultiplyAvx512(w, k, a, py, r0, r1);
+        }, (y, r0, r1) =>
+        {
+            fixed (byte* w = packed) fixed (byte* a = act) fixed (float* py = y) Q8_0AmxGemv.MultiplyScalar(w, k, a, py, r0, r1);
+        });
+    }
+
+    [Theory]
+    [InlineData(16, 32)]
+    [InlineData(48, 256)]
+    [InlineData(64, 2048)]
+    public void Q8_0Gemv_EmittedVnniEqualsScalar(int n, int k)
+    {
+        if (!Q8_0AmxVnniGemv.IsAvailable)
+        {
+            output.WriteLine($"AVX512_VNNI kernels not available ({VnniTiles.UnavailableReason}): not run");
+            Assert.False(Environment.GetEnvironmentVariable("SHARPINFER_REQUIRE_VNNI") == "1",
+                "SHARPINFER_REQUIRE_VNNI=1 but the VNNI kernels are not available");
+            return;
+        }
+        var rng = new Random(n * 13 + k);
+        var weights = Q8_0TileMatmulTests.RandomQ8_0Rows(rng, n, k);
+        for (int i = 0; i < weights.Length; i += 34 * 5) weights[i + 2 + i % 32] = 0x80; // some −128 weights
+        var packed = Q8_0AmxLayout.Pack(weights, n, k);
+        var act = Q8_0TileMatmulTests.RandomQ8_0Rows(rng, 1, k);
+        act[2] = 0x80; // and an activation of −128 (a + 128 = 0)
+        AssertTwins(n, (y, r0, r1) =>
+        {
+            fixed (byte* w = packed) fixed (byte* a = act) fixed (float* py = y) Q8_0AmxVnniGemv.Multiply(w, k, a, py, r0, r1);
         }, (y, r0, r1) =>
         {
             fixed (byte* w = packed) fixed (byte* a = act) fixed (float* py = y) Q8_0AmxGemv.MultiplyScalar(w, k, a, py, r0, r1);

@@ -66,6 +66,18 @@ public sealed class X64EvexGoldenTests
         ["0f 18 0c 98", "prefetcht0 BYTE PTR [rax+rbx*4]", (Action<X64Emitter>)(e => e.Prefetcht0(Mem.Sib(Reg.Rax, Reg.Rbx, 4)))],
         ["41 0f 18 97 80 00 00 00", "prefetcht1 BYTE PTR [r15+0x80]", (Action<X64Emitter>)(e => e.Prefetcht1(Mem.At(Reg.R15, 128)))],
         ["0f 18 12", "prefetcht1 BYTE PTR [rdx]", (Action<X64Emitter>)(e => e.Prefetcht1(Mem.At(Reg.Rdx)))],
+        ["62 d2 7d 48 58 54 24 07", "vpbroadcastd zmm2,DWORD PTR [r12+0x1c]", (Action<X64Emitter>)(e => e.Vpbroadcastd(2, Mem.At(Reg.R12, 28), VecWidth.Z))],
+        ["62 f2 7d 48 58 11", "vpbroadcastd zmm2,DWORD PTR [rcx]", (Action<X64Emitter>)(e => e.Vpbroadcastd(2, Mem.At(Reg.Rcx), VecWidth.Z))],
+        ["62 d2 6d 48 50 0a", "vpdpbusd zmm1,zmm2,ZMMWORD PTR [r10]", (Action<X64Emitter>)(e => e.Vpdpbusd(1, 2, Mem.At(Reg.R10), VecWidth.Z))],
+        ["62 d2 6d 48 50 4a 07", "vpdpbusd zmm1,zmm2,ZMMWORD PTR [r10+0x1c0]", (Action<X64Emitter>)(e => e.Vpdpbusd(1, 2, Mem.At(Reg.R10, 448), VecWidth.Z))],
+        ["62 d1 7e 48 6f 9a 20 02 00 00", "vmovdqu32 zmm3,ZMMWORD PTR [r10+0x220]", (Action<X64Emitter>)(e => e.Vmovdqu32(3, Mem.At(Reg.R10, 544), VecWidth.Z))],
+        ["62 f1 75 48 fa cb", "vpsubd zmm1,zmm1,zmm3", (Action<X64Emitter>)(e => e.Vpsubd(1, 1, 3, VecWidth.Z))],
+        ["62 f1 7c 48 5b e1", "vcvtdq2ps zmm4,zmm1", (Action<X64Emitter>)(e => e.Vcvtdq2ps(4, 1, VecWidth.Z))],
+        ["62 d2 7d 48 13 6a 10", "vcvtph2ps zmm5,YMMWORD PTR [r10+0x200]", (Action<X64Emitter>)(e => e.Vcvtph2ps(5, Mem.At(Reg.R10, 512), VecWidth.Z))],
+        ["62 d1 54 58 59 6d 00", "vmulps zmm5,zmm5,DWORD BCST [r13+0x0]", (Action<X64Emitter>)(e => e.VmulpsBroadcast(5, 5, Mem.At(Reg.R13), VecWidth.Z))],
+        ["62 f2 5d 48 b8 c5", "vfmadd231ps zmm0,zmm4,zmm5", (Action<X64Emitter>)(e => e.Vfmadd231ps(0, 4, 5, VecWidth.Z))],
+        ["62 f1 75 48 ef c9", "vpxord zmm1,zmm1,zmm1", (Action<X64Emitter>)(e => e.Vpxord(1, 1, 1, VecWidth.Z))],
+        ["62 f1 7e 48 7f 06", "vmovdqu32 ZMMWORD PTR [rsi],zmm0", (Action<X64Emitter>)(e => e.Vmovdqu32(Mem.At(Reg.Rsi), 0, VecWidth.Z))],
     ];
 
     public static TheoryData<string, string> Listing()

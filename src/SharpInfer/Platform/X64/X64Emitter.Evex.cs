@@ -23,6 +23,9 @@ internal sealed partial class X64Emitter
     /// <summary><c>vpbroadcastd v, r32</c>.</summary>
     public void Vpbroadcastd(int v, Reg src, VecWidth w = VecWidth.Y) => EvexReg(Map0F38, Pp66, 0x7C, v, 0, (int)src, w);
 
+    /// <summary>vpbroadcastd v, dword [m] (EVEX 0F38 58; disp8 scaled by 4).</summary>
+    public void Vpbroadcastd(int v, Mem src, VecWidth w = VecWidth.Y) => EvexMem(Map0F38, Pp66, 0x58, v, 0, src, w, 4);
+
     /// <summary><c>vbroadcastss dst, xmm src</c>.</summary>
     public void Vbroadcastss(int dst, int src, VecWidth w = VecWidth.Y) => EvexReg(Map0F38, Pp66, 0x18, dst, 0, src, w);
 
@@ -77,6 +80,9 @@ internal sealed partial class X64Emitter
 
     /// <summary><c>vcvtph2ps xmm dst, qword [m]</c>: four halves to floats (F16C semantics, exact).</summary>
     public void Vcvtph2ps(int dst, Mem src) => EvexMem(Map0F38, Pp66, 0x13, dst, 0, src, VecWidth.X, 8);
+
+    /// <summary>vcvtph2ps of w/4 halves from memory (zmm ← 32 bytes, ymm ← 16); disp8 scaled by the half-width operand.</summary>
+    public void Vcvtph2ps(int dst, Mem src, VecWidth w) => EvexMem(Map0F38, Pp66, 0x13, dst, 0, src, w, (int)w / 2);
 
     /// <summary><c>vmulps dst, a, dword [m]{1toN}</c>: a times the float at m broadcast to every lane.</summary>
     public void VmulpsBroadcast(int dst, int a, Mem b, VecWidth w = VecWidth.Y) => EvexMem(Map0F, PpNone, 0x59, dst, a, b, w, 4, broadcast: true);
