@@ -69,3 +69,11 @@
     {evex} vfmadd231ps zmm0, zmm4, zmm5
     {evex} vpxord zmm1, zmm1, zmm1
     {evex} vmovdqu32 ZMMWORD PTR [rsi], zmm0
+    {evex} vpbroadcastd zmm8, r15d
+    {evex} vmovdqu32 zmm3, ZMMWORD PTR [r10+192]
+    {evex} vpandd zmm6, zmm3, zmm8
+    {evex} vpsrlw zmm7, zmm3, 4
+    {evex} vpdpbusd zmm1, zmm7, zmm2
+    {evex} vpbroadcastd zmm3, DWORD PTR [r15+r13*4]
+    {evex} vmulps zmm5, zmm5, DWORD PTR [r15+r13*4]{1to16}
+    {evex} vcvtph2ps zmm5, YMMWORD PTR [r10+288]

@@ -96,7 +96,7 @@ public sealed unsafe class AmxVectorTwinTests(ITestOutputHelper output)
     [InlineData(64, 2048)]
     public void Q8_0Gemv_EmittedVnniEqualsScalar(int n, int k)
     {
-        if (!Q8_0AmxVnniGemv.IsAvailable)
+        if (!AmxVnniGemv.IsAvailable)
         {
             output.WriteLine($"AVX512_VNNI kernels not available ({VnniTiles.UnavailableReason}): not run");
             Assert.False(Environment.GetEnvironmentVariable("SHARPINFER_REQUIRE_VNNI") == "1",
@@ -111,7 +111,7 @@ public sealed unsafe class AmxVectorTwinTests(ITestOutputHelper output)
         act[2] = 0x80; // and an activation of −128 (a + 128 = 0)
         AssertTwins(n, (y, r0, r1) =>
         {
-            fixed (byte* w = packed) fixed (byte* a = act) fixed (float* py = y) Q8_0AmxVnniGemv.Multiply(w, k, a, py, r0, r1);
+            fixed (byte* w = packed) fixed (byte* a = act) fixed (float* py = y) AmxVnniGemv.Multiply(GgmlType.Q8_0, w, k, a, py, r0, r1);
         }, (y, r0, r1) =>
         {
             fixed (byte* w = packed) fixed (byte* a = act) fixed (float* py = y) Q8_0AmxGemv.MultiplyScalar(w, k, a, py, r0, r1);
@@ -123,7 +123,7 @@ public sealed unsafe class AmxVectorTwinTests(ITestOutputHelper output)
     [InlineData(GgmlType.Q4_0, 48, 256)]
     [InlineData(GgmlType.Q4_1, 16, 64)]
     [InlineData(GgmlType.Q4_1, 32, 256)]
-    public void Q4Gemv_Avx512EqualsScalar(GgmlType type, int n, int k)
+    public void Q4Gemv_Avx512AndEmittedVnniEqualScalar(GgmlType type, int n, int k)
     {
         RequireAvx512();
         var rng = new Random(n * 17 + k + (int)type);
@@ -141,6 +141,20 @@ public sealed unsafe class AmxVectorTwinTests(ITestOutputHelper output)
         AssertTwins(n, (y, r0, r1) =>
         {
             fixed (byte* w = packed) fixed (byte* a = act) fixed (float* py = y) Q4AmxGemv.MultiplyAvx512(type, w, k, a, py, r0, r1);
+        }, (y, r0, r1) =>
+        {
+            fixed (byte* w = packed) fixed (byte* a = act) fixed (float* py = y) Q4AmxGemv.MultiplyScalar(type, w, k, a, py, r0, r1);
+        });
+        if (!AmxVnniGemv.IsAvailable)
+        {
+            output.WriteLine($"AVX512_VNNI kernels not available ({VnniTiles.UnavailableReason}): emitted gemv not run");
+            Assert.False(Environment.GetEnvironmentVariable("SHARPINFER_REQUIRE_VNNI") == "1",
+                "SHARPINFER_REQUIRE_VNNI=1 but the VNNI kernels are not available");
+            return;
+        }
+        AssertTwins(n, (y, r0, r1) =>
+        {
+            fixed (byte* w = packed) fixed (byte* a = act) fixed (float* py = y) AmxVnniGemv.Multiply(type, w, k, a, py, r0, r1);
         }, (y, r0, r1) =>
         {
             fixed (byte* w = packed) fixed (byte* a = act) fixed (float* py = y) Q4AmxGemv.MultiplyScalar(type, w, k, a, py, r0, r1);

@@ -78,6 +78,14 @@ public sealed class X64EvexGoldenTests
         ["62 f2 5d 48 b8 c5", "vfmadd231ps zmm0,zmm4,zmm5", (Action<X64Emitter>)(e => e.Vfmadd231ps(0, 4, 5, VecWidth.Z))],
         ["62 f1 75 48 ef c9", "vpxord zmm1,zmm1,zmm1", (Action<X64Emitter>)(e => e.Vpxord(1, 1, 1, VecWidth.Z))],
         ["62 f1 7e 48 7f 06", "vmovdqu32 ZMMWORD PTR [rsi],zmm0", (Action<X64Emitter>)(e => e.Vmovdqu32(Mem.At(Reg.Rsi), 0, VecWidth.Z))],
+        ["62 52 7d 48 7c c7", "vpbroadcastd zmm8,r15d", (Action<X64Emitter>)(e => e.Vpbroadcastd(8, Reg.R15, VecWidth.Z))],
+        ["62 d1 7e 48 6f 5a 03", "vmovdqu32 zmm3,ZMMWORD PTR [r10+0xc0]", (Action<X64Emitter>)(e => e.Vmovdqu32(3, Mem.At(Reg.R10, 192), VecWidth.Z))],
+        ["62 d1 65 48 db f0", "vpandd zmm6,zmm3,zmm8", (Action<X64Emitter>)(e => e.Vpandd(6, 3, 8, VecWidth.Z))],
+        ["62 f1 45 48 71 d3 04", "vpsrlw zmm7,zmm3,0x4", (Action<X64Emitter>)(e => e.Vpsrlw(7, 3, 4, VecWidth.Z))],
+        ["62 f2 45 48 50 ca", "vpdpbusd zmm1,zmm7,zmm2", (Action<X64Emitter>)(e => e.Vpdpbusd(1, 7, 2, VecWidth.Z))],
+        ["62 92 7d 48 58 1c af", "vpbroadcastd zmm3,DWORD PTR [r15+r13*4]", (Action<X64Emitter>)(e => e.Vpbroadcastd(3, Mem.Sib(Reg.R15, Reg.R13, 4), VecWidth.Z))],
+        ["62 91 54 58 59 2c af", "vmulps zmm5,zmm5,DWORD BCST [r15+r13*4]", (Action<X64Emitter>)(e => e.VmulpsBroadcast(5, 5, Mem.Sib(Reg.R15, Reg.R13, 4), VecWidth.Z))],
+        ["62 d2 7d 48 13 6a 09", "vcvtph2ps zmm5,YMMWORD PTR [r10+0x120]", (Action<X64Emitter>)(e => e.Vcvtph2ps(5, Mem.At(Reg.R10, 288), VecWidth.Z))],
     ];
 
     public static TheoryData<string, string> Listing()

@@ -21,7 +21,8 @@ internal static unsafe class Q4AmxGemv
     /// <summary><c>y[r] = W[r] · x</c> for weight rows [<paramref name="r0"/>, <paramref name="r1"/>), multiples of 16.</summary>
     public static void Multiply(GgmlType type, byte* packed, int k, byte* activation, float* y, int r0, int r1)
     {
-        if (Avx512BW.IsSupported) MultiplyAvx512(type, packed, k, activation, y, r0, r1);
+        if (AmxVnniGemv.IsAvailable) AmxVnniGemv.Multiply(type, packed, k, activation, y, r0, r1);
+        else if (Avx512BW.IsSupported) MultiplyAvx512(type, packed, k, activation, y, r0, r1);
         else MultiplyScalar(type, packed, k, activation, y, r0, r1);
     }
 

@@ -1,5 +1,6 @@
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
+using SharpInfer.Numerics;
 using SharpInfer.Numerics.Kernels;
 
 namespace SharpInfer.Backends.Cpu.Amx.Kernels;
@@ -18,7 +19,7 @@ internal static unsafe class Q8_0AmxGemv
     /// <summary><c>y[r] = W[r] · x</c> for weight rows [<paramref name="r0"/>, <paramref name="r1"/>), multiples of 16.</summary>
     public static void Multiply(byte* packed, int k, byte* activation, float* y, int r0, int r1)
     {
-        if (Q8_0AmxVnniGemv.IsAvailable) Q8_0AmxVnniGemv.Multiply(packed, k, activation, y, r0, r1);
+        if (AmxVnniGemv.IsAvailable) AmxVnniGemv.Multiply(GgmlType.Q8_0, packed, k, activation, y, r0, r1);
         else if (Avx512BW.IsSupported) MultiplyAvx512(packed, k, activation, y, r0, r1);
         else MultiplyScalar(packed, k, activation, y, r0, r1);
     }
