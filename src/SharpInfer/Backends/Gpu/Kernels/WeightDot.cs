@@ -158,18 +158,35 @@ internal static class WeightDot
     private static int Min6(ArrayView<byte> w, long so, int j) =>
         j < 4 ? w[so + j + 4] & 63 : (w[so + j + 4] >> 4) | ((w[so + j] >> 6) << 4);
 
+    /// <summary>
+    /// Q4_K's and Q5_K's sub-block pair 2j, 2j+1 of the super-block at <c>bo</c> (f16 d, f16 dmin, then 12 bytes of
+    /// 6-bit scales and mins): scale·d and min·dmin of each.
+    /// </summary>
+    private struct KScales
+    {
+        public float D1, M1, D2, M2;
+
+        public static KScales Of(ArrayView<byte> w, long bo, int j)
+        {
+            float d = DeviceMath.HalfToFloat(U16(w, bo));
+            float dmin = DeviceMath.HalfToFloat(U16(w, bo + 2));
+            long so = bo + 4;
+            return new KScales
+            {
+                D1 = d * Scale6(w, so, 2 * j), M1 = dmin * Min6(w, so, 2 * j),
+                D2 = d * Scale6(w, so, 2 * j + 1), M2 = dmin * Min6(w, so, 2 * j + 1),
+            };
+        }
+    }
+
     // block_q4_K (144 bytes): f16 d, f16 dmin, 12 scale bytes, 128 bytes of nibbles.
     private static SlotWeights SlotQ4_K(ArrayView<byte> w, long o, int i)
     {
         int b = i >> 7, j = (i >> 5) & 3, l = i & 31;
         long bo = o + 144L * b;
-        float d = DeviceMath.HalfToFloat(U16(w, bo));
-        float dmin = DeviceMath.HalfToFloat(U16(w, bo + 2));
-        long so = bo + 4;
-        float d1 = d * Scale6(w, so, 2 * j), m1 = dmin * Min6(w, so, 2 * j);
-        float d2 = d * Scale6(w, so, 2 * j + 1), m2 = dmin * Min6(w, so, 2 * j + 1);
+        var q = KScales.Of(w, bo, j);
         int v = w[bo + 16 + 32L * j + l];
-        return SlotWeights.Two(256 * b + 64 * j + l, 32, d1 * (v & 0xF) - m1, d2 * (v >> 4) - m2);
+        return SlotWeights.Two(256 * b + 64 * j + l, 32, q.D1 * (v & 0xF) - q.M1, q.D2 * (v >> 4) - q.M2);
     }
 
     // block_q5_K (176 bytes): f16 d, f16 dmin, 12 scale bytes, 32 bytes of high bits, 128 bytes of nibbles.
@@ -177,17 +194,13 @@ internal static class WeightDot
     {
         int b = i >> 7, j = (i >> 5) & 3, l = i & 31;
         long bo = o + 176L * b;
-        float d = DeviceMath.HalfToFloat(U16(w, bo));
-        float dmin = DeviceMath.HalfToFloat(U16(w, bo + 2));
-        long so = bo + 4;
-        float d1 = d * Scale6(w, so, 2 * j), m1 = dmin * Min6(w, so, 2 * j);
-        float d2 = d * Scale6(w, so, 2 * j + 1), m2 = dmin * Min6(w, so, 2 * j + 1);
+        var q = KScales.Of(w, bo, j);
         int u1 = 1 << (2 * j), u2 = 2 << (2 * j);
         int v = w[bo + 48 + 32L * j + l];
         int h = w[bo + 16 + l];
         int lo = (v & 0xF) + ((h & u1) != 0 ? 16 : 0);
         int hi = (v >> 4) + ((h & u2) != 0 ? 16 : 0);
-        return SlotWeights.Two(256 * b + 64 * j + l, 32, d1 * lo - m1, d2 * hi - m2);
+        return SlotWeights.Two(256 * b + 64 * j + l, 32, q.D1 * lo - q.M1, q.D2 * hi - q.M2);
     }
 
     // block_q6_K (210 bytes): 128 bytes low nibbles, 64 bytes high 2-bit pairs, 16 signed scales, f16 d.
