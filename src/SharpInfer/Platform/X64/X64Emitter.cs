@@ -61,6 +61,12 @@ internal sealed partial class X64Emitter
     }
 
     public void Load(Reg dst, Mem src, bool wide = true) => RegMem(0x8B, (int)dst, src, wide);
+
+    /// <summary>Loads 64-bit fields of the argument struct at <paramref name="args"/>: each register from its offset.</summary>
+    public void LoadFields(Reg args, params ReadOnlySpan<(Reg Dst, int Offset)> fields)
+    {
+        foreach (var (dst, offset) in fields) Load(dst, Mem.At(args, offset));
+    }
     public void Store(Mem dst, Reg src, bool wide = true) => RegMem(0x89, (int)src, dst, wide);
     public void Lea(Reg dst, Mem src) => RegMem(0x8D, (int)dst, src, true);
 

@@ -35,13 +35,9 @@ internal static class VnniTileKernel
             side = Reg.R9, ss = Reg.R10, ss3 = Reg.R12, count = Reg.R13, args = Reg.R11, scratch = Reg.R14, next = Reg.R15;
         var saved = abi.Prologue(e, [x, xs, xs3, y, ys, ys3, side, ss, ss3, count, args, scratch, next]);
         e.Mov(args, abi.IntArgs[0]);
-        e.Load(x, Mem.At(args, VnniTileArgs.WeightsOffset));
-        e.Load(xs, Mem.At(args, VnniTileArgs.WeightStrideOffset));
-        e.Load(y, Mem.At(args, VnniTileArgs.ActivationsOffset));
-        e.Load(ys, Mem.At(args, VnniTileArgs.ActivationStrideOffset));
-        e.Load(side, Mem.At(args, VnniTileArgs.SideOffset));
-        e.Load(ss, Mem.At(args, VnniTileArgs.SideStrideOffset));
-        e.Load(count, Mem.At(args, VnniTileArgs.BlocksOffset));
+        e.LoadFields(args, (x, VnniTileArgs.WeightsOffset), (xs, VnniTileArgs.WeightStrideOffset), (y, VnniTileArgs.ActivationsOffset),
+            (ys, VnniTileArgs.ActivationStrideOffset), (side, VnniTileArgs.SideOffset), (ss, VnniTileArgs.SideStrideOffset),
+            (count, VnniTileArgs.BlocksOffset));
         e.ImulImm(xs3, xs, 3);
         e.ImulImm(ys3, ys, 3);
         e.ImulImm(ss3, ss, 3);

@@ -126,12 +126,8 @@ internal static unsafe class AmxVnniGemv
         var e = new X64Emitter();
         var saved = abi.Prologue(e, [args, packed, panelBytes, quants, output, panels, blocks, tile, act, block, count, scratch]);
         e.Mov(args, abi.IntArgs[0]);
-        e.Load(packed, Mem.At(args, Args.OffPacked));
-        e.Load(panelBytes, Mem.At(args, Args.OffPanelBytes));
-        e.Load(quants, Mem.At(args, Args.OffQuants));
-        e.Load(output, Mem.At(args, Args.OffOutput));
-        e.Load(panels, Mem.At(args, Args.OffPanels));
-        e.Load(blocks, Mem.At(args, Args.OffBlocks));
+        e.LoadFields(args, (packed, Args.OffPacked), (panelBytes, Args.OffPanelBytes), (quants, Args.OffQuants),
+            (output, Args.OffOutput), (panels, Args.OffPanels), (blocks, Args.OffBlocks));
         if (type != GgmlType.Q8_0)
         {
             e.MovImm32(scratch, 0x0F0F0F0F);

@@ -47,16 +47,9 @@ internal static class TileGemmKernelEmitter
         }
         e.Ldtilecfg(Mem.At(Reg.Rsp));
 
-        e.Load(A0, Mem.At(Args, TileGemmArgs.OffA));
-        e.Load(Lda, Mem.At(Args, TileGemmArgs.OffLda));
-        e.Load(B0, Mem.At(Args, TileGemmArgs.OffB0));
-        e.Load(B1, Mem.At(Args, TileGemmArgs.OffB1));
-        e.Load(AStep, Mem.At(Args, TileGemmArgs.OffAStep));
-        e.Load(BStep, Mem.At(Args, TileGemmArgs.OffBStep));
-        e.Load(C0, Mem.At(Args, TileGemmArgs.OffC));
-        e.Load(Ldc, Mem.At(Args, TileGemmArgs.OffLdc));
-        e.Load(CStep, Mem.At(Args, TileGemmArgs.OffCStep));
-        e.Load(Count, Mem.At(Args, TileGemmArgs.OffKSteps));
+        e.LoadFields(Args, (A0, TileGemmArgs.OffA), (Lda, TileGemmArgs.OffLda), (B0, TileGemmArgs.OffB0), (B1, TileGemmArgs.OffB1),
+            (AStep, TileGemmArgs.OffAStep), (BStep, TileGemmArgs.OffBStep), (C0, TileGemmArgs.OffC), (Ldc, TileGemmArgs.OffLdc),
+            (CStep, TileGemmArgs.OffCStep), (Count, TileGemmArgs.OffKSteps));
         e.MovImm(BPitch, 64);
         if (twoRows)
         {
