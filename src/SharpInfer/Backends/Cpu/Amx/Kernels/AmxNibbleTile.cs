@@ -40,6 +40,18 @@ internal static unsafe class AmxNibbleTile
         else UnpackScalar(tile, vnni, offset);
     }
 
+    /// <summary>
+    /// The tiles of <paramref name="panels"/> consecutive 16-row panels (<paramref name="panelBytes"/> apart, one tile of
+    /// <paramref name="tileBytes"/> per K step) unpacked into {panel, step, 512 bytes} at <paramref name="dst"/>.
+    /// </summary>
+    public static void UnpackPanels(byte* panel0, long panelBytes, int panels, int steps, int tileBytes, byte* dst, int offset)
+    {
+        long unpackedPanelBytes = (long)steps * UnpackedBytes;
+        for (int q = 0; q < panels; q++)
+            for (int b = 0; b < steps; b++)
+                Unpack(panel0 + q * panelBytes + (long)b * tileBytes, (sbyte*)(dst + q * unpackedPanelBytes + (long)b * UnpackedBytes), offset);
+    }
+
     internal static void UnpackVector512(byte* tile, sbyte* vnni, int offset)
     {
         var low = Vector512.Create((byte)0xF);

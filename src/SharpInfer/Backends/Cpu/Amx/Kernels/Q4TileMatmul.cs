@@ -81,10 +81,7 @@ internal sealed unsafe class Q4TileMatmul
             {
                 int cols = Math.Min(32, columnStart + columnCount - nb);
                 byte* panel0 = pw + nb / 16 * panelBytes;
-                for (int q = 0; q < cols / 16; q++)
-                    for (int b = 0; b < kb; b++)
-                        AmxNibbleTile.Unpack(panel0 + q * panelBytes + (long)b * _tileBytes,
-                            (sbyte*)(pu + q * unpackedPanelBytes + (long)b * Unpacked), _offset);
+                AmxNibbleTile.UnpackPanels(panel0, panelBytes, cols / 16, kb, _tileBytes, pu, _offset);
 
                 for (int mb = 0; mb < m; mb += 32)
                 {
