@@ -10,7 +10,7 @@ namespace SharpInfer.Backends.Cpu.Amx.Kernels;
 /// <param name="M1">Rows in the second row tile (0–16).</param>
 /// <param name="N0">Columns in the first column tile (1–16).</param>
 /// <param name="N1">Columns in the second column tile (0–16).</param>
-/// <param name="KStepBytes">K bytes per tile step: 64 (int8 GEMM) or 32 (one Q8_0 block).</param>
+/// <param name="KStepBytes">K bytes per tile step: 64 (int8 GEMM), 32 (one Q8_0 block) or 16 (one Q6_K sub-block).</param>
 /// <param name="PerStepOutput">True: every K step gets fresh accumulators stored to its own C slice
 /// (so per-block scales can be applied outside the tile product, as ggml does for Q8_0);
 /// false: accumulate over all of K and store once.</param>
@@ -24,7 +24,7 @@ internal readonly record struct TileGemmShape(int M0, int M1, int N0, int N1, in
             throw new ArgumentException($"invalid tile block {this}");
         if ((M1 > 0 && M0 != 16) || (N1 > 0 && N0 != 16))
             throw new ArgumentException($"second tiles need full first tiles: {this}");
-        if (KStepBytes is not (32 or 64)) throw new ArgumentException("K step must be 32 or 64 bytes");
+        if (KStepBytes is not (16 or 32 or 64)) throw new ArgumentException("K step must be 16, 32 or 64 bytes");
         if (Dot == TileDot.Bf16 && KStepBytes != 64) throw new ArgumentException("BF16 programs step K by 32 values (64 bytes)");
     }
 
