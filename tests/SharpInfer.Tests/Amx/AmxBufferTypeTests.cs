@@ -75,7 +75,8 @@ public sealed unsafe class AmxBufferTypeTests(ITestOutputHelper output)
     [InlineData(GgmlType.Q5_0, 256, 512, WeightOp.MatMul, false)]  // no AMX kernels in ggml either
     [InlineData(GgmlType.Q4_K, 256, 512, WeightOp.MatMul, true)]    // ggml: qtype_has_amx_kernels
     [InlineData(GgmlType.Q6_K, 256, 512, WeightOp.MatMul, true)]
-    [InlineData(GgmlType.Q5_K, 256, 512, WeightOp.MatMul, false)]  // ggml has them; not here yet
+    [InlineData(GgmlType.Q5_K, 256, 512, WeightOp.MatMul, true)]
+    [InlineData(GgmlType.IQ4_XS, 256, 512, WeightOp.MatMul, false)] // ggml has them; not here yet
     [InlineData(GgmlType.Q4_K, 256, 48, WeightOp.MatMul, false)]   // N % 32 != 0
     [InlineData(GgmlType.F16, 256, 512, WeightOp.MatMul, false)]
     public void AcceptsWhatGgmlsAmxBufferAccepts(GgmlType type, long k, long n, WeightOp op, bool expected)
@@ -139,6 +140,7 @@ public sealed unsafe class AmxBufferTypeTests(ITestOutputHelper output)
         "micro-llama-Q4_0", "micro-qwen2-Q4_0", "micro-qwen3-Q4_0",
         "micro-llama-Q4_1",
         "micro-llama-Q4_K", "micro-qwen2-Q4_K", "micro-qwen3-Q4_K",
+        "micro-llama-Q5_K",
         "micro-llama-Q6_K", "micro-qwen2-Q6_K", "micro-qwen3-Q6_K",
     };
 

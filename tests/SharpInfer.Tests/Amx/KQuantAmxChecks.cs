@@ -1,3 +1,4 @@
+using SharpInfer.Backends.Cpu.Amx.Kernels;
 using SharpInfer.Numerics;
 using SharpInfer.Numerics.Kernels;
 using SharpInfer.Numerics.Quants;
@@ -114,6 +115,69 @@ public abstract unsafe class KQuantAmxChecks
         return (w, act);
     }
 
+    /// <summary>The quant (0…15 or 0…31) of element <paramref name="e"/> of sub-block <paramref name="j"/> in a super-block's bytes.</summary>
+    private protected delegate int QuantOf(ReadOnlySpan<byte> superBlock, int j, int e);
+
+    /// <summary>
+    /// Q4_K/Q5_K from the file's bytes (fp16 d, fp16 dmin, 12 scale bytes first): per super-block the integer sums
+    /// Σ sc·isum and Σ m·Σa, then C = fma(sumi, d·d_y, C), C = fma(dmin·d_y, −summ, C); also Σ|terms|.
+    /// </summary>
+    private protected static (float Value, double Magnitude) ReferenceWithMins(ReadOnlySpan<byte> wRow, ReadOnlySpan<byte> aRow, int k,
+        int superBlockBytes, QuantOf quant)
+    {
+        float acc = 0f;
+        double magnitude = 0;
+        for (int s = 0; s < k / 256; s++)
+        {
+            var wb = wRow.Slice(s * superBlockBytes, superBlockBytes);
+            var ab = aRow.Slice(s * ActivationBlockBytes, ActivationBlockBytes);
+            float d = (float)System.Buffers.Binary.BinaryPrimitives.ReadHalfLittleEndian(wb);
+            float dmin = (float)System.Buffers.Binary.BinaryPrimitives.ReadHalfLittleEndian(wb[2..]);
+            float dy = System.Buffers.Binary.BinaryPrimitives.ReadSingleLittleEndian(ab);
+            int sumi = 0, summ = 0;
+            for (int j = 0; j < 8; j++)
+            {
+                QuantMath.GetScaleMinK4(j, wb.Slice(4, 12), out byte sc, out byte mn);
+                int isum = 0, sa = 0;
+                for (int e = 0; e < 32; e++)
+                {
+                    int a = (sbyte)ab[4 + 32 * j + e];
+                    isum += quant(wb, j, e) * a;
+                    sa += a;
+                }
+                Assert.Equal(sa, System.Buffers.Binary.BinaryPrimitives.ReadInt16LittleEndian(ab[(260 + 4 * j)..]) +
+                                 System.Buffers.Binary.BinaryPrimitives.ReadInt16LittleEndian(ab[(262 + 4 * j)..]));
+                sumi += sc * isum;
+                summ += mn * sa;
+            }
+            acc = MathF.FusedMultiplyAdd(sumi, d * dy, acc);
+            acc = MathF.FusedMultiplyAdd(dmin * dy, -summ, acc);
+            magnitude += Math.Abs((double)sumi * d * dy) + Math.Abs((double)dmin * dy * summ);
+        }
+        return (acc, magnitude);
+    }
+
     private static void AssertBits(float expected, float actual, string what) =>
         Assert.True(BitConverter.SingleToInt32Bits(expected) == BitConverter.SingleToInt32Bits(actual), $"{what}: {actual} vs {expected}");
+}
+
+/// <summary>
+/// <see cref="KQuantAmxChecks"/> for the K-quants with mins (Q4_K, Q5_K): the tile program through
+/// <see cref="KQuantTileMatmul"/>, the gemvs and the scale step of <see cref="KMinsAmxMath"/> with the type's layout.
+/// </summary>
+public abstract unsafe class KMinsAmxChecks : KQuantAmxChecks
+{
+    private protected abstract KMinsAmxMath.Layout Layout { get; }
+    private protected override int StepElements => 32;
+    private protected override int TileBytes => Layout.TileBytes;
+    private protected override void TileMultiply(InterpretedTileRunner runner, byte[] act, int m, int k, byte[] packed, int n, float[] c) =>
+        new KQuantTileMatmul(runner, Type).Multiply(act, m, k, packed, n, c, 0, n);
+    private protected override void GemvScalar(byte* packed, int k, byte* activation, float* y, int r0, int r1) =>
+        KMinsAmxMath.GemvScalar(Layout, packed, k, activation, y, r0, r1);
+    private protected override void GemvAvx512(byte* packed, int k, byte* activation, float* y, int r0, int r1) =>
+        KMinsAmxMath.GemvAvx512(Layout, packed, k, activation, y, r0, r1);
+    private protected override void ApplyScalar(byte* aRows, long rowBytes, byte* panels, long panelBytes, int* sums, int steps, int rows, int cols, float[] c) =>
+        KMinsAmxMath.ApplyTileSumsScalar(Layout, aRows, rowBytes, panels, panelBytes, sums, steps, rows, cols, c, cols);
+    private protected override void ApplyAvx512(byte* aRows, long rowBytes, byte* panels, long panelBytes, int* sums, int steps, int rows, int cols, float[] c) =>
+        KMinsAmxMath.ApplyTileSumsAvx512(Layout, aRows, rowBytes, panels, panelBytes, sums, steps, rows, cols, c, cols);
 }

@@ -20,7 +20,7 @@ public sealed unsafe class Q6_KTileMatmulTests : KQuantAmxChecks
     private protected override byte[] Pack(byte[] rows, int n, int k) => Q6_KAmxLayout.Pack(rows, n, k);
     private protected override long PackedBytes(int n, int k) => Q6_KAmxLayout.PackedBytes(n, k);
     private protected override void TileMultiply(InterpretedTileRunner runner, byte[] act, int m, int k, byte[] packed, int n, float[] c) =>
-        new Q6_KTileMatmul(runner).Multiply(act, m, k, packed, n, c, 0, n);
+        new KQuantTileMatmul(runner, GgmlType.Q6_K).Multiply(act, m, k, packed, n, c, 0, n);
     private protected override void GemvScalar(byte* packed, int k, byte* activation, float* y, int r0, int r1) =>
         Q6_KAmxMath.GemvScalar(packed, k, activation, y, r0, r1);
     private protected override void GemvAvx512(byte* packed, int k, byte* activation, float* y, int r0, int r1) =>

@@ -7,9 +7,9 @@ namespace SharpInfer.Backends.Cpu.Amx;
 /// <summary>
 /// y = W·x for weights in ggml's AMX layout (<see cref="Q8_0AmxLayout"/>, <see cref="Q4_0AmxLayout"/>,
 /// <see cref="Q4_1AmxLayout"/>) against activations already converted to the weight's vec_dot type
-/// (Q8_0 for Q8_0 and Q4_0, Q8_1 for Q4_1, Q8_K for Q4_K and Q6_K; one row per activation vector, quantized once per matmul
+/// (Q8_0 for Q8_0 and Q4_0, Q8_1 for Q4_1, Q8_K for the K-quants; one row per activation vector, quantized once per matmul
 /// and shared by all threads). Several activation rows go through the tile program
-/// (<see cref="Q8_0TileMatmul"/>, <see cref="Q4TileMatmul"/>, <see cref="Q4_KTileMatmul"/>: each call loads its tile configuration
+/// (<see cref="Q8_0TileMatmul"/>, <see cref="Q4TileMatmul"/>, <see cref="KQuantTileMatmul"/>: each call loads its tile configuration
 /// and releases the tiles before returning, so any thread may run it); one row goes through a gemv
 /// over the same packed bytes, since a 1-row tile wastes 15/16 of the tile unit. All apply the scales
 /// as ggml's AMX kernel does: C = fma(isum, d_w·d_a, C) block by block (then fma(m_w, s_a, C) for Q4_1).
@@ -19,14 +19,16 @@ internal sealed unsafe class AmxMatMul(ITileProgramRunner runner)
     private readonly Q8_0TileMatmul _q8_0 = new(runner);
     private readonly Q4TileMatmul _q4_0 = new(runner, GgmlType.Q4_0);
     private readonly Q4TileMatmul _q4_1 = new(runner, GgmlType.Q4_1);
-    private readonly Q4_KTileMatmul _q4_K = new(runner);
-    private readonly Q6_KTileMatmul _q6_K = new(runner);
+    private readonly KQuantTileMatmul _q4_K = new(runner, GgmlType.Q4_K);
+    private readonly KQuantTileMatmul _q5_K = new(runner, GgmlType.Q5_K);
+    private readonly KQuantTileMatmul _q6_K = new(runner, GgmlType.Q6_K);
 
     /// <summary>Output columns (weight rows) this kernel splits on.</summary>
     public const int ColumnGrain = Q8_0AmxLayout.PanelRows;
 
-    /// <summary>The weight types with AMX kernels here (ggml also has Q5_K and IQ4_XS).</summary>
-    public static bool Supports(GgmlType type) => type is GgmlType.Q8_0 or GgmlType.Q4_0 or GgmlType.Q4_1 or GgmlType.Q4_K or GgmlType.Q6_K;
+    /// <summary>The weight types with AMX kernels here (ggml also has IQ4_XS).</summary>
+    public static bool Supports(GgmlType type) =>
+        type is GgmlType.Q8_0 or GgmlType.Q4_0 or GgmlType.Q4_1 or GgmlType.Q4_K or GgmlType.Q5_K or GgmlType.Q6_K;
 
     /// <summary>Whether a <paramref name="type"/> matrix of N rows × K fits ggml's AMX layout.</summary>
     public static bool CanPack(GgmlType type, int n, int k) => type switch
@@ -35,6 +37,7 @@ internal sealed unsafe class AmxMatMul(ITileProgramRunner runner)
         GgmlType.Q4_0 => Q4_0AmxLayout.CanPack(n, k),
         GgmlType.Q4_1 => Q4_1AmxLayout.CanPack(n, k),
         GgmlType.Q4_K => Q4_KAmxLayout.CanPack(n, k),
+        GgmlType.Q5_K => Q5_KAmxLayout.CanPack(n, k),
         GgmlType.Q6_K => Q6_KAmxLayout.CanPack(n, k),
         _ => false,
     };
@@ -45,6 +48,7 @@ internal sealed unsafe class AmxMatMul(ITileProgramRunner runner)
         GgmlType.Q4_0 => Q4_0AmxLayout.PackedBytes(n, k),
         GgmlType.Q4_1 => Q4_1AmxLayout.PackedBytes(n, k),
         GgmlType.Q4_K => Q4_KAmxLayout.PackedBytes(n, k),
+        GgmlType.Q5_K => Q5_KAmxLayout.PackedBytes(n, k),
         GgmlType.Q6_K => Q6_KAmxLayout.PackedBytes(n, k),
         _ => throw new ArgumentException($"no AMX layout for {type}"),
     };
@@ -55,6 +59,7 @@ internal sealed unsafe class AmxMatMul(ITileProgramRunner runner)
         GgmlType.Q4_0 => Q4_0AmxLayout.Pack(fileRows, n, k),
         GgmlType.Q4_1 => Q4_1AmxLayout.Pack(fileRows, n, k),
         GgmlType.Q4_K => Q4_KAmxLayout.Pack(fileRows, n, k),
+        GgmlType.Q5_K => Q5_KAmxLayout.Pack(fileRows, n, k),
         GgmlType.Q6_K => Q6_KAmxLayout.Pack(fileRows, n, k),
         _ => throw new ArgumentException($"no AMX layout for {type}"),
     };
@@ -69,7 +74,8 @@ internal sealed unsafe class AmxMatMul(ITileProgramRunner runner)
         if (m == 1)
         {
             if (type == GgmlType.Q8_0) Q8_0AmxGemv.Multiply(packed, k, activations, y, r0, r1);
-            else if (type == GgmlType.Q4_K) Q4_KAmxMath.Gemv(packed, k, activations, y, r0, r1);
+            else if (type == GgmlType.Q4_K) KMinsAmxMath.Gemv(KMinsAmxMath.Layout.Q4_K, packed, k, activations, y, r0, r1);
+            else if (type == GgmlType.Q5_K) KMinsAmxMath.Gemv(KMinsAmxMath.Layout.Q5_K, packed, k, activations, y, r0, r1);
             else if (type == GgmlType.Q6_K) Q6_KAmxMath.Gemv(packed, k, activations, y, r0, r1);
             else Q4AmxGemv.Multiply(type, packed, k, activations, y, r0, r1);
             return;
@@ -80,6 +86,7 @@ internal sealed unsafe class AmxMatMul(ITileProgramRunner runner)
         var c = new Span<float>(y, checked(m * n));
         var tiles = type switch { GgmlType.Q4_0 => _q4_0, GgmlType.Q4_1 => _q4_1, _ => null };
         if (type == GgmlType.Q4_K) _q4_K.Multiply(a, m, k, w, n, c, r0, r1 - r0);
+        else if (type == GgmlType.Q5_K) _q5_K.Multiply(a, m, k, w, n, c, r0, r1 - r0);
         else if (type == GgmlType.Q6_K) _q6_K.Multiply(a, m, k, w, n, c, r0, r1 - r0);
         else if (tiles is null) _q8_0.Multiply(a, m, k, w, n, c, r0, r1 - r0);
         else tiles.Multiply(a, m, k, w, n, c, r0, r1 - r0);

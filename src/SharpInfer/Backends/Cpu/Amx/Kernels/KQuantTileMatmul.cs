@@ -1,0 +1,101 @@
+using SharpInfer.Numerics;
+using SharpInfer.Numerics.Quants;
+
+namespace SharpInfer.Backends.Cpu.Amx.Kernels;
+
+/// <summary>
+/// K-quant weights × Q8_K activations → fp32 on the AMX tiles: Q4_K (<see cref="Q4_KAmxLayout"/>: nibble tiles unpacked
+/// to signed q − 8 in a per-thread scratch, once per 32-column block for all row blocks), Q5_K (<see cref="Q5_KAmxLayout"/>)
+/// and Q6_K (<see cref="Q6_KAmxLayout"/>), whose signed int8 tiles the program reads in place. The tile program (tdpbssd,
+/// fresh accumulators per K step) gives each step's Σ (q − bias)·a; <see cref="KMinsAmxMath"/> / <see cref="Q6_KAmxMath"/>
+/// apply the scales (and mins). A K step is one sub-block: 32 values, 16 for Q6_K (its scale granularity). Q8_K rows
+/// hold 292 bytes per 256 values, so the program runs once per super-block.
+/// </summary>
+internal sealed unsafe class KQuantTileMatmul
+{
+    private const int SuperBlock = 256, Unpacked = AmxNibbleTile.UnpackedBytes;
+    private readonly ITileProgramRunner _runner;
+    private readonly TileProgramCache _programs;
+    private readonly GgmlType _type;
+    private readonly int _step, _tileBytes;
+
+    public KQuantTileMatmul(ITileProgramRunner runner, GgmlType type)
+    {
+        _runner = runner;
+        _programs = new TileProgramCache(runner.Abi);
+        _type = type;
+        (_step, _tileBytes) = type switch
+        {
+            GgmlType.Q4_K => (Q4_KAmxLayout.SubBlockElements, Q4_KAmxLayout.TileBytes),
+            GgmlType.Q5_K => (Q5_KAmxLayout.SubBlockElements, Q5_KAmxLayout.TileBytes),
+            GgmlType.Q6_K => (Q6_KAmxLayout.SubBlockElements, Q6_KAmxLayout.TileBytes),
+            _ => throw new ArgumentException($"no K-quant AMX layout for {type}"),
+        };
+    }
+
+    /// <summary>Output columns [<paramref name="columnStart"/>, +<paramref name="columnCount"/>) (multiples of 16) of C = A·Wᵀ.</summary>
+    public void Multiply(ReadOnlySpan<byte> activations, int m, int k, ReadOnlySpan<byte> packedWeights, int n, Span<float> c,
+        int columnStart, int columnCount)
+    {
+        if (n <= 0 || k <= 0 || n % 16 != 0 || k % SuperBlock != 0) throw new ArgumentException($"N % 16 and K % 256 must be 0 (N = {n}, K = {k})");
+        if (columnStart < 0 || columnCount < 0 || columnStart % 16 != 0 || columnCount % 16 != 0 || columnStart + columnCount > n)
+            throw new ArgumentException($"column range {columnStart}+{columnCount} must be 16-aligned within N = {n}");
+        int steps = k / _step, stepsPerSuperBlock = SuperBlock / _step, superBlocks = k / SuperBlock;
+        long rowBytes = (long)superBlocks * Q8_KFormat.BlockBytes;
+        long panelBytes = (long)steps * _tileBytes;
+        if (activations.Length < m * rowBytes || packedWeights.Length < n / 16 * panelBytes || c.Length < (long)m * n)
+            throw new ArgumentException("buffer too small for the given shape");
+        bool unpack = _type == GgmlType.Q4_K;
+        // where the program reads B: the unpacked scratch ({panel, step, 512 bytes}) or the packed tiles themselves
+        long bPanel = unpack ? (long)steps * Unpacked : panelBytes;
+        int bStep = unpack ? Unpacked : _tileBytes;
+
+        var sums = Q8_0TileMatmul.ThreadScratch(steps);
+        var unpacked = unpack ? Q4TileMatmul.ThreadUnpackScratch(steps) : [];
+        fixed (byte* pa = activations)
+        fixed (byte* pw = packedWeights)
+        fixed (int* ps = sums)
+        fixed (byte* pu = unpacked)
+        {
+            for (int nb = columnStart; nb < columnStart + columnCount; nb += 32)
+            {
+                int cols = Math.Min(32, columnStart + columnCount - nb);
+                byte* panel0 = pw + nb / 16 * panelBytes;
+                if (unpack) AmxNibbleTile.UnpackPanels(panel0, panelBytes, cols / 16, steps, _tileBytes, pu, Q4_0AmxLayout.Offset);
+                byte* b0 = unpack ? pu : panel0;
+                for (int mb = 0; mb < m; mb += 32)
+                {
+                    int rows = Math.Min(32, m - mb);
+                    var shape = new TileGemmShape(Math.Min(16, rows), Math.Max(0, rows - 16),
+                        Math.Min(16, cols), Math.Max(0, cols - 16), _step, PerStepOutput: true);
+                    for (int s = 0; s < superBlocks; s++)
+                    {
+                        long first = (long)s * stepsPerSuperBlock;
+                        var args = new TileGemmArgs
+                        {
+                            A = pa + mb * rowBytes + s * Q8_KFormat.BlockBytes + Q8_KFormat.OffQs,
+                            Lda = rowBytes,
+                            B0 = b0 + first * bStep,
+                            B1 = (shape.N1 > 0 ? b0 + bPanel : b0) + first * bStep,
+                            AStep = _step,
+                            BStep = bStep,
+                            C = ps + first * 1024,
+                            Ldc = 32 * sizeof(int),
+                            CStep = 32 * 32 * sizeof(int),
+                            KSteps = stepsPerSuperBlock,
+                        };
+                        _runner.Run(_programs.For(shape), &args);
+                    }
+                    byte* aRows = pa + mb * rowBytes;
+                    var block = c.Slice(mb * n + nb);
+                    switch (_type)
+                    {
+                        case GgmlType.Q6_K: Q6_KAmxMath.ApplyTileSums(aRows, rowBytes, panel0, panelBytes, ps, steps, rows, cols, block, n); break;
+                        case GgmlType.Q5_K: KMinsAmxMath.ApplyTileSums(KMinsAmxMath.Layout.Q5_K, aRows, rowBytes, panel0, panelBytes, ps, steps, rows, cols, block, n); break;
+                        default: KMinsAmxMath.ApplyTileSums(KMinsAmxMath.Layout.Q4_K, aRows, rowBytes, panel0, panelBytes, ps, steps, rows, cols, block, n); break;
+                    }
+                }
+            }
+        }
+    }
+}
