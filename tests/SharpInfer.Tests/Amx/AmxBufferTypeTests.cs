@@ -76,7 +76,7 @@ public sealed unsafe class AmxBufferTypeTests(ITestOutputHelper output)
     [InlineData(GgmlType.Q4_K, 256, 512, WeightOp.MatMul, true)]    // ggml: qtype_has_amx_kernels
     [InlineData(GgmlType.Q6_K, 256, 512, WeightOp.MatMul, true)]
     [InlineData(GgmlType.Q5_K, 256, 512, WeightOp.MatMul, true)]
-    [InlineData(GgmlType.IQ4_XS, 256, 512, WeightOp.MatMul, false)] // ggml has them; not here yet
+    [InlineData(GgmlType.IQ4_XS, 256, 512, WeightOp.MatMul, true)]
     [InlineData(GgmlType.Q4_K, 256, 48, WeightOp.MatMul, false)]   // N % 32 != 0
     [InlineData(GgmlType.F16, 256, 512, WeightOp.MatMul, false)]
     public void AcceptsWhatGgmlsAmxBufferAccepts(GgmlType type, long k, long n, WeightOp op, bool expected)
@@ -142,6 +142,7 @@ public sealed unsafe class AmxBufferTypeTests(ITestOutputHelper output)
         "micro-llama-Q4_K", "micro-qwen2-Q4_K", "micro-qwen3-Q4_K",
         "micro-llama-Q5_K",
         "micro-llama-Q6_K", "micro-qwen2-Q6_K", "micro-qwen3-Q6_K",
+        "micro-llama-IQ4_XS",
     };
 
     /// <summary>

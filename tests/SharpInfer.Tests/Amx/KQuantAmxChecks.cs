@@ -157,6 +157,38 @@ public abstract unsafe class KQuantAmxChecks
         return (acc, magnitude);
     }
 
+    /// <summary>The signed scale of sub-block <paramref name="j"/> in a super-block's bytes.</summary>
+    private protected delegate int ScaleOf(ReadOnlySpan<byte> superBlock, int j);
+
+    /// <summary>
+    /// Q6_K/IQ4_XS from the file's bytes: per super-block the integer sum Σ sc·Σ q·a over its sub-blocks (q the signed
+    /// values), then C = fma(sumi, d·d_y, C); also Σ|sub-block terms| (vec_dot keeps lanes apart, so cancellation counts).
+    /// </summary>
+    private protected static (float Value, double Magnitude) ReferenceScalesOnly(ReadOnlySpan<byte> wRow, ReadOnlySpan<byte> aRow, int k,
+        int superBlockBytes, int dOffset, int subBlocks, ScaleOf scale, QuantOf quant)
+    {
+        float acc = 0f;
+        double magnitude = 0;
+        int elements = 256 / subBlocks;
+        for (int s = 0; s < k / 256; s++)
+        {
+            var wb = wRow.Slice(s * superBlockBytes, superBlockBytes);
+            var ab = aRow.Slice(s * ActivationBlockBytes, ActivationBlockBytes);
+            float d = (float)System.Buffers.Binary.BinaryPrimitives.ReadHalfLittleEndian(wb[dOffset..]);
+            float dy = System.Buffers.Binary.BinaryPrimitives.ReadSingleLittleEndian(ab);
+            int sumi = 0;
+            for (int j = 0; j < subBlocks; j++)
+            {
+                int isum = 0;
+                for (int e = 0; e < elements; e++) isum += quant(wb, j, e) * (sbyte)ab[4 + elements * j + e];
+                sumi += scale(wb, j) * isum;
+                magnitude += Math.Abs((double)scale(wb, j) * isum * d * dy);
+            }
+            acc = MathF.FusedMultiplyAdd(sumi, d * dy, acc);
+        }
+        return (acc, magnitude);
+    }
+
     private static void AssertBits(float expected, float actual, string what) =>
         Assert.True(BitConverter.SingleToInt32Bits(expected) == BitConverter.SingleToInt32Bits(actual), $"{what}: {actual} vs {expected}");
 }
@@ -180,4 +212,25 @@ public abstract unsafe class KMinsAmxChecks : KQuantAmxChecks
         KMinsAmxMath.ApplyTileSumsScalar(Layout, aRows, rowBytes, panels, panelBytes, sums, steps, rows, cols, c, cols);
     private protected override void ApplyAvx512(byte* aRows, long rowBytes, byte* panels, long panelBytes, int* sums, int steps, int rows, int cols, float[] c) =>
         KMinsAmxMath.ApplyTileSumsAvx512(Layout, aRows, rowBytes, panels, panelBytes, sums, steps, rows, cols, c, cols);
+}
+
+/// <summary>
+/// <see cref="KQuantAmxChecks"/> for the types without mins (Q6_K, IQ4_XS): the tile program through
+/// <see cref="KQuantTileMatmul"/>, the gemvs and the scale step of <see cref="KScalesAmxMath"/> with the type's layout.
+/// </summary>
+public abstract unsafe class KScalesAmxChecks : KQuantAmxChecks
+{
+    private protected abstract KScalesAmxMath.Layout Layout { get; }
+    private protected override int StepElements => Layout.SubBlockElements;
+    private protected override int TileBytes => Layout.TileBytes;
+    private protected override void TileMultiply(InterpretedTileRunner runner, byte[] act, int m, int k, byte[] packed, int n, float[] c) =>
+        new KQuantTileMatmul(runner, Type).Multiply(act, m, k, packed, n, c, 0, n);
+    private protected override void GemvScalar(byte* packed, int k, byte* activation, float* y, int r0, int r1) =>
+        KScalesAmxMath.GemvScalar(Layout, packed, k, activation, y, r0, r1);
+    private protected override void GemvAvx512(byte* packed, int k, byte* activation, float* y, int r0, int r1) =>
+        KScalesAmxMath.GemvAvx512(Layout, packed, k, activation, y, r0, r1);
+    private protected override void ApplyScalar(byte* aRows, long rowBytes, byte* panels, long panelBytes, int* sums, int steps, int rows, int cols, float[] c) =>
+        KScalesAmxMath.ApplyTileSumsScalar(Layout, aRows, rowBytes, panels, panelBytes, sums, steps, rows, cols, c, cols);
+    private protected override void ApplyAvx512(byte* aRows, long rowBytes, byte* panels, long panelBytes, int* sums, int steps, int rows, int cols, float[] c) =>
+        KScalesAmxMath.ApplyTileSumsAvx512(Layout, aRows, rowBytes, panels, panelBytes, sums, steps, rows, cols, c, cols);
 }

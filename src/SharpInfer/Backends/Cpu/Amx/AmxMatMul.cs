@@ -7,7 +7,7 @@ namespace SharpInfer.Backends.Cpu.Amx;
 /// <summary>
 /// y = W·x for weights in ggml's AMX layout (<see cref="Q8_0AmxLayout"/>, <see cref="Q4_0AmxLayout"/>,
 /// <see cref="Q4_1AmxLayout"/>) against activations already converted to the weight's vec_dot type
-/// (Q8_0 for Q8_0 and Q4_0, Q8_1 for Q4_1, Q8_K for the K-quants; one row per activation vector, quantized once per matmul
+/// (Q8_0 for Q8_0 and Q4_0, Q8_1 for Q4_1, Q8_K for the K-quants and IQ4_XS; one row per activation vector, quantized once per matmul
 /// and shared by all threads). Several activation rows go through the tile program
 /// (<see cref="Q8_0TileMatmul"/>, <see cref="Q4TileMatmul"/>, <see cref="KQuantTileMatmul"/>: each call loads its tile configuration
 /// and releases the tiles before returning, so any thread may run it); one row goes through a gemv
@@ -22,13 +22,14 @@ internal sealed unsafe class AmxMatMul(ITileProgramRunner runner)
     private readonly KQuantTileMatmul _q4_K = new(runner, GgmlType.Q4_K);
     private readonly KQuantTileMatmul _q5_K = new(runner, GgmlType.Q5_K);
     private readonly KQuantTileMatmul _q6_K = new(runner, GgmlType.Q6_K);
+    private readonly KQuantTileMatmul _iq4_XS = new(runner, GgmlType.IQ4_XS);
 
     /// <summary>Output columns (weight rows) this kernel splits on.</summary>
     public const int ColumnGrain = Q8_0AmxLayout.PanelRows;
 
-    /// <summary>The weight types with AMX kernels here (ggml also has IQ4_XS).</summary>
+    /// <summary>The weight types with AMX kernels here: those of ggml's AMX buffer.</summary>
     public static bool Supports(GgmlType type) =>
-        type is GgmlType.Q8_0 or GgmlType.Q4_0 or GgmlType.Q4_1 or GgmlType.Q4_K or GgmlType.Q5_K or GgmlType.Q6_K;
+        type is GgmlType.Q8_0 or GgmlType.Q4_0 or GgmlType.Q4_1 or GgmlType.Q4_K or GgmlType.Q5_K or GgmlType.Q6_K or GgmlType.IQ4_XS;
 
     /// <summary>Whether a <paramref name="type"/> matrix of N rows × K fits ggml's AMX layout.</summary>
     public static bool CanPack(GgmlType type, int n, int k) => type switch
@@ -39,6 +40,7 @@ internal sealed unsafe class AmxMatMul(ITileProgramRunner runner)
         GgmlType.Q4_K => Q4_KAmxLayout.CanPack(n, k),
         GgmlType.Q5_K => Q5_KAmxLayout.CanPack(n, k),
         GgmlType.Q6_K => Q6_KAmxLayout.CanPack(n, k),
+        GgmlType.IQ4_XS => IQ4_XSAmxLayout.CanPack(n, k),
         _ => false,
     };
 
@@ -50,6 +52,7 @@ internal sealed unsafe class AmxMatMul(ITileProgramRunner runner)
         GgmlType.Q4_K => Q4_KAmxLayout.PackedBytes(n, k),
         GgmlType.Q5_K => Q5_KAmxLayout.PackedBytes(n, k),
         GgmlType.Q6_K => Q6_KAmxLayout.PackedBytes(n, k),
+        GgmlType.IQ4_XS => IQ4_XSAmxLayout.PackedBytes(n, k),
         _ => throw new ArgumentException($"no AMX layout for {type}"),
     };
 
@@ -61,6 +64,7 @@ internal sealed unsafe class AmxMatMul(ITileProgramRunner runner)
         GgmlType.Q4_K => Q4_KAmxLayout.Pack(fileRows, n, k),
         GgmlType.Q5_K => Q5_KAmxLayout.Pack(fileRows, n, k),
         GgmlType.Q6_K => Q6_KAmxLayout.Pack(fileRows, n, k),
+        GgmlType.IQ4_XS => IQ4_XSAmxLayout.Pack(fileRows, n, k),
         _ => throw new ArgumentException($"no AMX layout for {type}"),
     };
 
@@ -76,7 +80,8 @@ internal sealed unsafe class AmxMatMul(ITileProgramRunner runner)
             if (type == GgmlType.Q8_0) Q8_0AmxGemv.Multiply(packed, k, activations, y, r0, r1);
             else if (type == GgmlType.Q4_K) KMinsAmxMath.Gemv(KMinsAmxMath.Layout.Q4_K, packed, k, activations, y, r0, r1);
             else if (type == GgmlType.Q5_K) KMinsAmxMath.Gemv(KMinsAmxMath.Layout.Q5_K, packed, k, activations, y, r0, r1);
-            else if (type == GgmlType.Q6_K) Q6_KAmxMath.Gemv(packed, k, activations, y, r0, r1);
+            else if (type == GgmlType.Q6_K) KScalesAmxMath.Gemv(KScalesAmxMath.Layout.Q6_K, packed, k, activations, y, r0, r1);
+            else if (type == GgmlType.IQ4_XS) KScalesAmxMath.Gemv(KScalesAmxMath.Layout.IQ4_XS, packed, k, activations, y, r0, r1);
             else Q4AmxGemv.Multiply(type, packed, k, activations, y, r0, r1);
             return;
         }
@@ -88,6 +93,7 @@ internal sealed unsafe class AmxMatMul(ITileProgramRunner runner)
         if (type == GgmlType.Q4_K) _q4_K.Multiply(a, m, k, w, n, c, r0, r1 - r0);
         else if (type == GgmlType.Q5_K) _q5_K.Multiply(a, m, k, w, n, c, r0, r1 - r0);
         else if (type == GgmlType.Q6_K) _q6_K.Multiply(a, m, k, w, n, c, r0, r1 - r0);
+        else if (type == GgmlType.IQ4_XS) _iq4_XS.Multiply(a, m, k, w, n, c, r0, r1 - r0);
         else if (tiles is null) _q8_0.Multiply(a, m, k, w, n, c, r0, r1 - r0);
         else tiles.Multiply(a, m, k, w, n, c, r0, r1 - r0);
     }

@@ -6,8 +6,9 @@ namespace SharpInfer.Backends.Cpu.Amx.Kernels;
 /// <summary>
 /// K-quant weights × Q8_K activations → fp32 on the AMX tiles: Q4_K (<see cref="Q4_KAmxLayout"/>: nibble tiles unpacked
 /// to signed q − 8 in a per-thread scratch, once per 32-column block for all row blocks), Q5_K (<see cref="Q5_KAmxLayout"/>)
-/// and Q6_K (<see cref="Q6_KAmxLayout"/>), whose signed int8 tiles the program reads in place. The tile program (tdpbssd,
-/// fresh accumulators per K step) gives each step's Σ (q − bias)·a; <see cref="KMinsAmxMath"/> / <see cref="Q6_KAmxMath"/>
+/// Q6_K (<see cref="Q6_KAmxLayout"/>) and IQ4_XS (<see cref="IQ4_XSAmxLayout"/>), whose signed int8 tiles the program
+/// reads in place. The tile program (tdpbssd,
+/// fresh accumulators per K step) gives each step's Σ (q − bias)·a; <see cref="KMinsAmxMath"/> / <see cref="KScalesAmxMath"/>
 /// apply the scales (and mins). A K step is one sub-block: 32 values, 16 for Q6_K (its scale granularity). Q8_K rows
 /// hold 292 bytes per 256 values, so the program runs once per super-block.
 /// </summary>
@@ -29,6 +30,7 @@ internal sealed unsafe class KQuantTileMatmul
             GgmlType.Q4_K => (Q4_KAmxLayout.SubBlockElements, Q4_KAmxLayout.TileBytes),
             GgmlType.Q5_K => (Q5_KAmxLayout.SubBlockElements, Q5_KAmxLayout.TileBytes),
             GgmlType.Q6_K => (Q6_KAmxLayout.SubBlockElements, Q6_KAmxLayout.TileBytes),
+            GgmlType.IQ4_XS => (IQ4_XSAmxLayout.SubBlockElements, IQ4_XSAmxLayout.TileBytes),
             _ => throw new ArgumentException($"no K-quant AMX layout for {type}"),
         };
     }
@@ -90,7 +92,8 @@ internal sealed unsafe class KQuantTileMatmul
                     var block = c.Slice(mb * n + nb);
                     switch (_type)
                     {
-                        case GgmlType.Q6_K: Q6_KAmxMath.ApplyTileSums(aRows, rowBytes, panel0, panelBytes, ps, steps, rows, cols, block, n); break;
+                        case GgmlType.Q6_K: KScalesAmxMath.ApplyTileSums(KScalesAmxMath.Layout.Q6_K, aRows, rowBytes, panel0, panelBytes, ps, steps, rows, cols, block, n); break;
+                        case GgmlType.IQ4_XS: KScalesAmxMath.ApplyTileSums(KScalesAmxMath.Layout.IQ4_XS, aRows, rowBytes, panel0, panelBytes, ps, steps, rows, cols, block, n); break;
                         case GgmlType.Q5_K: KMinsAmxMath.ApplyTileSums(KMinsAmxMath.Layout.Q5_K, aRows, rowBytes, panel0, panelBytes, ps, steps, rows, cols, block, n); break;
                         default: KMinsAmxMath.ApplyTileSums(KMinsAmxMath.Layout.Q4_K, aRows, rowBytes, panel0, panelBytes, ps, steps, rows, cols, block, n); break;
                     }
