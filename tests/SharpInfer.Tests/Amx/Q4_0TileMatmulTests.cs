@@ -75,32 +75,16 @@ public sealed unsafe class Q4_0TileMatmulTests
         // Real data path: weights quantized with quantize_row_q4_0_ref, activations with Q4_0's vec_dot
         // type (Q8_0); the reference is SharpInfer's Q4_0·Q8_0 dot (the plain path's kernel).
         int m = 9, n = 48, k = 256;
-        var rng = new Random(22);
-        var wf = new float[n * k];
-        var af = new float[m * k];
-        for (int i = 0; i < wf.Length; i++) wf[i] = (float)(rng.NextDouble() * 2 - 1);
-        for (int i = 0; i < af.Length; i++) af[i] = (float)(rng.NextDouble() * 6 - 3);
+        var (w, act) = Q4AmxPaths.QuantizedRows(GgmlType.Q4_0, new Random(22), m, n, k, -1);
         int wRowBytes = k / 32 * 18, aRowBytes = k / 32 * 34;
-        var w = new byte[n * wRowBytes];
-        var act = new byte[m * aRowBytes];
-        Quantization.Quantize(GgmlType.Q4_0, wf, w);
-        for (int i = 0; i < m; i++) VecDot.QuantizeActivations(GgmlType.Q4_0, af.AsSpan(i * k, k), act.AsSpan(i * aRowBytes, aRowBytes));
-
-        var c = new float[m * n];
-        var packed = Q4_0AmxLayout.Pack(w, n, k);
-        new Q4TileMatmul(new InterpretedTileRunner(X64Abi.Native), GgmlType.Q4_0).Multiply(act, m, k, packed, n, c);
-        var one = new float[n];
+        var (c, one) = Q4AmxPaths.BothPaths(GgmlType.Q4_0, Q4_0AmxLayout.Pack(w, n, k), act, m, n, k);
         for (int i = 0; i < m; i++)
-        {
-            fixed (byte* pw = packed) fixed (byte* pa = act) fixed (float* y = one)
-                Q4AmxGemv.Multiply(GgmlType.Q4_0, pw, k, pa + i * aRowBytes, y, 0, n);
             for (int j = 0; j < n; j++)
             {
                 float expected = VecDot.Dot(GgmlType.Q4_0, w.AsSpan(j * wRowBytes, wRowBytes), act.AsSpan(i * aRowBytes, aRowBytes), k);
                 Assert.True(Math.Abs(c[i * n + j] - expected) <= 1e-5f * (1 + Math.Abs(expected)), $"({i},{j}): {c[i * n + j]} vs {expected}");
-                Assert.Equal(c[i * n + j], one[j]); // M = 1 over the same bytes: same bits as a tile row
+                Assert.Equal(c[i * n + j], one[i * n + j]); // M = 1 over the same bytes: same bits as a tile row
             }
-        }
     }
 
     [Theory]
@@ -111,16 +95,7 @@ public sealed unsafe class Q4_0TileMatmulTests
     {
         var rng = new Random(n + k);
         var packed = Q4_0AmxLayout.Pack(RandomQ4_0Rows(rng, n, k), n, k);
-        var act = Q8_0TileMatmulTests.RandomQ8_0Rows(rng, 1, k);
-        var tiles = new float[n];
-        var vector = new float[n];
-        new Q4TileMatmul(new InterpretedTileRunner(X64Abi.Native), GgmlType.Q4_0).Multiply(act, 1, k, packed, n, tiles);
-        fixed (byte* pw = packed) fixed (byte* pa = act) fixed (float* y = vector)
-        {
-            Q4AmxGemv.Multiply(GgmlType.Q4_0, pw, k, pa, y, 0, 16);          // split as two threads would
-            Q4AmxGemv.Multiply(GgmlType.Q4_0, pw, k, pa, y, 16, n);
-        }
-        Assert.Equal(tiles, vector);
+        Q4AmxPaths.AssertGemvEqualsTiles(GgmlType.Q4_0, packed, Q8_0TileMatmulTests.RandomQ8_0Rows(rng, 1, k), n, k);
     }
 
     [Fact]

@@ -58,34 +58,18 @@ public sealed unsafe class Q4_1TileMatmulTests
     public void AgreesWithTheProjectsVecDotOnQuantizedFloats()
     {
         int m = 5, n = 32, k = 256;
-        var rng = new Random(23);
-        var wf = new float[n * k];
-        var af = new float[m * k];
-        for (int i = 0; i < wf.Length; i++) wf[i] = (float)(rng.NextDouble() * 2 - 0.7);
-        for (int i = 0; i < af.Length; i++) af[i] = (float)(rng.NextDouble() * 6 - 3);
+        var (w, act) = Q4AmxPaths.QuantizedRows(GgmlType.Q4_1, new Random(23), m, n, k, -0.7);
         int wRowBytes = k / 32 * 20, aRowBytes = k / 32 * 36;
-        var w = new byte[n * wRowBytes];
-        var act = new byte[m * aRowBytes];
-        Quantization.Quantize(GgmlType.Q4_1, wf, w);
-        for (int i = 0; i < m; i++) VecDot.QuantizeActivations(GgmlType.Q4_1, af.AsSpan(i * k, k), act.AsSpan(i * aRowBytes, aRowBytes));
-
-        var c = new float[m * n];
-        var packed = Q4_1AmxLayout.Pack(w, n, k);
-        new Q4TileMatmul(new InterpretedTileRunner(X64Abi.Native), GgmlType.Q4_1).Multiply(act, m, k, packed, n, c);
-        var one = new float[n];
+        var (c, one) = Q4AmxPaths.BothPaths(GgmlType.Q4_1, Q4_1AmxLayout.Pack(w, n, k), act, m, n, k);
         for (int i = 0; i < m; i++)
-        {
-            fixed (byte* pw = packed) fixed (byte* pa = act) fixed (float* y = one)
-                Q4AmxGemv.Multiply(GgmlType.Q4_1, pw, k, pa + i * aRowBytes, y, 0, n);
             for (int j = 0; j < n; j++)
             {
                 float expected = VecDot.Dot(GgmlType.Q4_1, w.AsSpan(j * wRowBytes, wRowBytes), act.AsSpan(i * aRowBytes, aRowBytes), k);
                 var (fused, _, magnitude) = Reference(w, j, act, i, k);
                 Assert.Equal(fused, c[i * n + j]);
                 Assert.True(Math.Abs(c[i * n + j] - expected) <= 2e-6 * magnitude + 1e-30, $"({i},{j}): {c[i * n + j]} vs {expected}");
-                Assert.Equal(c[i * n + j], one[j]);
+                Assert.Equal(c[i * n + j], one[i * n + j]);
             }
-        }
     }
 
     [Theory]
@@ -95,16 +79,7 @@ public sealed unsafe class Q4_1TileMatmulTests
     {
         var rng = new Random(n * 3 + k);
         var packed = Q4_1AmxLayout.Pack(RandomQ4_1Rows(rng, n, k), n, k);
-        var act = RandomQ8_1Rows(rng, 1, k);
-        var tiles = new float[n];
-        var vector = new float[n];
-        new Q4TileMatmul(new InterpretedTileRunner(X64Abi.Native), GgmlType.Q4_1).Multiply(act, 1, k, packed, n, tiles);
-        fixed (byte* pw = packed) fixed (byte* pa = act) fixed (float* y = vector)
-        {
-            Q4AmxGemv.Multiply(GgmlType.Q4_1, pw, k, pa, y, 0, 16);
-            Q4AmxGemv.Multiply(GgmlType.Q4_1, pw, k, pa, y, 16, n);
-        }
-        Assert.Equal(tiles, vector);
+        Q4AmxPaths.AssertGemvEqualsTiles(GgmlType.Q4_1, packed, RandomQ8_1Rows(rng, 1, k), n, k);
     }
 
     /// <summary>
