@@ -7,28 +7,12 @@ set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 tmp="$(mktemp -d)"; trap 'rm -rf "$tmp"' EXIT
 as --version | head -1 >&2
-print_listing() {
-  as "$1" -o "$tmp/o.o"
-  # objdump wraps long instructions onto continuation lines; join them before printing.
-  objdump -d -M intel "$tmp/o.o" | awk -F'\t' '
-    /^ *[0-9a-f]+:\t/ {
-      if (NF >= 3) { if (bytes != "") print bytes "\t" ins; bytes = $2; ins = $3 }
-      else { bytes = bytes " " $2 }
-      next }
-    END { if (bytes != "") print bytes "\t" ins }' | sed -e 's/ *\t/\t/' -e 's/  */ /g' | grep -v $'\tnop$'
-}
+source "$here/../lib/gas-golden.sh"
 if [ "${1:-}" = "--verify" ]; then
-  tests="$here/../../tests/SharpInfer.Tests/Amx/X64EmitterGoldenTests.cs"
-  print_listing "$here/golden.s" | cut -f1 > "$tmp/as.txt"
-  grep -oE '^ *\["[0-9a-f ]+"' "$tests" | sed -E 's/^ *\["//; s/"$//' > "$tmp/tests.txt"
-  if diff "$tmp/as.txt" "$tmp/tests.txt" > "$tmp/diff.txt"; then
-    echo "OK: $(wc -l < "$tmp/as.txt") forms in X64EmitterGoldenTests.cs match GNU as"
-  else
-    echo "MISMATCH between GNU as (<) and the test file (>):"; cat "$tmp/diff.txt"; exit 1
-  fi
+  gas_verify "$here/golden.s" "$here/../../tests/SharpInfer.Tests/Amx/X64EmitterGoldenTests.cs"
   exit 0
 fi
 echo "# golden.s"
-print_listing "$here/golden.s"
+gas_listing "$here/golden.s"
 echo "# jumps.s"
-print_listing "$here/jumps.s"
+gas_listing "$here/jumps.s"

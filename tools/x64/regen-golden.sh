@@ -7,22 +7,9 @@ set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 tmp="$(mktemp -d)"; trap 'rm -rf "$tmp"' EXIT
 as --version | head -1 >&2
-as "$here/evex-golden.s" -o "$tmp/o.o"
-objdump -d -M intel "$tmp/o.o" | awk -F'\t' '
-  /^ *[0-9a-f]+:\t/ {
-    if (NF >= 3) { if (bytes != "") print bytes "\t" ins; bytes = $2; ins = $3 }
-    else { bytes = bytes " " $2 }
-    next }
-  END { if (bytes != "") print bytes "\t" ins }' | sed -e 's/ *\t/\t/' -e 's/  */ /g' > "$tmp/listing.txt"
+source "$here/../lib/gas-golden.sh"
 if [ "${1:-}" = "--verify" ]; then
-  tests="$here/../../tests/SharpInfer.Tests/Platform/X64EvexGoldenTests.cs"
-  cut -f1 "$tmp/listing.txt" > "$tmp/as.txt"
-  grep -oE '^ *\["[0-9a-f ]+"' "$tests" | sed -E 's/^ *\["//; s/"$//' > "$tmp/tests.txt"
-  if diff "$tmp/as.txt" "$tmp/tests.txt" > "$tmp/diff.txt"; then
-    echo "OK: $(wc -l < "$tmp/as.txt") forms in X64EvexGoldenTests.cs match GNU as"
-  else
-    echo "MISMATCH between GNU as (<) and the test file (>):"; cat "$tmp/diff.txt"; exit 1
-  fi
+  gas_verify "$here/evex-golden.s" "$here/../../tests/SharpInfer.Tests/Platform/X64EvexGoldenTests.cs"
   exit 0
 fi
-cat "$tmp/listing.txt"
+gas_listing "$here/evex-golden.s"
