@@ -1,4 +1,4 @@
-# Golden listing for the EVEX forms (and the prefetch hint) of the SharpInfer x86-64 emitter (Intel syntax).
+# Golden listing for the EVEX forms (and the prefetch hint and the general-purpose forms the VNNI kernels add) of the SharpInfer x86-64 emitter (Intel syntax).
 # tests/SharpInfer.Tests/Platform/X64EvexGoldenTests.cs pins the bytes GNU as produces for each line.
 .intel_syntax noprefix
 .text
@@ -77,3 +77,26 @@
     {evex} vpbroadcastd zmm3, DWORD PTR [r15+r13*4]
     {evex} vmulps zmm5, zmm5, DWORD PTR [r15+r13*4]{1to16}
     {evex} vcvtph2ps zmm5, YMMWORD PTR [r10+288]
+    {evex} vinserti32x4 ymm9, ymm9, [rax+rbx*1+2], 1
+    {evex} vinserti32x4 ymm9, ymm9, [rdx+rcx*1+2], 1
+    {evex} vinserti32x4 ymm20, ymm9, [r8+32], 1
+    {evex} vbroadcasti32x4 ymm12, [r8]
+    {evex} vbroadcasti32x4 ymm13, [r8+16]
+    {evex} vbroadcasti32x4 ymm15, [rsi+18]
+    {evex} vmovq xmm6, r13
+    {evex} vmovq xmm22, r9
+    vpermps ymm7, ymm24, ymm6
+    vpermps ymm7, ymm27, ymm6
+    {evex} vcvtph2ps ymm6, xmm6
+    {evex} vcvtph2ps ymm20, xmm3
+    movzx r13d, WORD PTR [rdx+rcx*1]
+    movzx r14d, WORD PTR [rax+rbx*2]
+    movzx r14d, WORD PTR [rax]
+    movzx r15d, WORD PTR [rdx]
+    movzx edi, WORD PTR [r9+r11*1+2]
+    shl r13, 32
+    shl r13d, 16
+    shl r14d, 16
+    or r13, r14
+    or r13d, r14d
+    or rax, rbx

@@ -184,9 +184,11 @@ public static unsafe class MatMul
             byte* act = Activations + (long)j * ActivationRowBytes;
             float* o = Output + (long)j * Rows;
             int r = r0;
+            bool pairs = Side != null && VnniTiles.SupportsPairColumn(Type);
             for (; r + SignedBlockTiles.Rows <= r1; r += SignedBlockTiles.Rows)
             {
-                if (Side != null) VnniTiles.Column(Type, Weights + r * WeightRowBytes, (nint)WeightRowBytes, act, Side + j * SideStride, RowLength, o + r);
+                if (pairs) VnniTiles.PairColumn(Type, Weights + r * WeightRowBytes, (nint)WeightRowBytes, act, Side + j * SideStride, RowLength, o + r);
+                else if (Side != null) VnniTiles.Column(Type, Weights + r * WeightRowBytes, (nint)WeightRowBytes, act, Side + j * SideStride, RowLength, o + r);
                 else ColumnKernel(Weights + r * WeightRowBytes, (nint)WeightRowBytes, act, RowLength, o + r);
             }
             for (; r < r1; r++) o[r] = Kernel(Weights + r * WeightRowBytes, act, RowLength);

@@ -36,6 +36,28 @@ internal sealed partial class X64Emitter
         Byte(imm);
     }
 
+    /// <summary><c>vinserti32x4 ymm dst, a, xmmword [m], imm</c>: a with its 128-bit half imm replaced by the 16 bytes at m.</summary>
+    public void Vinserti32x4(int dst, int a, Mem b, byte imm)
+    {
+        EvexMem(Map0F3A, Pp66, 0x38, dst, a, b, VecWidth.Y, 16);
+        Byte(imm);
+    }
+
+    /// <summary><c>vbroadcasti32x4 ymm, xmmword [m]</c>: the 16 bytes at m in both 128-bit halves (a load, no shuffle).</summary>
+    public void Vbroadcasti32x4(int dst, Mem src) => EvexMem(Map0F38, Pp66, 0x5A, dst, 0, src, VecWidth.Y, 16);
+
+    /// <summary><c>vmovq xmm, r64</c> (EVEX.128.66.0F.W1 6E): the register's 64 bits into lane 0, the rest zeroed.</summary>
+    public void Vmovq(int dst, Reg src)
+    {
+        CheckVec(dst);
+        Evex(Map0F, Pp66, dst, 0, rmLow: (int)src, rmHigh4: 0, VecWidth.X, broadcast: false, w1: true);
+        Byte(0x6E);
+        ModRmReg(dst, (int)src);
+    }
+
+    /// <summary><c>vpermps ymm dst, idx, table</c>: lane i = table[idx[i] mod 8].</summary>
+    public void Vpermps(int dst, int idx, int table) => EvexReg(Map0F38, Pp66, 0x16, dst, idx, table, VecWidth.Y);
+
     // ---- integer --------------------------------------------------------------------------------
 
     public void Vpxord(int dst, int a, int b, VecWidth w = VecWidth.Y) => EvexReg(Map0F, Pp66, 0xEF, dst, a, b, w);
@@ -78,6 +100,9 @@ internal sealed partial class X64Emitter
 
     public void Vcvtdq2ps(int dst, int src, VecWidth w = VecWidth.Y) => EvexReg(Map0F, PpNone, 0x5B, dst, 0, src, w);
 
+    /// <summary><c>vcvtph2ps dst, src</c> (register form): the low w/4 halves of src to floats (ymm ← xmm).</summary>
+    public void Vcvtph2ps(int dst, int src, VecWidth w) => EvexReg(Map0F38, Pp66, 0x13, dst, 0, src, w);
+
     /// <summary><c>vcvtph2ps xmm dst, qword [m]</c>: four halves to floats (F16C semantics, exact).</summary>
     public void Vcvtph2ps(int dst, Mem src) => EvexMem(Map0F38, Pp66, 0x13, dst, 0, src, VecWidth.X, 8);
 
@@ -112,14 +137,14 @@ internal sealed partial class X64Emitter
         EvexModRmMem(reg, m, n);
     }
 
-    private void Evex(int map, int pp, int reg, int vvvv, int rmLow, int rmHigh4, VecWidth w, bool broadcast, Reg? index = null)
+    private void Evex(int map, int pp, int reg, int vvvv, int rmLow, int rmHigh4, VecWidth w, bool broadcast, Reg? index = null, bool w1 = false)
     {
         int r = (reg >> 3) & 1, rr = (reg >> 4) & 1, b = (rmLow >> 3) & 1;
         // X: the index register's bit 3 for memory operands, the rm register's bit 4 for register operands.
         int x = index is { } ix ? ((int)ix >> 3) & 1 : (rmHigh4 >> 4) & 1;
         Byte(0x62);
         Byte((byte)(((r ^ 1) << 7) | ((x ^ 1) << 6) | ((b ^ 1) << 5) | ((rr ^ 1) << 4) | map));
-        Byte((byte)(((~vvvv & 0xF) << 3) | 0x04 | pp));
+        Byte((byte)((w1 ? 0x80 : 0) | ((~vvvv & 0xF) << 3) | 0x04 | pp));
         int ll = w switch { VecWidth.X => 0, VecWidth.Y => 1, _ => 2 };
         Byte((byte)((ll << 5) | ((broadcast ? 1 : 0) << 4) | ((((vvvv >> 4) & 1) ^ 1) << 3)));
     }

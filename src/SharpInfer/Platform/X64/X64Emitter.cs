@@ -76,6 +76,23 @@ internal sealed partial class X64Emitter
     public void Test(Reg a, Reg b, bool wide = true) => RegRm(0x85, b, a, wide);
     public void Add(Reg dst, Mem src, bool wide = true) => RegMem(0x03, (int)dst, src, wide);
 
+    public void Or(Reg dst, Reg src, bool wide = true) => RegRm(0x09, src, dst, wide);
+
+    /// <summary><c>movzx dst32, word [m]</c> (0F B7): the 16 bits at m, zero-extended (to 64 bits, as every 32-bit write).</summary>
+    public void Movzx16(Reg dst, Mem src)
+    {
+        Rex(false, (int)dst, src.Index is { } ix ? (int)ix : 0, (int)src.Base);
+        Byte(0x0F); Byte(0xB7);
+        ModRmMem((int)dst, src);
+    }
+
+    /// <summary><c>shl dst, imm</c> (C1 /4 ib).</summary>
+    public void ShlImm(Reg dst, byte imm, bool wide = true)
+    {
+        Rex(wide, 0, 0, (int)dst);
+        Byte(0xC1); ModRmReg(4, (int)dst); Byte(imm);
+    }
+
     public void AddImm(Reg dst, int imm, bool wide = true) => AluImm(0, 0x05, dst, imm, wide);
     public void SubImm(Reg dst, int imm, bool wide = true) => AluImm(5, 0x2D, dst, imm, wide);
     public void CmpImm(Reg dst, int imm, bool wide = true) => AluImm(7, 0x3D, dst, imm, wide);

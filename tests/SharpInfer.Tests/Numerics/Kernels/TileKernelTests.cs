@@ -161,17 +161,43 @@ public sealed unsafe class TileKernelTests(ITestOutputHelper output)
             }
     }
 
+    [Fact]
+    public void EmittedVnniPairColumnEqualsTheRowKernelWhereTheCpuHasVnni()
+    {
+        if (!VnniTiles.IsAvailable)
+        {
+            output.WriteLine($"AVX512_VNNI kernels not available ({VnniTiles.UnavailableReason}): not run");
+            Assert.False(VnniRequired, "SHARPINFER_REQUIRE_VNNI=1 but the VNNI kernels are not available");
+            return;
+        }
+        foreach (var type in new[] { GgmlType.Q8_0, GgmlType.Q4_0 })
+        {
+            Assert.True(VnniTiles.SupportsPairColumn(type));
+            foreach (int n in new[] { 32, 96, 2048 })
+                Check(type, n, seed: 13 * n, DotKernels.Best(type), (x, xs, y, ys, side, ss, s, os) =>
+                {
+                    var col = stackalloc float[VnniPairColumnKernel.Rows];
+                    for (int j = 0; j < 4; j++)
+                    {
+                        VnniTiles.PairColumn(type, x, xs, y + j * ys, side + j * ss, n, col);
+                        for (int i = 0; i < VnniPairColumnKernel.Rows; i++) s[i + j * os] = col[i];
+                    }
+                }, weightRows: VnniPairColumnKernel.Rows);
+        }
+    }
+
     private delegate void TileCall(byte* x, nint xs, byte* y, nint ys, byte* side, nint sideStride, float* s, nint ss);
 
-    private static void Check(GgmlType type, int n, int seed, delegate*<byte*, byte*, int, float> single, TileCall tile)
+    private static void Check(GgmlType type, int n, int seed, delegate*<byte*, byte*, int, float> single, TileCall tile, int weightRows = 4)
     {
         const int R = 4;
+        int W = weightRows, os = W + 3;
         var rng = new Random(seed);
         int blockBytes = GgmlTypeInfo.Get(type).BytesPerBlock;
         int xs = (int)GgmlTypeInfo.Get(type).RowBytes(n) + 5; // strides that are not the row sizes
-        var w = new byte[xs * R];
+        var w = new byte[xs * W];
         rng.NextBytes(w);
-        for (int r = 0; r < R; r++)
+        for (int r = 0; r < W; r++)
             for (int b = 0; b < n / 32; b++)
                 BitConverter.TryWriteBytes(w.AsSpan(r * xs + b * blockBytes), (Half)((rng.NextDouble() - 0.5) / 64));
         int ys = VecDot.ActivationRowBytes(type, n) + 3;
@@ -184,19 +210,19 @@ public sealed unsafe class TileKernelTests(ITestOutputHelper output)
         }
         int sideStride = (int)ActivationSide.Bytes(1, n);
         var side = new byte[sideStride * R];
-        var outputs = new float[R * 7];
+        var outputs = new float[R * os];
         fixed (byte* pw = w)
         fixed (byte* pa = a)
         fixed (byte* ps = side)
         fixed (float* po = outputs)
         {
             for (int j = 0; j < R; j++) ActivationSide.Compute(pa + j * ys, ys, 1, n, VnniTiles.SideOffset(type), ps + j * sideStride);
-            tile(pw, xs, pa, ys, ps, sideStride, po, 7);
-            for (int i = 0; i < R; i++)
+            tile(pw, xs, pa, ys, ps, sideStride, po, os);
+            for (int i = 0; i < W; i++)
                 for (int j = 0; j < R; j++)
                 {
                     float expected = single(pw + i * xs, pa + j * ys, n);
-                    float got = po[i + 7 * j];
+                    float got = po[i + os * j];
                     Assert.True(BitConverter.SingleToInt32Bits(expected) == BitConverter.SingleToInt32Bits(got),
                         $"{type} n={n} weight row {i}, activation row {j}: {got} vs {expected}");
                 }

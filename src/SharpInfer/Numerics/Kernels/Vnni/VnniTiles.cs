@@ -18,6 +18,7 @@ internal static unsafe class VnniTiles
     private static readonly GgmlType[] s_types = [GgmlType.Q8_0, GgmlType.Q4_0, GgmlType.Q5_0];
     private static readonly ExecutableCode?[] s_code = new ExecutableCode?[64];
     private static readonly ExecutableCode?[] s_columnCode = new ExecutableCode?[64];
+    private static readonly ExecutableCode?[] s_pairColumnCode = new ExecutableCode?[64];
 
     /// <summary>Why the kernels are not used (null when they are): the CPU, the process, the OS, or the switch.</summary>
     public static readonly string? UnavailableReason = Detect();
@@ -37,6 +38,9 @@ internal static unsafe class VnniTiles
     /// </summary>
     public static bool SupportsColumn(GgmlType t) => Supports(t);
 
+    /// <summary>Whether generation takes <see cref="PairColumn"/> instead of <see cref="Column"/> (same rows, same bits, fewer operations).</summary>
+    public static bool SupportsPairColumn(GgmlType t) => IsAvailable && VnniPairColumnKernel.Supports(t);
+
     /// <summary>The offset c that <see cref="ActivationSide"/> subtracts for weights of type <paramref name="t"/>.</summary>
     public static int SideOffset(GgmlType t) => t switch { GgmlType.Q8_0 => 128, GgmlType.Q5_0 => 16, _ => 8 };
 
@@ -52,6 +56,8 @@ internal static unsafe class VnniTiles
             {
                 s_code[(int)t] = new ExecutableCode(VnniTileKernel.Emit(t, X64Abi.Native));
                 s_columnCode[(int)t] = new ExecutableCode(VnniTileKernel.Emit(t, X64Abi.Native, activationRows: 1));
+                if (VnniPairColumnKernel.Supports(t))
+                    s_pairColumnCode[(int)t] = new ExecutableCode(VnniPairColumnKernel.Emit(t, X64Abi.Native));
             }
             return null;
         }
@@ -95,5 +101,31 @@ internal static unsafe class VnniTiles
         };
         ((delegate* unmanaged[SuppressGCTransition]<VnniTileArgs*, void>)Entry(s_columnCode, t))(&args);
         s[0] = Simd256.HSum(acc[0]); s[1] = Simd256.HSum(acc[4]); s[2] = Simd256.HSum(acc[8]); s[3] = Simd256.HSum(acc[12]);
+    }
+
+    /// <summary>Outputs s[0..4) for weight rows x + i·xs against the single activation row y (side record at side), by <see cref="VnniPairColumnKernel"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void PairColumn(GgmlType t, byte* x, nint xs, byte* y, byte* side, int n, float* s)
+    {
+        var acc = stackalloc Vector256<float>[VnniPairColumnKernel.Rows];
+        var args = new VnniTileArgs
+        {
+            Weights = x, WeightStride = xs, Activations = y, Side = side, Blocks = n / 32, Accumulators = (float*)acc,
+        };
+        ((delegate* unmanaged[SuppressGCTransition]<VnniTileArgs*, void>)Entry(s_pairColumnCode, t))(&args);
+        if (t == GgmlType.Q4_0)
+        {
+            // pair p: lanes 0–3 of both rows in acc[2p], lanes 4–7 in acc[2p + 1]; low 128 bits row 2p, high 2p + 1
+            for (int p = 0; p < VnniPairColumnKernel.Rows / 2; p++)
+            {
+                Vector256<float> low = acc[2 * p], high = acc[2 * p + 1];
+                s[2 * p] = Simd256.HSum(Vector256.Create(low.GetLower(), high.GetLower()));
+                s[2 * p + 1] = Simd256.HSum(Vector256.Create(low.GetUpper(), high.GetUpper()));
+            }
+        }
+        else
+        {
+            for (int i = 0; i < VnniPairColumnKernel.Rows; i++) s[i] = Simd256.HSum(acc[i]);
+        }
     }
 }
