@@ -79,9 +79,10 @@ internal static class VnniPairColumnKernel
             }
         }
 
-        // Generation streams weights from memory: the next 4 rows (one contiguous region) are prefetched in order, as
-        // many lines per block step as the 4 rows consume (as VnniTileKernel does).
-        e.Lea(next, Mem.Sib(x, xs, 4));
+        // Generation streams weights from memory: the 4 rows after the next 4 (one contiguous region) are prefetched in
+        // order into L2, as many lines per block step as the 4 rows consume. One Zen 4 core, llama-1b Q4_0 tg (6 runs
+        // alternated): 25.5 t/s against 22.9 for prefetcht0 of the next 4 rows; two threads within noise.
+        e.Lea(next, Mem.Sib(x, xs, 8));
         var done = new Label();
         var loop = new Label();
         e.Test(count, count);
@@ -146,7 +147,7 @@ internal static class VnniPairColumnKernel
                 e.Vfmadd231ps(AccBase + r, T, Scale);
             }
         }
-        for (int l = 0; l < Rows * blockBytes; l += 64) e.Prefetcht0(Mem.At(next, l));
+        for (int l = 0; l < Rows * blockBytes; l += 64) e.Prefetcht1(Mem.At(next, l));
         e.AddImm(next, Rows * blockBytes);
         e.AddImm(x, blockBytes);
         e.AddImm(y, 34);
