@@ -100,3 +100,28 @@
     or r13, r14
     or r13d, r14d
     or rax, rbx
+    {evex} vpmaddubsw ymm12, ymm10, ymm0
+    {evex} vpmaddubsw ymm13, ymm11, ymm7
+    vpmaddubsw ymm20, ymm27, ymm3
+    vpdpwssd ymm14, ymm12, DWORD PTR [rsi+4]{1to8}
+    vpdpwssd ymm14, ymm13, DWORD PTR [rsi+220]{1to8}
+    vpdpwssd ymm30, ymm13, DWORD PTR [r11+1024]{1to8}
+    vfmadd231ps ymm16, ymm15, DWORD PTR [rsi+32]{1to8}
+    vfmadd231ps ymm19, ymm15, DWORD PTR [rsi+224]{1to8}
+    {evex} vpmovzxbw xmm12, xmm12
+    {evex} vpmovzxbw xmm20, xmm3
+    {evex} vpmaddwd xmm12, xmm12, xmm15
+    {evex} vpmaddwd xmm13, xmm26, xmm15
+    {evex} vpmaddwd ymm13, ymm26, ymm15
+    {evex} vpackssdw xmm15, xmm12, xmm13
+    {evex} vfnmadd231ps xmm28, xmm12, xmm11
+    {evex} vfnmadd231ps xmm4, xmm12, xmm11
+    {evex} vpermilps xmm11, xmm10, 0x55
+    {evex} vpermilps xmm27, xmm10, 0x55
+    and r11, 0x3f3f3f3f
+    and r12d, 0x0f0f0f0f
+    shr r12d, 6
+    shr r13, 4
+    pdep r12, r11, r14
+    pdep r15, rdi, rbp
+    pdep rdi, r13, r14

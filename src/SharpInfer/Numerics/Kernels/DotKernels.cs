@@ -13,7 +13,7 @@ public static unsafe class DotKernels
     private static readonly IntPtr[] s_best = Build(CpuKernels.Best);
     private static readonly IntPtr[] s_bestMulti = BuildMulti(CpuKernels.Best);
     private static readonly IntPtr[] s_bestTile = BuildTile(CpuKernels.Best);
-    private static readonly IntPtr[] s_bestColumn = BuildColumn(CpuKernels.Best);
+    private static readonly IntPtr[] s_bestColumn = BestColumns();
 
     static DotKernels()
     {
@@ -108,6 +108,15 @@ public static unsafe class DotKernels
             (GgmlType.Q6_K, KernelIsa.Avx512) => &KQuantColumns.Q6_K,
             _ => null,
         };
+    }
+
+    /// <summary>The column kernels of <see cref="CpuKernels.Best"/>, with the emitted VNNI Q4_K kernel where it runs (same bits).</summary>
+    private static IntPtr[] BestColumns()
+    {
+        var table = BuildColumn(CpuKernels.Best);
+        if (CpuKernels.Best == KernelIsa.Avx512 && Vnni.VnniQ4KColumns.IsAvailable)
+            table[(int)GgmlType.Q4_K] = (IntPtr)(delegate*<byte*, nint, byte*, int, float*, void>)&Vnni.VnniQ4KColumns.Column;
+        return table;
     }
 
     private static IntPtr[] BuildColumn(KernelIsa isa)

@@ -89,6 +89,24 @@ internal sealed partial class X64Emitter
     public void Vpdpbusd(int acc, int u, int s, VecWidth w = VecWidth.Y) => EvexReg(Map0F38, Pp66, 0x50, acc, u, s, w);
     public void Vpdpbusd(int acc, int u, Mem s, VecWidth w = VecWidth.Y) => EvexMem(Map0F38, Pp66, 0x50, acc, u, s, w, (int)w);
 
+    /// <summary><c>vpmaddubsw dst, u, s</c> (AVX512BW): int16 lane k = sat(u.u8[2k]·s.i8[2k] + u.u8[2k+1]·s.i8[2k+1]).</summary>
+    public void Vpmaddubsw(int dst, int u, int s, VecWidth w = VecWidth.Y) => EvexReg(Map0F38, Pp66, 0x04, dst, u, s, w);
+
+    /// <summary>
+    /// <c>vpdpwssd acc, a, dword [m]{1toN}</c> (AVX512_VNNI): acc.i32[k] += a.i16[2k]·b.i16[2k] + a.i16[2k+1]·b.i16[2k+1],
+    /// b the dword at m in every lane (ggml's madd-then-add in one operation).
+    /// </summary>
+    public void VpdpwssdBroadcast(int acc, int a, Mem b, VecWidth w = VecWidth.Y) => EvexMem(Map0F38, Pp66, 0x52, acc, a, b, w, 4, broadcast: true);
+
+    /// <summary><c>vpmovzxbw xmm dst, xmm src</c>: the low 8 bytes zero-extended to int16.</summary>
+    public void Vpmovzxbw(int dst, int src) => EvexReg(Map0F38, Pp66, 0x30, dst, 0, src, VecWidth.X);
+
+    /// <summary><c>vpmaddwd dst, a, b</c>: int32 lane k = a.i16[2k]·b.i16[2k] + a.i16[2k+1]·b.i16[2k+1].</summary>
+    public void Vpmaddwd(int dst, int a, int b, VecWidth w = VecWidth.X) => EvexReg(Map0F, Pp66, 0xF5, dst, a, b, w);
+
+    /// <summary><c>vpackssdw xmm dst, a, b</c>: a's then b's int32 lanes saturated to int16.</summary>
+    public void Vpackssdw(int dst, int a, int b) => EvexReg(Map0F, Pp66, 0x6B, dst, a, b, VecWidth.X);
+
     /// <summary><c>vpsrlw dst, src, imm</c> (EVEX puts the destination in vvvv, /2 in ModRM.reg).</summary>
     public void Vpsrlw(int dst, int src, byte imm, VecWidth w = VecWidth.Y)
     {
@@ -114,6 +132,19 @@ internal sealed partial class X64Emitter
 
     /// <summary><c>vfmadd231ps acc, a, b</c>: acc += a·b, one rounding.</summary>
     public void Vfmadd231ps(int acc, int a, int b, VecWidth w = VecWidth.Y) => EvexReg(Map0F38, Pp66, 0xB8, acc, a, b, w);
+
+    /// <summary><c>vfnmadd231ps acc, a, b</c>: acc = −(a·b) + acc, one rounding (= FMA with −a: negation is exact).</summary>
+    public void Vfnmadd231ps(int acc, int a, int b, VecWidth w = VecWidth.Y) => EvexReg(Map0F38, Pp66, 0xBC, acc, a, b, w);
+
+    /// <summary><c>vpermilps xmm dst, src, imm</c>: lane i = src[imm bits 2i..2i+1].</summary>
+    public void Vpermilps(int dst, int src, byte imm)
+    {
+        EvexReg(Map0F3A, Pp66, 0x04, dst, 0, src, VecWidth.X);
+        Byte(imm);
+    }
+
+    /// <summary><c>vfmadd231ps acc, a, dword [m]{1toN}</c>: acc += a·(the float at m), one rounding.</summary>
+    public void Vfmadd231psBroadcast(int acc, int a, Mem b, VecWidth w = VecWidth.Y) => EvexMem(Map0F38, Pp66, 0xB8, acc, a, b, w, 4, broadcast: true);
 
     /// <summary><c>vzeroupper</c> (VEX): leaves no dirty upper state for SSE code after the kernel.</summary>
     public void Vzeroupper() { Byte(0xC5); Byte(0xF8); Byte(0x77); }

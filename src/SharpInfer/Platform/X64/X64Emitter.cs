@@ -86,6 +86,30 @@ internal sealed partial class X64Emitter
         ModRmMem((int)dst, src);
     }
 
+    /// <summary><c>and dst, imm32</c> (81 /4 id; 64-bit: sign-extended).</summary>
+    public void AndImm(Reg dst, int imm, bool wide = true)
+    {
+        Rex(wide, 0, 0, (int)dst);
+        Byte(0x81); ModRmReg(4, (int)dst); Int32(imm);
+    }
+
+    /// <summary><c>shr dst, imm</c> (C1 /5 ib).</summary>
+    public void ShrImm(Reg dst, byte imm, bool wide = true)
+    {
+        Rex(wide, 0, 0, (int)dst);
+        Byte(0xC1); ModRmReg(5, (int)dst); Byte(imm);
+    }
+
+    /// <summary><c>pdep dst, src, mask</c> (BMI2, VEX.LZ.F2.0F38.W1 F5): the low bits of src deposited at mask's set bits.</summary>
+    public void Pdep(Reg dst, Reg src, Reg mask)
+    {
+        Byte(0xC4);
+        Byte((byte)((((int)dst & 8) == 0 ? 0x80 : 0) | 0x40 | (((int)mask & 8) == 0 ? 0x20 : 0) | 0x02));
+        Byte((byte)(0x80 | ((~(int)src & 0xF) << 3) | PpF2));
+        Byte(0xF5);
+        ModRmReg((int)dst, (int)mask);
+    }
+
     /// <summary><c>shl dst, imm</c> (C1 /4 ib).</summary>
     public void ShlImm(Reg dst, byte imm, bool wide = true)
     {

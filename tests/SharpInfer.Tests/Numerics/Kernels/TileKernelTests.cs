@@ -186,6 +186,56 @@ public sealed unsafe class TileKernelTests(ITestOutputHelper output)
         }
     }
 
+    /// <summary>
+    /// The emitted Q4_K generation kernel against the row kernel: quantized rows (real scales and mins) and raw random
+    /// super-blocks (every 6-bit scale and min pattern, any nibbles) with finite random d and dmin.
+    /// </summary>
+    [Fact]
+    public void EmittedVnniQ4KColumnEqualsTheRowKernelWhereTheCpuHasVnni()
+    {
+        if (!VnniQ4KColumns.IsAvailable)
+        {
+            output.WriteLine($"AVX512_VNNI kernels not available ({VnniTiles.UnavailableReason}): not run");
+            Assert.False(VnniRequired, "SHARPINFER_REQUIRE_VNNI=1 but the VNNI kernels are not available");
+            return;
+        }
+        var single = DotKernels.Best(GgmlType.Q4_K);
+        var s = stackalloc float[4];
+        foreach (bool raw in new[] { false, true })
+            foreach (int n in new[] { 256, 768, 2048 })
+            {
+                var rng = new Random(n + (raw ? 1 : 0));
+                int xs = (int)GgmlTypeInfo.Get(GgmlType.Q4_K).RowBytes(n) + 7;
+                var w = new byte[xs * 4];
+                for (int r = 0; r < 4; r++)
+                {
+                    var row = w.AsSpan(r * xs, xs - 7);
+                    if (!raw) { Quantization.Quantize(GgmlType.Q4_K, QuantizationRoundTripTests.RandomRow(n, seed: 70 * n + r), row); continue; }
+                    rng.NextBytes(row);
+                    for (int b = 0; b < n / 256; b++)
+                    {
+                        BitConverter.TryWriteBytes(row[(144 * b)..], (Half)((rng.NextDouble() - 0.3) / 32));
+                        BitConverter.TryWriteBytes(row[(144 * b + 2)..], (Half)((rng.NextDouble() - 0.3) / 64));
+                    }
+                }
+                var x = QuantizationRoundTripTests.RandomRow(n, seed: 5 * n, scale: 2f);
+                for (int i = 0; i < n; i += 7) x[i] *= 30; // activation blocks whose quants reach ±127
+                var a = new byte[VecDot.ActivationRowBytes(GgmlType.Q4_K, n)];
+                VecDot.QuantizeActivations(GgmlType.Q4_K, x, a);
+                fixed (byte* pw = w)
+                fixed (byte* pa = a)
+                {
+                    VnniQ4KColumns.Column(pw, xs, pa, n, s);
+                    for (int r = 0; r < 4; r++)
+                    {
+                        float expected = single(pw + r * xs, pa, n);
+                        Assert.True(BitConverter.SingleToInt32Bits(expected) == BitConverter.SingleToInt32Bits(s[r]),
+                            $"Q4_K {(raw ? "raw" : "quantized")} n={n} row {r}: {s[r]} vs {expected}");
+                    }
+                }
+            }
+    }
+
     private delegate void TileCall(byte* x, nint xs, byte* y, nint ys, byte* side, nint sideStride, float* s, nint ss);
 
     private static void Check(GgmlType type, int n, int seed, delegate*<byte*, byte*, int, float> single, TileCall tile, int weightRows = 4)
