@@ -79,9 +79,11 @@ internal static unsafe class VnniQ4KColumns
         e.MovImm32(u0, 0x00010001);
         e.Vpbroadcastd(Ones, u0);
         e.MovImm(pairMask, 0x000000FF_000000FF); // PDEP: two scale bytes to the low bytes of two dwords
-        // Generation streams weights from memory: the next 4 rows (one contiguous region) are prefetched in order into
-        // L2, as many lines per super-block step as the 4 rows consume (as KQuantColumns does).
-        e.Lea(next, Mem.Sib(x, xs, 4));
+        // Generation streams weights from memory: rows 12–15 from here (one contiguous region) are prefetched in order
+        // into L2, as many lines per super-block step as the 4 rows consume. One Zen 4 core, llama-1b Q4_K_M tg
+        // (alternated runs): 4 rows ahead 19.8 t/s, 8 rows 22.8–23.2, 12 rows 23.7, 16 and 24 rows 23.7.
+        e.Lea(next, Mem.Sib(x, xs, 8));
+        e.Lea(next, Mem.Sib(next, xs, 4));
         var done = new Label();
         var loop = new Label();
         e.Test(count, count);
