@@ -137,10 +137,11 @@ internal sealed class ForwardPass
     private Span<float> Project(WeightMatrix w, float[] x, int n, float[] dst, int dstOffset, float[]? bias)
     {
         var k = w.Columns;
-        var actType = MatMul.ActivationType(w.Type);
+        var conversion = MatMul.ConversionType(w);
+        var actType = MatMul.ActivationType(conversion);
         if (_actType != actType)
         {
-            _rowWork.ConvertActivations(w.Type, x, n, k, _act);
+            _rowWork.ConvertActivations(conversion, x, n, k, _act);
             _actType = actType;
         }
         _matMul.Multiply(w, _act, n, dst, dstOffset);

@@ -68,6 +68,14 @@ public static class ReferenceTolerances
     public const float F16WeightsQwen2 = 6e-3f;
 
     /// <summary>
+    /// F16 weights in the AMX buffer (F32 activations, as ggml's AMX F16 kernel) against the plain path (activations
+    /// rounded to F16, ggml's vec_dot type): every matmul input differs by one F16 rounding. Measured 9.0e-3 on
+    /// micro-llama-F16 (max |logit| 8.4), the order of the reference README's F16-vs-F32 weight difference (0.011), as
+    /// one rounding of every product's input should be; asserted with 2.2× headroom.
+    /// </summary>
+    public const float F16ActivationRounding = 0.02f;
+
+    /// <summary>
     /// BF16 weights (activations rounded to BF16, 8-bit mantissa). Measured 2.4e-4 with the vector
     /// kernels (no flip), 3.2e-2 with the scalar ones (a single BF16 flip on a last-bit difference);
     /// BF16-vs-F32 weights is 0.098. Asserted 1e-3, 100× below the type difference; where only the

@@ -24,6 +24,13 @@ internal static unsafe class MatMul
     /// <summary>ggml's type_traits_cpu[type].vec_dot_type.</summary>
     public static GgmlType ActivationType(GgmlType weightType) => VecDot.ActivationType(weightType);
 
+    /// <summary>
+    /// The weight type whose activation conversion (<see cref="ConvertActivations"/>) a product with <paramref name="w"/>
+    /// takes: its own, except where its buffer type multiplies against other activations (F16 in the AMX buffer meets
+    /// the F32 activations, as in ggml).
+    /// </summary>
+    public static GgmlType ConversionType(WeightMatrix w) => w.BufferType is AmxBufferType ? AmxMatMul.ConversionType(w.Type) : w.Type;
+
     /// <summary>Bytes one activation row of <paramref name="k"/> elements takes once converted for <paramref name="weightType"/>.</summary>
     public static long ActivationRowBytes(GgmlType weightType, int k) => VecDot.ActivationRowBytes(weightType, k);
 
@@ -59,7 +66,7 @@ internal static unsafe class MatMul
     /// </summary>
     public static void Multiply(WeightMatrix w, ReadOnlySpan<byte> activations, int n, Span<float> y)
     {
-        var actRowBytes = ActivationRowBytes(w.Type, w.Columns);
+        var actRowBytes = ActivationRowBytes(ConversionType(w), w.Columns);
         if (activations.Length < n * actRowBytes || y.Length < n * w.Rows)
             throw new ArgumentException("matmul buffers are too small");
         fixed (byte* a = activations)
@@ -168,7 +175,7 @@ internal static unsafe class MatMul
 
         public void Multiply(WeightMatrix w, byte[] activations, int n, float[] y, int yOffset)
         {
-            if (activations.Length < n * ActivationRowBytes(w.Type, w.Columns) || y.Length - yOffset < (long)n * w.Rows)
+            if (activations.Length < n * ActivationRowBytes(ConversionType(w), w.Columns) || y.Length - yOffset < (long)n * w.Rows)
                 throw new ArgumentException("matmul buffers are too small");
             (_w, _act, _n, _y, _yOffset) = (w, activations, n, y, yOffset);
             _actF32Rows = null;
@@ -221,7 +228,7 @@ internal static unsafe class MatMul
                 }
                 else
                     fixed (byte* side = _side)
-                        MultiplyRows(w, a, ActivationRowBytes(w.Type, w.Columns), _n, y + _yOffset, r0, r1, _useSide ? side : null);
+                        MultiplyRows(w, a, ActivationRowBytes(ConversionType(w), w.Columns), _n, y + _yOffset, r0, r1, _useSide ? side : null);
             }
         }
 

@@ -6,9 +6,11 @@ namespace SharpInfer.Backends.Cpu.Amx;
 
 /// <summary>
 /// ggml's <c>AMX</c> buffer type: host memory holding Q8_0 / Q4_0 / Q4_1 matrices repacked into
-/// <see cref="Q8_0AmxLayout"/> / <see cref="Q4_0AmxLayout"/> / <see cref="Q4_1AmxLayout"/> on write, read
-/// only by <see cref="AmxMatMul"/>. Accepts a weight, as ggml's AMX buffer does, only for plain 2-D
-/// matrix multiplication with a type that has AMX kernels (Q8_0, Q4_0, Q4_1 here), N % 32 == 0 (the layout needs 16) and K % 32 == 0. Created only by <see cref="AmxBufferTypeSource"/>.
+/// <see cref="Q8_0AmxLayout"/> / <see cref="Q4_0AmxLayout"/> / <see cref="Q4_1AmxLayout"/> (and the K-quants and IQ4_XS
+/// into layouts of ours) on write, F16 matrices as they are; read only by <see cref="AmxMatMul"/>. Accepts a weight,
+/// as ggml's AMX buffer does, only for plain 2-D matrix multiplication with a type it has kernels for, N % 32 == 0
+/// (the layouts need 16) and K a multiple of the type's alignment (32 for Q4_0/Q4_1/Q8_0, 256 for the K-quants and
+/// IQ4_XS, 16 for F16: ggml-cpu's amx supports_op). Created only by <see cref="AmxBufferTypeSource"/>.
 /// </summary>
 public sealed class AmxBufferType : BufferType
 {

@@ -13,6 +13,7 @@ namespace SharpInfer.Backends.Cpu.Amx;
 /// and releases the tiles before returning, so any thread may run it); one row goes through a gemv
 /// over the same packed bytes, since a 1-row tile wastes 15/16 of the tile unit. All apply the scales
 /// as ggml's AMX kernel does: C = fma(isum, d_w·d_a, C) block by block (then fma(m_w, s_a, C) for Q4_1).
+/// F16 weights stay in the file's layout and meet the F32 activations (<see cref="F16AmxGemm"/>), as in ggml.
 /// </summary>
 internal sealed unsafe class AmxMatMul(ITileProgramRunner runner)
 {
@@ -27,9 +28,16 @@ internal sealed unsafe class AmxMatMul(ITileProgramRunner runner)
     /// <summary>Output columns (weight rows) this kernel splits on.</summary>
     public const int ColumnGrain = Q8_0AmxLayout.PanelRows;
 
-    /// <summary>The weight types with AMX kernels here: those of ggml's AMX buffer.</summary>
+    /// <summary>The weight types ggml's AMX buffer takes: its AMX kernels' types, and F16 (kept as it is, AVX-512 kernel).</summary>
     public static bool Supports(GgmlType type) =>
-        type is GgmlType.Q8_0 or GgmlType.Q4_0 or GgmlType.Q4_1 or GgmlType.Q4_K or GgmlType.Q5_K or GgmlType.Q6_K or GgmlType.IQ4_XS;
+        type is GgmlType.Q8_0 or GgmlType.Q4_0 or GgmlType.Q4_1 or GgmlType.Q4_K or GgmlType.Q5_K or GgmlType.Q6_K or GgmlType.IQ4_XS
+            or GgmlType.F16;
+
+    /// <summary>
+    /// The weight type whose activation conversion a product with <paramref name="type"/> weights here takes: its own
+    /// (the vec_dot type), except F16, which ggml multiplies against the F32 activations (the conversion of F32 weights).
+    /// </summary>
+    public static GgmlType ConversionType(GgmlType type) => type == GgmlType.F16 ? GgmlType.F32 : type;
 
     /// <summary>Whether a <paramref name="type"/> matrix of N rows × K fits ggml's AMX layout.</summary>
     public static bool CanPack(GgmlType type, int n, int k) => type switch
@@ -41,6 +49,7 @@ internal sealed unsafe class AmxMatMul(ITileProgramRunner runner)
         GgmlType.Q5_K => Q5_KAmxLayout.CanPack(n, k),
         GgmlType.Q6_K => Q6_KAmxLayout.CanPack(n, k),
         GgmlType.IQ4_XS => IQ4_XSAmxLayout.CanPack(n, k),
+        GgmlType.F16 => F16AmxGemm.CanHold(k),
         _ => false,
     };
 
@@ -53,6 +62,7 @@ internal sealed unsafe class AmxMatMul(ITileProgramRunner runner)
         GgmlType.Q5_K => Q5_KAmxLayout.PackedBytes(n, k),
         GgmlType.Q6_K => Q6_KAmxLayout.PackedBytes(n, k),
         GgmlType.IQ4_XS => IQ4_XSAmxLayout.PackedBytes(n, k),
+        GgmlType.F16 => 2L * n * k,
         _ => throw new ArgumentException($"no AMX layout for {type}"),
     };
 
@@ -65,6 +75,7 @@ internal sealed unsafe class AmxMatMul(ITileProgramRunner runner)
         GgmlType.Q5_K => Q5_KAmxLayout.Pack(fileRows, n, k),
         GgmlType.Q6_K => Q6_KAmxLayout.Pack(fileRows, n, k),
         GgmlType.IQ4_XS => IQ4_XSAmxLayout.Pack(fileRows, n, k),
+        GgmlType.F16 => fileRows[..checked((int)(2L * n * k))].ToArray(), // ggml: "for f16, bf16 we don't do packing"
         _ => throw new ArgumentException($"no AMX layout for {type}"),
     };
 
@@ -75,6 +86,11 @@ internal sealed unsafe class AmxMatMul(ITileProgramRunner runner)
     public void Multiply(GgmlType type, byte* packed, int n, int k, byte* activations, int m, float* y, int r0, int r1)
     {
         if (!Supports(type)) throw new ArgumentException($"no AMX kernels for {type}");
+        if (type == GgmlType.F16)
+        {
+            F16AmxGemm.Multiply((ushort*)packed, n, k, (float*)activations, m, y, r0, r1);
+            return;
+        }
         if (m == 1)
         {
             if (type == GgmlType.Q8_0) Q8_0AmxGemv.Multiply(packed, k, activations, y, r0, r1);

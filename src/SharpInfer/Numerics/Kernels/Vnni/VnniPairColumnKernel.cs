@@ -8,7 +8,7 @@ namespace SharpInfer.Numerics.Kernels.Vnni;
 /// does exactly what a lane of ggml's AVX2 vec_dot does — per block the int32 dot of 4 values (from −c·Σy, see
 /// <see cref="ActivationSide"/>), converted to float and FMA'd with d_w·d_y — so the outputs keep their bits. From the
 /// cache a token's products are bound by the vector units (four operations per cycle on Zen 4), and the 4-row form
-/// spends nine per row and block. Here:
+/// spends 11 per row and block on Q4_0 (8 on Q8_0); this one about 7 (6–7). Here:
 /// <list type="bullet">
 /// <item>the 4 rows' d_w are gathered through general-purpose registers, converted and multiplied by d_y once per
 /// block (one VPERMPS then gives a row, or a pair of rows, its product) instead of a conversion, a broadcast and a

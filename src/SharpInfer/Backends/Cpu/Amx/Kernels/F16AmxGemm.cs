@@ -1,0 +1,102 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+using SharpInfer.Numerics.Kernels;
+
+namespace SharpInfer.Backends.Cpu.Amx.Kernels;
+
+/// <summary>
+/// F16 weights in the AMX buffer, as ggml keeps them there: the file's layout (no packing), multiplied on AVX-512
+/// against the F32 activations (ggml's <c>tinygemm_kernel_avx</c>; "f16 only has avx512 kernels for now"), not against
+/// activations rounded to F16 as the plain CPU path does. Per output: 16 float lanes, lane i accumulating
+/// fma(x[k0 + i], w[k0 + i]) for k0 = 0, 16, 32, … in order, then <c>_mm512_reduce_add_ps</c>'s tree (lane i + lane
+/// i + 8, then i + 4, then (0 + 2) + (1 + 3)). <see cref="MultiplyScalar"/> is the reference the vector path equals
+/// to the bit.
+/// </summary>
+internal static unsafe class F16AmxGemm
+{
+    /// <summary>K step of ggml's kernel (one 512-bit register of floats).</summary>
+    public const int Lanes = 16;
+
+    public static bool CanHold(int k) => k > 0 && k % Lanes == 0;
+
+    /// <summary>
+    /// Weight rows [<paramref name="r0"/>, <paramref name="r1"/>) of <c>y[t·n + r] = W[r] · x_t</c>: W is n × k halves
+    /// (row-major), x is m × k floats.
+    /// </summary>
+    public static void Multiply(ushort* w, int n, int k, float* x, int m, float* y, int r0, int r1)
+    {
+        if (!CanHold(k)) throw new ArgumentException($"F16 AMX product needs k % {Lanes} == 0, got {k}");
+        if (!Avx512F.IsSupported)
+        {
+            MultiplyScalar(w, n, k, x, m, y, r0, r1);
+            return;
+        }
+        int r = r0;
+        for (; r + 4 <= r1; r += 4)
+            for (int t = 0; t < m; t++) Rows4(w + (long)r * k, k, x + (long)t * k, y + (long)t * n + r);
+        for (; r < r1; r++)
+            for (int t = 0; t < m; t++) y[(long)t * n + r] = Row(w + (long)r * k, k, x + (long)t * k);
+    }
+
+    /// <summary>Scalar reference: the same lane accumulation and reduction tree, one value at a time.</summary>
+    public static void MultiplyScalar(ushort* w, int n, int k, float* x, int m, float* y, int r0, int r1)
+    {
+        var lanes = stackalloc float[Lanes];
+        for (int r = r0; r < r1; r++)
+            for (int t = 0; t < m; t++)
+            {
+                ushort* wr = w + (long)r * k;
+                float* xt = x + (long)t * k;
+                for (int i = 0; i < Lanes; i++) lanes[i] = 0;
+                for (int k0 = 0; k0 < k; k0 += Lanes)
+                    for (int i = 0; i < Lanes; i++)
+                        lanes[i] = MathF.FusedMultiplyAdd(xt[k0 + i], (float)BitConverter.UInt16BitsToHalf(wr[k0 + i]), lanes[i]);
+                y[(long)t * n + r] = ReduceScalar(lanes);
+            }
+    }
+
+    /// <summary>_mm512_reduce_add_ps as GCC and Clang expand it.</summary>
+    internal static float ReduceScalar(float* a)
+    {
+        var h = stackalloc float[8];
+        for (int i = 0; i < 8; i++) h[i] = a[i + 8] + a[i];
+        var q = stackalloc float[4];
+        for (int i = 0; i < 4; i++) q[i] = h[i + 4] + h[i];
+        return (q[0] + q[2]) + (q[1] + q[3]);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float Reduce(Vector512<float> v)
+    {
+        var h = v.GetUpper() + v.GetLower();
+        var q = h.GetUpper() + h.GetLower();
+        return (q.GetElement(0) + q.GetElement(2)) + (q.GetElement(1) + q.GetElement(3));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static float Row(ushort* w, int k, float* x)
+    {
+        var acc = Vector512<float>.Zero;
+        for (int k0 = 0; k0 < k; k0 += Lanes)
+            acc = Avx512F.FusedMultiplyAdd(Vector512.Load(x + k0), Simd512.LoadHalves((byte*)(w + k0)), acc);
+        return Reduce(acc);
+    }
+
+    /// <summary>4 weight rows (stride k) against one activation row; the activation loaded once per step for all four.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Rows4(ushort* w, int k, float* x, float* y)
+    {
+        var a0 = Vector512<float>.Zero; var a1 = a0; var a2 = a0; var a3 = a0;
+        ushort* w1 = w + k, w2 = w + 2 * k, w3 = w + 3 * k;
+        for (int k0 = 0; k0 < k; k0 += Lanes)
+        {
+            var xv = Vector512.Load(x + k0);
+            a0 = Avx512F.FusedMultiplyAdd(xv, Simd512.LoadHalves((byte*)(w + k0)), a0);
+            a1 = Avx512F.FusedMultiplyAdd(xv, Simd512.LoadHalves((byte*)(w1 + k0)), a1);
+            a2 = Avx512F.FusedMultiplyAdd(xv, Simd512.LoadHalves((byte*)(w2 + k0)), a2);
+            a3 = Avx512F.FusedMultiplyAdd(xv, Simd512.LoadHalves((byte*)(w3 + k0)), a3);
+        }
+        y[0] = Reduce(a0); y[1] = Reduce(a1); y[2] = Reduce(a2); y[3] = Reduce(a3);
+    }
+}
