@@ -1,10 +1,7 @@
 using SharpInfer.Backends;
-using SharpInfer.Backends.Cpu;
 using SharpInfer.Backends.Cpu.Amx;
 using SharpInfer.Backends.Cpu.Amx.Kernels;
 using SharpInfer.Format.Gguf;
-using SharpInfer.Inference;
-using SharpInfer.Models;
 using SharpInfer.Numerics;
 using SharpInfer.Platform.X64;
 using SharpInfer.Placement;
@@ -126,39 +123,17 @@ public sealed unsafe class F16AmxGemmTests(ITestOutputHelper output)
     public void ForcedAmxF16ForwardPassMatchesThePlainPath()
     {
         var path = TestPaths.Require(TestPaths.Micro("micro-llama-F16.gguf"));
-        var backends = new BackendSet(CpuBackend.CreateDefault(AmxBufferTypeSource.WithRunner(new InterpretedTileRunner(X64Abi.Native))));
-        using var plain = Model.Load(path);
-        using var amx = Model.Load(path, new ModelParams { UseAmx = true }, backends);
+        var (plain, amx) = ForcedAmxModels.Load(path, new InterpretedTileRunner(X64Abi.Native));
+        using var _ = plain;
+        using var __ = amx;
         foreach (var layer in amx.Weights.Layers)
             foreach (var w in new[] { layer.Wq, layer.Wk, layer.Wv, layer.Wo, layer.FfnGate, layer.FfnUp, layer.FfnDown })
             {
                 Assert.Equal(GgmlType.F16, w.Type);
                 Assert.IsType<AmxBufferType>(w.BufferType);
             }
-
-        var cp = new ContextParams { ContextLength = 64 };
-        using var c0 = plain.CreateContext(cp);
-        using var c1 = amx.CreateContext(cp);
-        int[] prompt = [1, 17, 42, 7, 99, 3];
-        c0.Decode(prompt);
-        c1.Decode(prompt);
-        float maxDiff = 0, maxLogit = 0;
-        Span<int> one = stackalloc int[1];
-        for (var s = 0; s < 8; s++)
-        {
-            var a = c0.GetLogits(-1);
-            var b = c1.GetLogits(-1);
-            Assert.Equal(ReferenceComparison.ArgMax(a), ReferenceComparison.ArgMax(b));
-            for (int i = 0; i < a.Length; i++)
-            {
-                maxDiff = Math.Max(maxDiff, MathF.Abs(a[i] - b[i]));
-                maxLogit = Math.Max(maxLogit, MathF.Abs(a[i]));
-            }
-            one[0] = ReferenceComparison.ArgMax(a);
-            c0.Decode(one);
-            c1.Decode(one);
-        }
-        output.WriteLine($"micro-llama-F16 AMX (F32 activations) vs plain (F16 activations): max |logit diff| {maxDiff:G3}, max |logit| {maxLogit:G3}");
+        float maxDiff = ForcedAmxModels.GreedyMaxDiff(plain, amx);
+        output.WriteLine($"micro-llama-F16 AMX (F32 activations) vs plain (F16 activations): max |logit diff| {maxDiff:G3}");
         Assert.True(maxDiff > 0, "the AMX F16 path gave the plain path's bits: were the activations still rounded to F16?");
         Assert.True(maxDiff < ReferenceTolerances.F16ActivationRounding, $"max |logit diff| {maxDiff}");
     }

@@ -15,6 +15,15 @@ public sealed unsafe class TileKernelTests(ITestOutputHelper output)
 {
     private static bool VnniRequired => Environment.GetEnvironmentVariable("SHARPINFER_REQUIRE_VNNI") == "1";
 
+    /// <summary>Whether an emitted-kernel test runs here; says loudly why not, and fails where SHARPINFER_REQUIRE_VNNI=1.</summary>
+    private bool VnniRuns(bool available)
+    {
+        if (available) return true;
+        output.WriteLine($"AVX512_VNNI kernels not available ({VnniTiles.UnavailableReason}): not run");
+        Assert.False(VnniRequired, "SHARPINFER_REQUIRE_VNNI=1 but the VNNI kernels are not available");
+        return false;
+    }
+
     public static TheoryData<GgmlType, KernelIsa> IntrinsicCases()
     {
         var data = new TheoryData<GgmlType, KernelIsa>();
@@ -38,12 +47,7 @@ public sealed unsafe class TileKernelTests(ITestOutputHelper output)
     [Fact]
     public void EmittedVnniTilesEqualTheRowKernelWhereTheCpuHasVnni()
     {
-        if (!VnniTiles.IsAvailable)
-        {
-            output.WriteLine($"AVX512_VNNI kernels not available ({VnniTiles.UnavailableReason}): not run");
-            Assert.False(VnniRequired, "SHARPINFER_REQUIRE_VNNI=1 but the VNNI kernels are not available");
-            return;
-        }
+        if (!VnniRuns(VnniTiles.IsAvailable)) return;
         foreach (var type in new[] { GgmlType.Q8_0, GgmlType.Q4_0, GgmlType.Q5_0 })
         {
             var single = DotKernels.Best(type);
@@ -139,12 +143,7 @@ public sealed unsafe class TileKernelTests(ITestOutputHelper output)
     [Fact]
     public void EmittedVnniColumnEqualsTheRowKernelWhereTheCpuHasVnni()
     {
-        if (!VnniTiles.IsAvailable)
-        {
-            output.WriteLine($"AVX512_VNNI kernels not available ({VnniTiles.UnavailableReason}): not run");
-            Assert.False(VnniRequired, "SHARPINFER_REQUIRE_VNNI=1 but the VNNI kernels are not available");
-            return;
-        }
+        if (!VnniRuns(VnniTiles.IsAvailable)) return;
         foreach (var type in new[] { GgmlType.Q8_0, GgmlType.Q4_0, GgmlType.Q5_0 })
             foreach (int n in new[] { 32, 96, 2048 })
             {
@@ -164,12 +163,7 @@ public sealed unsafe class TileKernelTests(ITestOutputHelper output)
     [Fact]
     public void EmittedVnniPairColumnEqualsTheRowKernelWhereTheCpuHasVnni()
     {
-        if (!VnniTiles.IsAvailable)
-        {
-            output.WriteLine($"AVX512_VNNI kernels not available ({VnniTiles.UnavailableReason}): not run");
-            Assert.False(VnniRequired, "SHARPINFER_REQUIRE_VNNI=1 but the VNNI kernels are not available");
-            return;
-        }
+        if (!VnniRuns(VnniTiles.IsAvailable)) return;
         foreach (var type in new[] { GgmlType.Q8_0, GgmlType.Q4_0 })
         {
             Assert.True(VnniTiles.SupportsPairColumn(type));
@@ -193,12 +187,7 @@ public sealed unsafe class TileKernelTests(ITestOutputHelper output)
     [Fact]
     public void EmittedVnniQ4KColumnEqualsTheRowKernelWhereTheCpuHasVnni()
     {
-        if (!VnniQ4KColumns.IsAvailable)
-        {
-            output.WriteLine($"AVX512_VNNI kernels not available ({VnniTiles.UnavailableReason}): not run");
-            Assert.False(VnniRequired, "SHARPINFER_REQUIRE_VNNI=1 but the VNNI kernels are not available");
-            return;
-        }
+        if (!VnniRuns(VnniQ4KColumns.IsAvailable)) return;
         var single = DotKernels.Best(GgmlType.Q4_K);
         var s = stackalloc float[4];
         foreach (bool raw in new[] { false, true })

@@ -84,20 +84,9 @@ internal static unsafe class VnniQ4KColumns
         // is prefetched in order into L2, as many lines per super-block step as the 4 rows consume. One Zen 4 core,
         // llama-1b Q4_K_M tg (alternated runs): 4 rows ahead 19.8 t/s, 8 rows 22.8–23.2, 12 rows (13.8 KB) 23.7,
         // 16 and 24 rows 23.7; targets of 12, 16, 24 and 64 KB within noise of each other.
-        e.Load(next, Mem.At(args, VnniTileArgs.PrefetchDistanceOffset));
-        e.Add(next, x);
-        var done = new Label();
-        var loop = new Label();
-        e.Test(count, count);
-        e.J(Cond.LE, done);
-        e.Bind(loop);
-        Mem Row(int r, int disp) => r switch
-        {
-            0 => Mem.At(x, disp),
-            1 => Mem.Sib(x, xs, 1, disp),
-            2 => Mem.Sib(x, xs, 2, disp),
-            _ => Mem.Sib(x, xs3, 1, disp),
-        };
+        var rows = new RowLoop(e, x, xs, xs3, next, count);
+        rows.Begin(args);
+        Mem Row(int r, int disp) => rows.Row(r, disp);
         for (int j = 0; j < 4; j++)
         {
             e.Vmovdqu32(j, Mem.At(y, Q8KQs + 64 * j));
@@ -173,13 +162,9 @@ internal static unsafe class VnniQ4KColumns
             e.Vcvtdq2ps(sum, sum);
             e.Vfmadd231ps(AccBase + r, sum, D);
         }
-        for (int l = 0; l < Rows * BlockBytes; l += 64) e.Prefetcht1(Mem.At(next, l));
-        e.AddImm(next, Rows * BlockBytes);
         e.AddImm(x, BlockBytes);
         e.AddImm(y, Q8KBytes);
-        e.SubImm(count, 1);
-        e.J(Cond.NE, loop);
-        e.Bind(done);
+        rows.End(Rows * BlockBytes);
         e.Load(x, Mem.At(args, VnniTileArgs.AccumulatorsOffset));
         for (int r = 0; r < Rows; r++)
         {

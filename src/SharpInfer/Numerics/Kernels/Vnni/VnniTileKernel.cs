@@ -60,13 +60,7 @@ internal static class VnniTileKernel
         e.Test(count, count);
         e.J(Cond.LE, done);
         e.Bind(loop);
-        Mem Row(Reg b, Reg stride, Reg stride3, int i, int disp) => i switch
-        {
-            0 => Mem.At(b, disp),
-            1 => Mem.Sib(b, stride, 1, disp),
-            2 => Mem.Sib(b, stride, 2, disp),
-            _ => Mem.Sib(b, stride3, 1, disp),
-        };
+        static Mem Row(Reg b, Reg stride, Reg stride3, int i, int disp) => RowLoop.Row(b, stride, stride3, i, disp);
         for (int i = 0; i < Rows; i++)
         {
             if (weightType == GgmlType.Q8_0)
