@@ -45,7 +45,7 @@ internal static unsafe class VnniQ4KColumns
         var args = new VnniTileArgs
         {
             Weights = x, WeightStride = xs, Activations = y, Side = (byte*)scales, Blocks = n / 256, Accumulators = (float*)acc,
-            PrefetchDistance = VnniTileArgs.Prefetch(n / 256 * BlockBytes, xs),
+            PrefetchDistance = GenerationPrefetch.Distance(n / 256 * BlockBytes, xs),
         };
         ((delegate* unmanaged[SuppressGCTransition]<VnniTileArgs*, void>)s_code!.Entry)(&args);
         var mins = (Vector128<float>*)((byte*)acc + MinsOutOffset);

@@ -111,7 +111,7 @@ internal static unsafe class VnniTiles
         var args = new VnniTileArgs
         {
             Weights = x, WeightStride = xs, Activations = y, Side = side, Blocks = n / 32, Accumulators = (float*)acc,
-            PrefetchDistance = VnniTileArgs.Prefetch(n / 32 * (t == GgmlType.Q8_0 ? 34 : 18), xs),
+            PrefetchDistance = GenerationPrefetch.Distance(n / 32 * (t == GgmlType.Q8_0 ? 34 : 18), xs),
         };
         ((delegate* unmanaged[SuppressGCTransition]<VnniTileArgs*, void>)Entry(s_pairColumnCode, t))(&args);
         if (t == GgmlType.Q4_0)
