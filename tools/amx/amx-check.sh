@@ -7,10 +7,11 @@
 #      models written here by the bench tool.
 # On a machine without AMX, step 2 fails with the detection's reason. Runs with the .NET SDK, or
 # without it from .prebuilt/ (tools/pack-prebuilt.sh; see tools/lib/dotnet-env.sh).
-# Usage: tools/amx/amx-check.sh [--types Q8_0,Q4_0,Q4_K_M] [--models DIR] [-r N] [-p N] [-n N] [-t N] [--no-bench]
+# F16 is in the default list because the AMX buffer takes F16 weights too (file layout, F32 activations, as ggml).
+# Usage: tools/amx/amx-check.sh [--types Q8_0,Q4_0,Q4_K_M,F16] [--models DIR] [-r N] [-p N] [-n N] [-t N] [--no-bench]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-types=Q8_0,Q4_0,Q4_K_M models=bench/out reps=3 pp=512 tg=128 threads="" bench=1
+types=Q8_0,Q4_0,Q4_K_M,F16 models=bench/out reps=3 pp=512 tg=128 threads="" bench=1
 while [ $# -gt 0 ]; do
   case "$1" in
     --types) types=$2; shift 2 ;;
