@@ -11,6 +11,9 @@ internal static class Q8_KFormat
     public const int BlockSize = 256, BlockBytes = 292;
     public const int OffQs = 4, OffBsums = 260;
 
+    /// <summary>The float scale d of super-block <paramref name="superBlock"/> of the Q8_K row at <paramref name="row"/>.</summary>
+    public static unsafe float Scale(byte* row, int superBlock) => *(float*)(row + (long)superBlock * BlockBytes);
+
     public static void Dequantize(ReadOnlySpan<byte> src, Span<float> dst)
     {
         int nb = QuantMath.BlockCount(GgmlType.Q8_K, dst.Length, BlockSize);

@@ -55,8 +55,7 @@ internal sealed unsafe class Bf16TileGemm
                 for (int nb = 0; nb < n; nb += 32)
                 {
                     int rows = Math.Min(32, m - mb), cols = Math.Min(32, n - nb);
-                    var shape = new TileGemmShape(Math.Min(16, rows), Math.Max(0, rows - 16),
-                        Math.Min(16, cols), Math.Max(0, cols - 16), 2 * KStep, PerStepOutput: false, TileDot.Bf16);
+                    var shape = TileGemmShape.ForBlock(rows, cols, 2 * KStep, perStepOutput: false, TileDot.Bf16);
                     byte* panel0 = pw + nb / 16 * panelBytes;
                     var args = new TileGemmArgs
                     {

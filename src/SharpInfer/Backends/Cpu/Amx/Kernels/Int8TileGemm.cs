@@ -36,8 +36,7 @@ internal sealed unsafe class Int8TileGemm
                 for (int nb = 0; nb < n; nb += 32)
                 {
                     int rows = Math.Min(32, m - mb), cols = Math.Min(32, n - nb);
-                    var shape = new TileGemmShape(Math.Min(16, rows), Math.Max(0, rows - 16),
-                        Math.Min(16, cols), Math.Max(0, cols - 16), Int8VnniPacking.KStep, PerStepOutput: false);
+                    var shape = TileGemmShape.ForBlock(rows, cols, Int8VnniPacking.KStep, perStepOutput: false);
                     byte* panel0 = pw + nb / 16 * panelBytes;
                     var args = new TileGemmArgs
                     {

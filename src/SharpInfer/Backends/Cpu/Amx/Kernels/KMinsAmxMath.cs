@@ -27,8 +27,6 @@ internal static unsafe class KMinsAmxMath
 
     private const int Panel = 16, SubBlock = 32, ActBlock = Q8_KFormat.BlockBytes;
 
-    private static float ActivationScale(byte* aRow, int superBlock) => *(float*)(aRow + (long)superBlock * ActBlock);
-
     /// <summary>Σ a over the 32 activation values of sub-block <paramref name="j"/> of <paramref name="superBlock"/>.</summary>
     private static int ActivationSum(byte* aRow, int superBlock, int j)
     {
@@ -71,7 +69,7 @@ internal static unsafe class KMinsAmxMath
                         sumi += tile[L.ScalesOffset + r] * (sums[b * 1024 + i * 32 + col] + L.Bias * sa);
                         summ += tile[L.MinsOffset + r] * sa;
                     }
-                    acc = SuperBlock(L, acc, sumi, summ, ActivationScale(aRow, s), panel + (long)8 * s * L.TileBytes, r);
+                    acc = SuperBlock(L, acc, sumi, summ, Q8_KFormat.Scale(aRow, s), panel + (long)8 * s * L.TileBytes, r);
                 }
                 c[i * ldc + col] = acc;
             }
@@ -112,7 +110,7 @@ internal static unsafe class KMinsAmxMath
                             summ += mn[j] * Vector512.Create(sa);
                         }
                         float* ci = c0 + i * ldc + col;
-                        SuperBlock(Vector512.Load(ci), sumi, summ, ActivationScale(aRow, s), d, dmin).Store(ci);
+                        SuperBlock(Vector512.Load(ci), sumi, summ, Q8_KFormat.Scale(aRow, s), d, dmin).Store(ci);
                     }
                 }
         }
@@ -162,7 +160,7 @@ internal static unsafe class KMinsAmxMath
                         sumi += tile[L.ScalesOffset + row] * isum;
                         summ += tile[L.MinsOffset + row] * sa;
                     }
-                    acc = SuperBlock(L, acc, sumi, summ, ActivationScale(activation, s), first, row);
+                    acc = SuperBlock(L, acc, sumi, summ, Q8_KFormat.Scale(activation, s), first, row);
                 }
                 y[p * Panel + row] = acc;
             }
@@ -206,7 +204,7 @@ internal static unsafe class KMinsAmxMath
                     sumi += Avx512F.ConvertToVector512Int32(Vector128.Load(tile + L.ScalesOffset)) * isum;
                     summ += Avx512F.ConvertToVector512Int32(Vector128.Load(tile + L.MinsOffset)) * Vector512.Create(sa);
                 }
-                acc = SuperBlock(acc, sumi, summ, ActivationScale(activation, s),
+                acc = SuperBlock(acc, sumi, summ, Q8_KFormat.Scale(activation, s),
                     Simd512.LoadHalves(first + L.DOffset), Simd512.LoadHalves(first + L.DminOffset));
             }
             acc.Store(y + p * Panel);

@@ -40,8 +40,7 @@ internal sealed unsafe class KQuantTileMatmul
         int columnStart, int columnCount)
     {
         if (n <= 0 || k <= 0 || n % 16 != 0 || k % SuperBlock != 0) throw new ArgumentException($"N % 16 and K % 256 must be 0 (N = {n}, K = {k})");
-        if (columnStart < 0 || columnCount < 0 || columnStart % 16 != 0 || columnCount % 16 != 0 || columnStart + columnCount > n)
-            throw new ArgumentException($"column range {columnStart}+{columnCount} must be 16-aligned within N = {n}");
+        TileGemmShape.RequireColumnRange(columnStart, columnCount, n);
         int steps = k / _step, stepsPerSuperBlock = SuperBlock / _step, superBlocks = k / SuperBlock;
         long rowBytes = (long)superBlocks * Q8_KFormat.BlockBytes;
         long panelBytes = (long)steps * _tileBytes;
@@ -68,8 +67,7 @@ internal sealed unsafe class KQuantTileMatmul
                 for (int mb = 0; mb < m; mb += 32)
                 {
                     int rows = Math.Min(32, m - mb);
-                    var shape = new TileGemmShape(Math.Min(16, rows), Math.Max(0, rows - 16),
-                        Math.Min(16, cols), Math.Max(0, cols - 16), _step, PerStepOutput: true);
+                    var shape = TileGemmShape.ForBlock(rows, cols, _step, perStepOutput: true);
                     for (int s = 0; s < superBlocks; s++)
                     {
                         long first = (long)s * stepsPerSuperBlock;

@@ -23,8 +23,6 @@ internal static unsafe class KScalesAmxMath
 
     private const int Panel = 16, ActBlock = Q8_KFormat.BlockBytes;
 
-    private static float ActivationScale(byte* aRow, int superBlock) => *(float*)(aRow + (long)superBlock * ActBlock);
-
     /// <summary>C for a block of activation rows × weight columns from the program's 32×32 int32 sums per step.</summary>
     public static void ApplyTileSums(in Layout L, byte* aRows, long rowBytes, byte* panels, long panelBytes, int* sums, int steps, int rows, int cols,
         Span<float> c, int ldc)
@@ -51,7 +49,7 @@ internal static unsafe class KScalesAmxMath
                         int b = L.SubBlocks * s + j;
                         sumi += (sbyte)panel[(long)b * L.TileBytes + L.ScalesOffset + r] * sums[b * 1024 + i * 32 + col];
                     }
-                    acc = SuperBlock(L, acc, sumi, ActivationScale(aRow, s), panel + (long)L.SubBlocks * s * L.TileBytes, r);
+                    acc = SuperBlock(L, acc, sumi, Q8_KFormat.Scale(aRow, s), panel + (long)L.SubBlocks * s * L.TileBytes, r);
                 }
                 c[i * ldc + col] = acc;
             }
@@ -78,7 +76,7 @@ internal static unsafe class KScalesAmxMath
                         var sumi = Vector512<int>.Zero;
                         for (int j = 0; j < L.SubBlocks; j++) sumi += sc[j] * Vector512.Load(sums + (L.SubBlocks * s + j) * 1024 + i * 32 + col);
                         float* ci = c0 + i * ldc + col;
-                        SuperBlock(Vector512.Load(ci), sumi, ActivationScale(aRows + i * rowBytes, s), d).Store(ci);
+                        SuperBlock(Vector512.Load(ci), sumi, Q8_KFormat.Scale(aRows + i * rowBytes, s), d).Store(ci);
                     }
                 }
         }
@@ -112,7 +110,7 @@ internal static unsafe class KScalesAmxMath
                         for (int e = 0; e < L.SubBlockElements; e++) isum += tile[(e / 4) * 64 + row * 4 + e % 4] * a[e];
                         sumi += tile[L.ScalesOffset + row] * isum;
                     }
-                    acc = SuperBlock(L, acc, sumi, ActivationScale(activation, s), first, row);
+                    acc = SuperBlock(L, acc, sumi, Q8_KFormat.Scale(activation, s), first, row);
                 }
                 y[p * Panel + row] = acc;
             }
@@ -139,7 +137,7 @@ internal static unsafe class KScalesAmxMath
                         isum += Simd512.DotI8(Vector512.Load((sbyte*)tile + 64 * g), Vector512.Create(a[g]).AsSByte());
                     sumi += Scales(L, tile) * isum;
                 }
-                acc = SuperBlock(acc, sumi, ActivationScale(activation, s), Simd512.LoadHalves(first + L.DOffset));
+                acc = SuperBlock(acc, sumi, Q8_KFormat.Scale(activation, s), Simd512.LoadHalves(first + L.DOffset));
             }
             acc.Store(y + p * Panel);
         }

@@ -61,8 +61,7 @@ internal sealed unsafe class Q4TileMatmul
         int columnStart, int columnCount)
     {
         if (!CanPack(n, k)) throw new ArgumentException($"N % 16 and K % 32 must be 0 (N = {n}, K = {k})");
-        if (columnStart < 0 || columnCount < 0 || columnStart % 16 != 0 || columnCount % 16 != 0 || columnStart + columnCount > n)
-            throw new ArgumentException($"column range {columnStart}+{columnCount} must be 16-aligned within N = {n}");
+        TileGemmShape.RequireColumnRange(columnStart, columnCount, n);
         int kb = k / Block;
         long rowBytes = (long)kb * _actBlockBytes;
         long panelBytes = (long)kb * _tileBytes;
@@ -86,8 +85,7 @@ internal sealed unsafe class Q4TileMatmul
                 for (int mb = 0; mb < m; mb += 32)
                 {
                     int rows = Math.Min(32, m - mb);
-                    var shape = new TileGemmShape(Math.Min(16, rows), Math.Max(0, rows - 16),
-                        Math.Min(16, cols), Math.Max(0, cols - 16), Block, PerStepOutput: true);
+                    var shape = TileGemmShape.ForBlock(rows, cols, Block, perStepOutput: true);
                     var args = new TileGemmArgs
                     {
                         A = pa + mb * rowBytes + _actQuants, // the quants of block 0

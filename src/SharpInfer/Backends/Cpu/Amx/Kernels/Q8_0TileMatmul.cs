@@ -36,8 +36,7 @@ internal sealed unsafe class Q8_0TileMatmul
         int columnStart, int columnCount)
     {
         if (!Q8_0AmxLayout.CanPack(n, k)) throw new ArgumentException($"N % 16 and K % 32 must be 0 (N = {n}, K = {k})");
-        if (columnStart < 0 || columnCount < 0 || columnStart % 16 != 0 || columnCount % 16 != 0 || columnStart + columnCount > n)
-            throw new ArgumentException($"column range {columnStart}+{columnCount} must be 16-aligned within N = {n}");
+        TileGemmShape.RequireColumnRange(columnStart, columnCount, n);
         int kb = k / Block;
         long rowBytes = (long)kb * Q8_0AmxLayout.BlockBytes;
         long panelBytes = (long)kb * Q8_0AmxLayout.TileBytes;
@@ -53,8 +52,7 @@ internal sealed unsafe class Q8_0TileMatmul
                 for (int nb = columnStart; nb < columnStart + columnCount; nb += 32)
                 {
                     int rows = Math.Min(32, m - mb), cols = Math.Min(32, columnStart + columnCount - nb);
-                    var shape = new TileGemmShape(Math.Min(16, rows), Math.Max(0, rows - 16),
-                        Math.Min(16, cols), Math.Max(0, cols - 16), Block, PerStepOutput: true);
+                    var shape = TileGemmShape.ForBlock(rows, cols, Block, perStepOutput: true);
                     byte* panel0 = pw + nb / 16 * panelBytes;
                     var args = new TileGemmArgs
                     {

@@ -30,6 +30,17 @@ internal readonly record struct TileGemmShape(int M0, int M1, int N0, int N1, in
 
     public int Rows => M0 + M1;
     public int Cols => N0 + N1;
+
+    /// <summary>The program for a block of <paramref name="rows"/> × <paramref name="cols"/> outputs (each 1–32): full first tiles, the rest in the second.</summary>
+    public static TileGemmShape ForBlock(int rows, int cols, int kStepBytes, bool perStepOutput, TileDot dot = TileDot.SignedInt8) =>
+        new(Math.Min(16, rows), Math.Max(0, rows - 16), Math.Min(16, cols), Math.Max(0, cols - 16), kStepBytes, perStepOutput, dot);
+
+    /// <summary>Output columns [<paramref name="start"/>, +<paramref name="count"/>) a thread may take: 16-aligned (whole panels) within N.</summary>
+    public static void RequireColumnRange(int start, int count, int n)
+    {
+        if (start < 0 || count < 0 || start % 16 != 0 || count % 16 != 0 || start + count > n)
+            throw new ArgumentException($"column range {start}+{count} must be 16-aligned within N = {n}");
+    }
 }
 
 /// <summary>The tile dot-product instruction a program uses.</summary>
