@@ -55,9 +55,11 @@ internal static unsafe class VnniTiles
             foreach (var t in s_types)
             {
                 s_code[(int)t] = new ExecutableCode(VnniTileKernel.Emit(t, X64Abi.Native));
-                s_columnCode[(int)t] = new ExecutableCode(VnniTileKernel.Emit(t, X64Abi.Native, activationRows: 1));
+                // generation: the pair kernel where it exists (same bits, fewer operations), the 4 × 1 tile form otherwise
                 if (VnniPairColumnKernel.Supports(t))
                     s_pairColumnCode[(int)t] = new ExecutableCode(VnniPairColumnKernel.Emit(t, X64Abi.Native));
+                else
+                    s_columnCode[(int)t] = new ExecutableCode(VnniTileKernel.Emit(t, X64Abi.Native, activationRows: 1));
             }
             return null;
         }
@@ -111,7 +113,7 @@ internal static unsafe class VnniTiles
         var args = new VnniTileArgs
         {
             Weights = x, WeightStride = xs, Activations = y, Side = side, Blocks = n / 32, Accumulators = (float*)acc,
-            PrefetchDistance = GenerationPrefetch.Distance(n / 32 * (t == GgmlType.Q8_0 ? 34 : 18), xs),
+            PrefetchDistance = GenerationPrefetch.Distance(GgmlTypeInfo.Get(t).RowBytes(n), xs),
         };
         ((delegate* unmanaged[SuppressGCTransition]<VnniTileArgs*, void>)Entry(s_pairColumnCode, t))(&args);
         if (t == GgmlType.Q4_0)
