@@ -25,7 +25,9 @@ public abstract unsafe class KQuantAmxChecks
     private protected abstract int TileBytes { get; }
     private protected abstract byte[] Pack(byte[] rows, int n, int k);
     private protected abstract long PackedBytes(int n, int k);
-    private protected abstract void TileMultiply(InterpretedTileRunner runner, byte[] act, int m, int k, byte[] packed, int n, float[] c);
+    /// <summary>The tile path: every K-quant and IQ4_XS goes through <see cref="KQuantTileMatmul"/>.</summary>
+    private protected void TileMultiply(InterpretedTileRunner runner, byte[] act, int m, int k, byte[] packed, int n, float[] c) =>
+        new KQuantTileMatmul(runner, Type).Multiply(act, m, k, packed, n, c, 0, n);
     private protected abstract void GemvScalar(byte* packed, int k, byte* activation, float* y, int r0, int r1);
     private protected abstract void GemvAvx512(byte* packed, int k, byte* activation, float* y, int r0, int r1);
     private protected abstract void ApplyScalar(byte* aRows, long rowBytes, byte* panels, long panelBytes, int* sums, int steps, int rows, int cols, float[] c);
@@ -202,8 +204,6 @@ public abstract unsafe class KMinsAmxChecks : KQuantAmxChecks
     private protected abstract KMinsAmxMath.Layout Layout { get; }
     private protected override int StepElements => 32;
     private protected override int TileBytes => Layout.TileBytes;
-    private protected override void TileMultiply(InterpretedTileRunner runner, byte[] act, int m, int k, byte[] packed, int n, float[] c) =>
-        new KQuantTileMatmul(runner, Type).Multiply(act, m, k, packed, n, c, 0, n);
     private protected override void GemvScalar(byte* packed, int k, byte* activation, float* y, int r0, int r1) =>
         KMinsAmxMath.GemvScalar(Layout, packed, k, activation, y, r0, r1);
     private protected override void GemvAvx512(byte* packed, int k, byte* activation, float* y, int r0, int r1) =>
@@ -223,8 +223,6 @@ public abstract unsafe class KScalesAmxChecks : KQuantAmxChecks
     private protected abstract KScalesAmxMath.Layout Layout { get; }
     private protected override int StepElements => Layout.SubBlockElements;
     private protected override int TileBytes => Layout.TileBytes;
-    private protected override void TileMultiply(InterpretedTileRunner runner, byte[] act, int m, int k, byte[] packed, int n, float[] c) =>
-        new KQuantTileMatmul(runner, Type).Multiply(act, m, k, packed, n, c, 0, n);
     private protected override void GemvScalar(byte* packed, int k, byte* activation, float* y, int r0, int r1) =>
         KScalesAmxMath.GemvScalar(Layout, packed, k, activation, y, r0, r1);
     private protected override void GemvAvx512(byte* packed, int k, byte* activation, float* y, int r0, int r1) =>
