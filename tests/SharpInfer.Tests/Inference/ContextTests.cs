@@ -156,7 +156,11 @@ public sealed class ContextTests
 
     /// <summary>
     /// With worker threads the barrier may allocate its wait handle once, the first time a thread
-    /// really has to block; nothing may grow with the number of tokens.
+    /// really has to block; nothing may grow with the number of tokens. That first block comes when a worker is
+    /// late, i.e. at a token that depends on the machine's load (measured: 5.3–5.6 KB at token 1–35 of 64 in about a
+    /// third of runs beside three other decoding contexts; .NET's first Monitor.Wait on a thread alone allocates
+    /// ~1.9 KB), so as in <see cref="DecodingATokenAllocatesNothing"/> the last of a few windows of 64 tokens must stay
+    /// under the bound: an allocation per token shows in every window.
     /// </summary>
     [Theory]
     [InlineData("micro-llama-Q4_0")]
@@ -166,9 +170,13 @@ public sealed class ContextTests
         using var m = Load(model);
         using var ctx = m.CreateContext(new ContextParams { Threads = 2 });
         ctx.Decode(Prompt, allLogits: false);
-        var before = GC.GetAllocatedBytesForCurrentThread();
-        for (var i = 0; i < 64; i++) ctx.Decode([7 + i], allLogits: false);
-        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        long allocated = long.MaxValue;
+        for (var window = 0; window < 3 && allocated >= 1024; window++)
+        {
+            var before = GC.GetAllocatedBytesForCurrentThread();
+            for (var i = 0; i < 64; i++) ctx.Decode([7 + i + 64 * window], allLogits: false);
+            allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        }
         Assert.True(allocated < 1024, $"{allocated} bytes");
     }
 
