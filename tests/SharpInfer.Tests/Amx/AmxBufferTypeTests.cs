@@ -180,6 +180,7 @@ public sealed unsafe class AmxBufferTypeTests(ITestOutputHelper output)
 
         float maxDiff = ForcedAmxModels.GreedyMaxDiff(plain, amx);
         Assert.True(runner.Calls > 0, "the tile programs never ran");
+        Assert.False(runner.AnyThreadConfigured, "a thread kept its tile config after its matmuls");
         output.WriteLine($"{name}: {amxMatrices} AMX matrices ({amx.Weights.Layers[0].Wq.Type}), {runner.Calls} tile program runs, max |logit diff| vs plain {maxDiff:G3}");
         Assert.True(maxDiff < ReferenceTolerances.QuantizedActivations, $"max |logit diff| {maxDiff}");
     }

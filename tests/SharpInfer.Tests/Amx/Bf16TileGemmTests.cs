@@ -35,6 +35,7 @@ public sealed unsafe class Bf16TileGemmTests
             runner.Allow(pc, c.Length * 4L);
             new Bf16TileGemm(runner).Multiply(a, m, k, packed, n, c);
         }
+        Assert.False(runner.AnyThreadConfigured);
 
         static float F(ushort h) => BitConverter.Int32BitsToSingle(h << 16);
         for (int i = 0; i < m; i++)

@@ -41,7 +41,10 @@ public sealed unsafe class Int8TileGemmTests
             gemm.Multiply(a, m, k, packed, n, c);
         }
         Assert.Equal(Reference(a, w, m, n, k), c);
-        Assert.Equal(((m + 31) / 32) * ((n + 31) / 32), runner.Calls);
+        // one GEMM program per 32 × 32 block, around them one session: configs loaded, released once at the end
+        Assert.Equal(((m + 31) / 32) * ((n + 31) / 32), runner.Calls - runner.ConfigLoads - runner.Releases);
+        Assert.Equal(1, runner.Releases);
+        Assert.False(runner.AnyThreadConfigured);
     }
 
     [Fact]

@@ -54,6 +54,7 @@ public abstract unsafe class KQuantAmxChecks
         var runner = new InterpretedTileRunner(X64Abi.Native);
         TileMultiply(runner, act, m, k, packed, n, tiles);
         Assert.True(runner.Calls > 0);
+        Assert.False(runner.AnyThreadConfigured);
 
         int wRowBytes = (int)GgmlTypeInfo.Get(Type).RowBytes(k), aRowBytes = k / 256 * ActivationBlockBytes;
         var scalar = new float[n];

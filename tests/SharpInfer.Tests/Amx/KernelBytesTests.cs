@@ -5,9 +5,9 @@ using SharpInfer.Tests.Support;
 namespace SharpInfer.Tests.Amx;
 
 /// <summary>
-/// Pins the full 32×32 Q8_0 program (System V) to tools/amx/kernels/q8_0-32x32-sysv.hex, whose GNU
-/// objdump disassembly sits next to it (.lst; regenerate with tools/amx/disasm.sh). A change to the
-/// emitted program shows up here and must come with a refreshed, reviewed listing.
+/// Pins the full 32×32 Q8_0 program (System V) to tools/amx/kernels/q8_0-32x32-sysv.hex and the program loading its
+/// tile config to q8_0-32x32-config.hex, whose GNU objdump disassemblies sit next to them (.lst; regenerate with
+/// tools/amx/disasm.sh). A change to an emitted program shows up here and must come with a refreshed, reviewed listing.
 /// </summary>
 public sealed class KernelBytesTests
 {
@@ -17,6 +17,15 @@ public sealed class KernelBytesTests
         var path = Path.Combine(TestPaths.RepoRoot, "tools", "amx", "kernels", "q8_0-32x32-sysv.hex");
         string expected = File.ReadAllText(TestPaths.Require(path)).Trim();
         var code = TileGemmKernelEmitter.Emit(new TileGemmShape(16, 16, 16, 16, 32, PerStepOutput: true), X64Abi.SystemV);
+        Assert.Equal(expected, Convert.ToHexString(code).ToLowerInvariant());
+    }
+
+    [Fact]
+    public void ConfigProgramMatchesTheReviewedListing()
+    {
+        var path = Path.Combine(TestPaths.RepoRoot, "tools", "amx", "kernels", "q8_0-32x32-config.hex");
+        string expected = File.ReadAllText(TestPaths.Require(path)).Trim();
+        var code = TileGemmKernelEmitter.EmitConfigure(new TileGemmShape(16, 16, 16, 16, 32, PerStepOutput: true));
         Assert.Equal(expected, Convert.ToHexString(code).ToLowerInvariant());
     }
 

@@ -43,6 +43,7 @@ public sealed unsafe class Q4_1TileMatmulTests
             new Q4TileMatmul(runner, GgmlType.Q4_1).Multiply(act, m, k, packed, n, c);
         }
         Assert.True(runner.Calls > 0);
+        Assert.False(runner.AnyThreadConfigured);
 
         for (int i = 0; i < m; i++)
             for (int j = 0; j < n; j++)

@@ -15,6 +15,10 @@ internal sealed class TileRegisters
     private readonly int[] _colsb = new int[8];
 
     public bool IsConfigured { get; private set; }
+    /// <summary>LDTILECFG with palette 1 executed so far.</summary>
+    public long ConfigLoads { get; private set; }
+    /// <summary>TILERELEASE (or LDTILECFG palette 0) executed so far.</summary>
+    public long Releases { get; private set; }
     public int Rows(int t) => _rows[t];
     public int Colsb(int t) => _colsb[t];
     public Span<byte> Data(int t) => _data[t];
@@ -44,6 +48,7 @@ internal sealed class TileRegisters
         }
         foreach (var d in _data) Array.Clear(d);
         IsConfigured = true;
+        ConfigLoads++;
     }
 
     /// <summary>STTILECFG: 64 bytes, all zero when unconfigured.</summary>
@@ -62,6 +67,7 @@ internal sealed class TileRegisters
 
     public void Release()
     {
+        Releases++;
         IsConfigured = false;
         Array.Clear(_rows);
         Array.Clear(_colsb);

@@ -21,7 +21,10 @@ internal sealed unsafe class X64Interpreter
     private byte[] _code = [];
     private int _rip;
 
-    public TileRegisters Tiles { get; } = new();
+    /// <summary>The tile state, which outlives a call as on hardware (a thread's config stays loaded between programs).</summary>
+    public TileRegisters Tiles { get; }
+
+    public X64Interpreter(TileRegisters? tiles = null) => Tiles = tiles ?? new TileRegisters();
 
     /// <summary>
     /// When non-empty, every memory access outside these ranges (and the private stack) throws

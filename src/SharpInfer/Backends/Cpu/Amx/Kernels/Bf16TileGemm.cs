@@ -51,6 +51,7 @@ internal sealed unsafe class Bf16TileGemm
         fixed (byte* pw = packedW)
         fixed (float* pc = c)
         {
+            using var tiles = new TileSession(_runner, _programs);
             for (int mb = 0; mb < m; mb += 32)
                 for (int nb = 0; nb < n; nb += 32)
                 {
@@ -70,7 +71,7 @@ internal sealed unsafe class Bf16TileGemm
                         CStep = 0,
                         KSteps = kSteps,
                     };
-                    _runner.Run(_programs.For(shape), &args);
+                    tiles.Run(shape, &args);
                 }
         }
     }

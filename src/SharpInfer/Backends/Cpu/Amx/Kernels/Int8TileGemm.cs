@@ -32,6 +32,7 @@ internal sealed unsafe class Int8TileGemm
         fixed (byte* pw = packedW)
         fixed (int* pc = c)
         {
+            using var tiles = new TileSession(_runner, _programs);
             for (int mb = 0; mb < m; mb += 32)
                 for (int nb = 0; nb < n; nb += 32)
                 {
@@ -51,7 +52,7 @@ internal sealed unsafe class Int8TileGemm
                         CStep = 0,
                         KSteps = kSteps,
                     };
-                    _runner.Run(_programs.For(shape), &args);
+                    tiles.Run(shape, &args);
                 }
         }
     }

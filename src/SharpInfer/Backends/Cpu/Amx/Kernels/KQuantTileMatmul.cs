@@ -58,6 +58,7 @@ internal sealed unsafe class KQuantTileMatmul
         fixed (int* ps = sums)
         fixed (byte* pu = unpacked)
         {
+            using var tiles = new TileSession(_runner, _programs);
             for (int nb = columnStart; nb < columnStart + columnCount; nb += 32)
             {
                 int cols = Math.Min(32, columnStart + columnCount - nb);
@@ -84,7 +85,7 @@ internal sealed unsafe class KQuantTileMatmul
                             CStep = 32 * 32 * sizeof(int),
                             KSteps = stepsPerSuperBlock,
                         };
-                        _runner.Run(_programs.For(shape), &args);
+                        tiles.Run(shape, &args);
                     }
                     byte* aRows = pa + mb * rowBytes;
                     var block = c.Slice(mb * n + nb);

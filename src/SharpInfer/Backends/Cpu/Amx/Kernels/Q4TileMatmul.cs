@@ -76,6 +76,7 @@ internal sealed unsafe class Q4TileMatmul
         fixed (int* ps = sums)
         fixed (byte* pu = unpacked)
         {
+            using var tiles = new TileSession(_runner, _programs);
             for (int nb = columnStart; nb < columnStart + columnCount; nb += 32)
             {
                 int cols = Math.Min(32, columnStart + columnCount - nb);
@@ -99,7 +100,7 @@ internal sealed unsafe class Q4TileMatmul
                         CStep = 32 * 32 * sizeof(int),
                         KSteps = kb,
                     };
-                    _runner.Run(_programs.For(shape), &args);
+                    tiles.Run(shape, &args);
                     AmxBlockScales.Apply(pa + mb * rowBytes, rowBytes, _actBlockBytes, panel0, panelBytes, _tileBytes,
                         _scalesOffset, _minsOffset, ps, kb, rows, cols, c.Slice(mb * n + nb), n);
                 }

@@ -48,6 +48,7 @@ internal sealed unsafe class Q8_0TileMatmul
         fixed (byte* pw = packedWeights)
         fixed (int* ps = scratch)
         {
+            using var tiles = new TileSession(_runner, _programs);
             for (int mb = 0; mb < m; mb += 32)
                 for (int nb = columnStart; nb < columnStart + columnCount; nb += 32)
                 {
@@ -67,7 +68,7 @@ internal sealed unsafe class Q8_0TileMatmul
                         CStep = 32 * 32 * sizeof(int),
                         KSteps = kb,
                     };
-                    _runner.Run(_programs.For(shape), &args);
+                    tiles.Run(shape, &args);
                     AmxBlockScales.Apply(pa + mb * rowBytes, rowBytes, Q8_0AmxLayout.BlockBytes, pw + nb / 16 * panelBytes, panelBytes,
                         Q8_0AmxLayout.TileBytes, Q8_0AmxLayout.ScalesOffset, AmxBlockScales.NoMins, ps, kb, rows, cols, c.Slice(mb * n + nb), n);
                 }

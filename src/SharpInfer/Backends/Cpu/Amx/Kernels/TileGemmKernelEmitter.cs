@@ -4,8 +4,10 @@ namespace SharpInfer.Backends.Cpu.Amx.Kernels;
 
 /// <summary>
 /// Emits <c>void kernel(TileGemmArgs* args)</c>: a tile GEMM in ggml's 2-2-4 tile pattern with
-/// tdpbssd (int8 → int32) or tdpbf16ps (bf16 → fp32); both use the same tile geometry. The tile config is built on the stack from immediates,
-/// loaded with ldtilecfg and released with tilerelease before returning.
+/// tdpbssd (int8 → int32) or tdpbf16ps (bf16 → fp32); both use the same tile geometry. The program expects the tiles
+/// configured for its shape (<see cref="EmitConfigure"/>) and leaves them configured: a thread loads the config once for
+/// its share of a matmul and reloads only when the block shape changes (<see cref="TileSession"/>), as ggml configures
+/// tiles once per thread; <see cref="EmitRelease"/> ends the session.
 /// </summary>
 internal static class TileGemmKernelEmitter
 {
@@ -37,15 +39,6 @@ internal static class TileGemmKernelEmitter
         var e = new X64Emitter();
         var saved = abi.Prologue(e, Used);
         e.Mov(Args, abi.IntArgs[0]);
-
-        var cfg = Config(s);
-        e.SubImm(Reg.Rsp, TileConfig.Size);
-        for (int i = 0; i < 8; i++)
-        {
-            e.MovImm(Reg.Rax, cfg.Qword(i));
-            e.Store(Mem.At(Reg.Rsp, 8 * i), Reg.Rax);
-        }
-        e.Ldtilecfg(Mem.At(Reg.Rsp));
 
         e.LoadFields(Args, (A0, TileGemmArgs.OffA), (Lda, TileGemmArgs.OffLda), (B0, TileGemmArgs.OffB0), (B1, TileGemmArgs.OffB1),
             (AStep, TileGemmArgs.OffAStep), (BStep, TileGemmArgs.OffBStep), (C0, TileGemmArgs.OffC), (Ldc, TileGemmArgs.OffLdc),
@@ -88,9 +81,37 @@ internal static class TileGemmKernelEmitter
         e.J(Cond.NE, loop);
 
         if (!s.PerStepOutput) StoreAccumulators(e, twoRows, twoCols);
-        e.Tilerelease();
-        e.AddImm(Reg.Rsp, TileConfig.Size);
         X64Abi.Epilogue(e, saved);
+        return e.ToArray();
+    }
+
+    /// <summary>
+    /// <c>void configure(void)</c>: loads <see cref="Config"/> of <paramref name="s"/> (built on the stack from
+    /// immediates; ldtilecfg also zeroes every tile). Touches only rax, volatile in both conventions.
+    /// </summary>
+    public static byte[] EmitConfigure(TileGemmShape s)
+    {
+        s.Validate();
+        var cfg = Config(s);
+        var e = new X64Emitter();
+        e.SubImm(Reg.Rsp, TileConfig.Size);
+        for (int i = 0; i < 8; i++)
+        {
+            e.MovImm(Reg.Rax, cfg.Qword(i));
+            e.Store(Mem.At(Reg.Rsp, 8 * i), Reg.Rax);
+        }
+        e.Ldtilecfg(Mem.At(Reg.Rsp));
+        e.AddImm(Reg.Rsp, TileConfig.Size);
+        e.Ret();
+        return e.ToArray();
+    }
+
+    /// <summary><c>void release(void)</c>: tilerelease, returning the tile state to its init state.</summary>
+    public static byte[] EmitRelease()
+    {
+        var e = new X64Emitter();
+        e.Tilerelease();
+        e.Ret();
         return e.ToArray();
     }
 
