@@ -59,7 +59,10 @@ public sealed unsafe class TileKernelTests(ITestOutputHelper output)
         }
     }
 
-    /// <summary>The Q4_K prompt tile (<see cref="DotKernels.TileWeightRows"/> weight rows × 4 activation rows) against the row kernel.</summary>
+    /// <summary>
+    /// The Q4_K prompt tile (<see cref="DotKernels.TileWeightRows"/> weight rows × 4 activation rows) against the row kernel,
+    /// on quantized rows and on raw random super-blocks (every 6-bit scale and min pattern: the tile unpacks them in vectors).
+    /// </summary>
     [Fact]
     public void Q4_KTileEqualsTheRowKernel()
     {
@@ -69,31 +72,53 @@ public sealed unsafe class TileKernelTests(ITestOutputHelper output)
         if (tile == null) return;
         int rows = DotKernels.TileWeightRows(type);
         var single = DotKernels.Best(type);
-        foreach (int n in new[] { 256, 768 })
-        {
-            int xs = (int)GgmlTypeInfo.Get(type).RowBytes(n) + 3;
-            var w = new byte[xs * rows];
-            for (int r = 0; r < rows; r++)
-                Quantization.Quantize(type, QuantizationRoundTripTests.RandomRow(n, seed: n + r), w.AsSpan(r * xs, xs - 3));
-            int ys = VecDot.ActivationRowBytes(type, n) + 5;
-            var a = new byte[ys * 4];
-            for (int j = 0; j < 4; j++)
-                VecDot.QuantizeActivations(type, QuantizationRoundTripTests.RandomRow(n, seed: 77 + j, scale: 1f), a.AsSpan(j * ys, ys - 5));
-            var o = new float[rows * 4 * 2];
-            fixed (byte* pw = w)
-            fixed (byte* pa = a)
-            fixed (float* po = o)
+        foreach (bool raw in new[] { false, true })
+            foreach (int n in new[] { 256, 768, 2048 })
             {
-                tile(pw, xs, pa, ys, n, po, 2 * rows);
-                for (int i = 0; i < rows; i++)
-                    for (int j = 0; j < 4; j++)
-                    {
-                        float expected = single(pw + i * xs, pa + j * ys, n);
-                        Assert.True(BitConverter.SingleToInt32Bits(expected) == BitConverter.SingleToInt32Bits(po[i + j * 2 * rows]),
-                            $"n={n} weight row {i}, activation row {j}: {po[i + j * 2 * rows]} vs {expected}");
-                    }
+                int xs = (int)GgmlTypeInfo.Get(type).RowBytes(n) + 3;
+                var w = Q4_KRows(n, rows, xs, raw, seed: n);
+                int ys = VecDot.ActivationRowBytes(type, n) + 5;
+                var a = new byte[ys * 4];
+                for (int j = 0; j < 4; j++)
+                    VecDot.QuantizeActivations(type, QuantizationRoundTripTests.RandomRow(n, seed: 77 + j, scale: 1f), a.AsSpan(j * ys, ys - 5));
+                var o = new float[rows * 4 * 2];
+                fixed (byte* pw = w)
+                fixed (byte* pa = a)
+                fixed (float* po = o)
+                {
+                    tile(pw, xs, pa, ys, n, po, 2 * rows);
+                    for (int i = 0; i < rows; i++)
+                        for (int j = 0; j < 4; j++)
+                        {
+                            float expected = single(pw + i * xs, pa + j * ys, n);
+                            Assert.True(BitConverter.SingleToInt32Bits(expected) == BitConverter.SingleToInt32Bits(po[i + j * 2 * rows]),
+                                $"{(raw ? "raw" : "quantized")} n={n} weight row {i}, activation row {j}: {po[i + j * 2 * rows]} vs {expected}");
+                        }
+                }
+            }
+    }
+
+    /// <summary>
+    /// <paramref name="rows"/> Q4_K rows <paramref name="xs"/> bytes apart: quantized random values, or (raw) random bytes
+    /// — any nibbles, any 6-bit scales and mins — with finite random d and dmin.
+    /// </summary>
+    private static byte[] Q4_KRows(int n, int rows, int xs, bool raw, int seed)
+    {
+        var rng = new Random(seed + (raw ? 1 : 0));
+        var w = new byte[xs * rows];
+        int rowBytes = (int)GgmlTypeInfo.Get(GgmlType.Q4_K).RowBytes(n);
+        for (int r = 0; r < rows; r++)
+        {
+            var row = w.AsSpan(r * xs, rowBytes);
+            if (!raw) { Quantization.Quantize(GgmlType.Q4_K, QuantizationRoundTripTests.RandomRow(n, seed: 70 * seed + r), row); continue; }
+            rng.NextBytes(row);
+            for (int b = 0; b < n / 256; b++)
+            {
+                BitConverter.TryWriteBytes(row[(144 * b)..], (Half)((rng.NextDouble() - 0.3) / 32));
+                BitConverter.TryWriteBytes(row[(144 * b + 2)..], (Half)((rng.NextDouble() - 0.3) / 64));
             }
         }
+        return w;
     }
 
     public static TheoryData<GgmlType, KernelIsa> ColumnCases()
@@ -195,20 +220,8 @@ public sealed unsafe class TileKernelTests(ITestOutputHelper output)
         foreach (bool raw in new[] { false, true })
             foreach (int n in new[] { 256, 768, 2048 })
             {
-                var rng = new Random(n + (raw ? 1 : 0));
                 int xs = (int)GgmlTypeInfo.Get(GgmlType.Q4_K).RowBytes(n) + 7;
-                var w = new byte[xs * 4];
-                for (int r = 0; r < 4; r++)
-                {
-                    var row = w.AsSpan(r * xs, xs - 7);
-                    if (!raw) { Quantization.Quantize(GgmlType.Q4_K, QuantizationRoundTripTests.RandomRow(n, seed: 70 * n + r), row); continue; }
-                    rng.NextBytes(row);
-                    for (int b = 0; b < n / 256; b++)
-                    {
-                        BitConverter.TryWriteBytes(row[(144 * b)..], (Half)((rng.NextDouble() - 0.3) / 32));
-                        BitConverter.TryWriteBytes(row[(144 * b + 2)..], (Half)((rng.NextDouble() - 0.3) / 64));
-                    }
-                }
+                var w = Q4_KRows(n, 4, xs, raw, seed: n);
                 var x = QuantizationRoundTripTests.RandomRow(n, seed: 5 * n, scale: 2f);
                 for (int i = 0; i < n; i += 7) x[i] *= 30; // activation blocks whose quants reach ±127
                 var a = new byte[VecDot.ActivationRowBytes(GgmlType.Q4_K, n)];

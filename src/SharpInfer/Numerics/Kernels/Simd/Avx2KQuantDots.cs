@@ -192,6 +192,24 @@ internal static unsafe class Avx2KQuantDots
         *(ulong*)(dst + 8) = o2 | ((ulong)o3 << 32);
     }
 
+    /// <summary>
+    /// <see cref="UnpackScalesMinsK4"/> of two super-blocks at once in vector registers: dwords [o0 o1 o2 o3] of
+    /// <paramref name="scA"/> in the low 128 bits, of <paramref name="scB"/> in the high (the bytes UnpackScalesMinsK4
+    /// stores: 8 scales, then 8 mins). Reads 16 bytes at each pointer (the 12 scale bytes and 4 quant bytes after them).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static Vector256<uint> UnpackScalesMinsK4Pair(byte* scA, byte* scB)
+    {
+        const uint kmask1 = 0x3f3f3f3f, kmask2 = 0x0f0f0f0f, kmask3 = 0x03030303;
+        var u = Vector256.Create(Vector128.Load((uint*)scA), Vector128.Load((uint*)scB)); // u0 u1 u2 (u3 unused)
+        var low = Avx2.Shuffle(u, 0b10_01_10_00);   // u0 u2 u1 u2: o0 = u0 & k1, o1 = u2 & k2 | …, o2 = u1 & k1, o3 = (u2 >> 4) & k2 | …
+        var high = Avx2.Shuffle(u, 0b01_01_00_00);  // u0 u0 u1 u1: the top two bits of the o0/o2 bytes, moved into o1/o3
+        low = Avx2.ShiftRightLogicalVariable(low, Vector256.Create(0u, 0, 0, 4, 0, 0, 0, 4))
+            & Vector256.Create(kmask1, kmask2, kmask1, kmask2, kmask1, kmask2, kmask1, kmask2);
+        high = Vector256.ShiftLeft(Vector256.ShiftRightLogical(high, 6) & Vector256.Create(0, kmask3, 0, kmask3, 0, kmask3, 0, kmask3), 4);
+        return low | high;
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float Q6_K(byte* x, byte* y, int n)
     {

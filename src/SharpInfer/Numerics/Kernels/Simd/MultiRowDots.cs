@@ -197,6 +197,9 @@ internal static unsafe class MultiRowDots
     /// <summary>
     /// Two Q4_K weight rows against 4 activation rows: each activation chunk is loaded once for both weight rows.
     /// Outputs s[i + j·ss] (weight row i, activation row j), bit-identical to <see cref="Avx2KQuantDots.Q4_K"/>.
+    /// Per super-block the two rows' min terms share one 256-bit vector (row A's four lanes low, row B's high: the same
+    /// per-lane arithmetic as the 128-bit form), and the sub-block scales are widened to words once and handed to each
+    /// chunk by a byte shuffle instead of a scalar load and broadcast per scale.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Q4_KTile2x4(byte* xa, nint xs, byte* y, nint ys, int n, float* s, nint ss)
@@ -204,27 +207,27 @@ internal static unsafe class MultiRowDots
         byte* xb = xa + xs;
         var a0 = Vector256<float>.Zero; var a1 = a0; var a2 = a0; var a3 = a0;
         var b0 = a0; var b1 = a0; var b2 = a0; var b3 = a0;
-        var ma0 = Vector128<float>.Zero; var ma1 = ma0; var ma2 = ma0; var ma3 = ma0;
-        var mb0 = ma0; var mb1 = ma0; var mb2 = ma0; var mb3 = ma0;
+        var m0 = a0; var m1 = a0; var m2 = a0; var m3 = a0;  // min terms: row A in lanes 0-3, row B in lanes 4-7
         var m4 = Vector256.Create((byte)0x0F);
-        byte* sa = stackalloc byte[32];
-        byte* sb = sa + 16;
         byte* y0 = y, y1 = y + ys, y2 = y + 2 * ys, y3 = y + 3 * ys;
         for (int i = 0; i < n / 256; i++, xa += 144, xb += 144, y0 += 292, y1 += 292, y2 += 292, y3 += 292)
         {
-            Avx2KQuantDots.UnpackScalesMinsK4(xa + 4, sa);
-            Avx2KQuantDots.UnpackScalesMinsK4(xb + 4, sb);
-            float hda = Half(xa), hmina = Half(xa + 2), hdb = Half(xb), hminb = Half(xb + 2);
+            // qwords scA minA | scB minB → scA scB minA minB, widened to words: [scales A | scales B], [mins A | mins B]
+            var unpacked = Avx2.Permute4x64(Avx2KQuantDots.UnpackScalesMinsK4Pair(xa + 4, xb + 4).AsUInt64(), 0b11_01_10_00).AsByte();
+            var scales = Avx2.ConvertToVector256Int16(unpacked.GetLower());
+            var mins = Avx2.ConvertToVector256Int16(unpacked.GetUpper());
+            float hda = Half(xa), hdb = Half(xb);
             float yd0 = *(float*)y0, yd1 = *(float*)y1, yd2 = *(float*)y2, yd3 = *(float*)y3;
-            var ml0 = Sse2.ConvertToVector128Single(Avx2KQuantDots.MinLanes(y0 + 260, sa + 8));
-            ma0 = Fma.MultiplyAdd(Vector128.Create(-yd0 * hmina), ml0, ma0);
-            ma1 = Fma.MultiplyAdd(Vector128.Create(-yd1 * hmina), Sse2.ConvertToVector128Single(Avx2KQuantDots.MinLanes(y1 + 260, sa + 8)), ma1);
-            ma2 = Fma.MultiplyAdd(Vector128.Create(-yd2 * hmina), Sse2.ConvertToVector128Single(Avx2KQuantDots.MinLanes(y2 + 260, sa + 8)), ma2);
-            ma3 = Fma.MultiplyAdd(Vector128.Create(-yd3 * hmina), Sse2.ConvertToVector128Single(Avx2KQuantDots.MinLanes(y3 + 260, sa + 8)), ma3);
-            mb0 = Fma.MultiplyAdd(Vector128.Create(-yd0 * hminb), Sse2.ConvertToVector128Single(Avx2KQuantDots.MinLanes(y0 + 260, sb + 8)), mb0);
-            mb1 = Fma.MultiplyAdd(Vector128.Create(-yd1 * hminb), Sse2.ConvertToVector128Single(Avx2KQuantDots.MinLanes(y1 + 260, sb + 8)), mb1);
-            mb2 = Fma.MultiplyAdd(Vector128.Create(-yd2 * hminb), Sse2.ConvertToVector128Single(Avx2KQuantDots.MinLanes(y2 + 260, sb + 8)), mb2);
-            mb3 = Fma.MultiplyAdd(Vector128.Create(-yd3 * hminb), Sse2.ConvertToVector128Single(Avx2KQuantDots.MinLanes(y3 + 260, sb + 8)), mb3);
+            var negMin = Vector256.Create(Vector128.Create(-Half(xa + 2)), Vector128.Create(-Half(xb + 2)));
+            m0 = Fma.MultiplyAdd(Vector256.Create(yd0) * negMin, MinLanes2(y0 + 260, mins), m0);
+            m1 = Fma.MultiplyAdd(Vector256.Create(yd1) * negMin, MinLanes2(y1 + 260, mins), m1);
+            m2 = Fma.MultiplyAdd(Vector256.Create(yd2) * negMin, MinLanes2(y2 + 260, mins), m2);
+            m3 = Fma.MultiplyAdd(Vector256.Create(yd3) * negMin, MinLanes2(y3 + 260, mins), m3);
+            var scA = Avx2.Permute4x64(scales.AsUInt64(), 0b01_00_01_00).AsInt16(); // row A's 8 scales in both 128-bit lanes
+            var scB = Avx2.Permute4x64(scales.AsUInt64(), 0b11_10_11_10).AsInt16();
+            var pickLo = Vector256.Create((short)0x0100).AsByte(); // vpshufb pattern: word 2c in every word
+            var pickHi = Vector256.Create((short)0x0302).AsByte(); // word 2c + 1
+            var step = Vector256.Create((byte)4);
             var ia0 = Vector256<int>.Zero; var ia1 = ia0; var ia2 = ia0; var ia3 = ia0;
             var ib0 = ia0; var ib1 = ia0; var ib2 = ia0; var ib3 = ia0;
             for (int c = 0; c < 4; c++)
@@ -233,8 +236,9 @@ internal static unsafe class MultiRowDots
                 var bitsB = Vector256.Load(xb + 16 + 32 * c);
                 var loA = bitsA & m4; var hiA = Vector256.ShiftRightLogical(bitsA.AsUInt16(), 4).AsByte() & m4;
                 var loB = bitsB & m4; var hiB = Vector256.ShiftRightLogical(bitsB.AsUInt16(), 4).AsByte() & m4;
-                var sLoA = Vector256.Create((short)sa[2 * c]); var sHiA = Vector256.Create((short)sa[2 * c + 1]);
-                var sLoB = Vector256.Create((short)sb[2 * c]); var sHiB = Vector256.Create((short)sb[2 * c + 1]);
+                var sLoA = Avx2.Shuffle(scA.AsByte(), pickLo).AsInt16(); var sHiA = Avx2.Shuffle(scA.AsByte(), pickHi).AsInt16();
+                var sLoB = Avx2.Shuffle(scB.AsByte(), pickLo).AsInt16(); var sHiB = Avx2.Shuffle(scB.AsByte(), pickHi).AsInt16();
+                pickLo += step; pickHi += step;
                 int q = 4 + 64 * c;
                 Chunk2(loA, hiA, loB, hiB, sLoA, sHiA, sLoB, sHiB, y0 + q, ref ia0, ref ib0);
                 Chunk2(loA, hiA, loB, hiB, sLoA, sHiA, sLoB, sHiB, y1 + q, ref ia1, ref ib1);
@@ -250,10 +254,21 @@ internal static unsafe class MultiRowDots
             b2 = Fma.MultiplyAdd(Vector256.Create(yd2 * hdb), Avx.ConvertToVector256Single(ib2), b2);
             b3 = Fma.MultiplyAdd(Vector256.Create(yd3 * hdb), Avx.ConvertToVector256Single(ib3), b3);
         }
-        s[0] = HSum(a0) + Avx2KQuantDots.HSum4(ma0); s[ss] = HSum(a1) + Avx2KQuantDots.HSum4(ma1);
-        s[2 * ss] = HSum(a2) + Avx2KQuantDots.HSum4(ma2); s[3 * ss] = HSum(a3) + Avx2KQuantDots.HSum4(ma3);
-        s[1] = HSum(b0) + Avx2KQuantDots.HSum4(mb0); s[1 + ss] = HSum(b1) + Avx2KQuantDots.HSum4(mb1);
-        s[1 + 2 * ss] = HSum(b2) + Avx2KQuantDots.HSum4(mb2); s[1 + 3 * ss] = HSum(b3) + Avx2KQuantDots.HSum4(mb3);
+        s[0] = HSum(a0) + Avx2KQuantDots.HSum4(m0.GetLower()); s[ss] = HSum(a1) + Avx2KQuantDots.HSum4(m1.GetLower());
+        s[2 * ss] = HSum(a2) + Avx2KQuantDots.HSum4(m2.GetLower()); s[3 * ss] = HSum(a3) + Avx2KQuantDots.HSum4(m3.GetLower());
+        s[1] = HSum(b0) + Avx2KQuantDots.HSum4(m0.GetUpper()); s[1 + ss] = HSum(b1) + Avx2KQuantDots.HSum4(m1.GetUpper());
+        s[1 + 2 * ss] = HSum(b2) + Avx2KQuantDots.HSum4(m2.GetUpper()); s[1 + 3 * ss] = HSum(b3) + Avx2KQuantDots.HSum4(m3.GetUpper());
+    }
+
+    /// <summary>
+    /// <see cref="Avx2KQuantDots.MinLanes"/> of one activation row for two weight rows at once (<paramref name="mins"/>:
+    /// row A's 8 mins as words low, row B's high), as floats.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> MinLanes2(byte* bsums, Vector256<short> mins)
+    {
+        var q8s = Ssse3.HorizontalAdd(Vector128.Load((short*)bsums), Vector128.Load((short*)bsums + 8));
+        return Avx.ConvertToVector256Single(Avx2.MultiplyAddAdjacent(mins, Vector256.Create(q8s, q8s)));
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
