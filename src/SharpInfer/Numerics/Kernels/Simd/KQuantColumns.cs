@@ -163,24 +163,49 @@ internal static unsafe class KQuantColumns
         s[0] = HSum(acc0) + summs0; s[1] = HSum(acc1) + summs1; s[2] = HSum(acc2) + summs2; s[3] = HSum(acc3) + summs3;
     }
 
+    /// <summary>
+    /// Six-bit quants of a Q6_K super-block as ggml's AVX2 kernel builds them, 64 per register: groups 4h, 4h+1
+    /// (<paramref name="highNibbles"/> false: low nibbles of ql, qh bits 0–1 / 2–3) or 4h+2, 4h+3 (high nibbles, qh bits
+    /// 4–5 / 6–7) of half <paramref name="h"/>. qh is read into both 256-bit halves and each half's two bits are masked
+    /// in place and moved to bits 4–5 by a per-half word shift (4 and 2 left; 0 and 2 right).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<byte> Q6_KQuants(byte* x, int h, bool highNibbles)
+    {
+        const ulong nibble = 0x0F0F0F0F0F0F0F0FUL;
+        var ql = Vector512.Load((ulong*)(x + 64 * h));
+        // not Avx512F.BroadcastVector256ToVector512: .NET 10.0.401's JIT scales its disp8 by 32 instead of 16 (a load at
+        // p + 0x80 reads p + 0x100), which broke this kernel; insert the loaded half instead
+        var half = Vector256.Load((ulong*)(x + 128 + 32 * h));
+        var qh = Avx512F.InsertVector256(half.ToVector512Unsafe(), half, 1);
+        if (!highNibbles)
+        {
+            const ulong b01 = 0x0303030303030303UL, b23 = 0x0C0C0C0C0C0C0C0CUL, by4 = 0x0004000400040004UL, by2 = 0x0002000200020002UL;
+            var high = Avx512BW.ShiftLeftLogicalVariable((qh & Vector512.Create(b01, b01, b01, b01, b23, b23, b23, b23)).AsUInt16(),
+                Vector512.Create(by4, by4, by4, by4, by2, by2, by2, by2).AsUInt16());
+            return ((ql & Vector512.Create(nibble)) | high.AsUInt64()).AsByte();
+        }
+        else
+        {
+            const ulong b45 = 0x3030303030303030UL, b67 = 0xC0C0C0C0C0C0C0C0UL, by2 = 0x0002000200020002UL;
+            var high = Avx512BW.ShiftRightLogicalVariable((qh & Vector512.Create(b45, b45, b45, b45, b67, b67, b67, b67)).AsUInt16(),
+                Vector512.Create(0, 0, 0, 0, by2, by2, by2, by2).AsUInt16());
+            return ((Vector512.ShiftRightLogical(ql, 4) & Vector512.Create(nibble)) | high.AsUInt64()).AsByte();
+        }
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector256<int> Q6_KSums(byte* x, Vector512<sbyte> y0, Vector512<sbyte> y1, Vector512<sbyte> y2, Vector512<sbyte> y3,
                                            Vector512<short> m0, Vector512<short> m1, Vector512<short> m2, Vector512<short> m3)
     {
-        var m4 = Vector512.Create((byte)0x0F);
-        var three = Vector512.Create((byte)3);
         // int16 lane l of a 64-value pair of groups takes scale 4·(pair index) + l/8 (16 values per scale)
         var scales = Vector512.Create(Avx2.ConvertToVector256Int16(Vector128.Load((sbyte*)(x + 192))), Vector256<short>.Zero);
         var lane = Vector512.Create((short)0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3);
         var sum = Vector512<int>.Zero;
         for (int h = 0; h < 2; h++)
         {
-            var ql = Vector512.Load(x + 64 * h);                 // [ql0 | ql1]
-            var qh = Vector256.Load(x + 128 + 32 * h);
-            var qh2 = Vector512.Create(qh, Vector256.ShiftRightLogical(qh.AsUInt16(), 2).AsByte());
-            var u01 = (ql & m4) | Vector512.ShiftLeft((qh2 & three).AsUInt16(), 4).AsByte();
-            var u23 = (Vector512.ShiftRightLogical(ql.AsUInt16(), 4).AsByte() & m4)
-                      | Vector512.ShiftLeft((Vector512.ShiftRightLogical(qh2.AsUInt16(), 4).AsByte() & three).AsUInt16(), 4).AsByte();
+            var u01 = Q6_KQuants(x, h, highNibbles: false);
+            var u23 = Q6_KQuants(x, h, highNibbles: true);
             var sc01 = Avx512BW.PermuteVar32x16(scales, lane + Vector512.Create((short)(8 * h)));
             var sc23 = Avx512BW.PermuteVar32x16(scales, lane + Vector512.Create((short)(8 * h + 4)));
             var ya = h == 0 ? y0 : y2;
@@ -245,25 +270,15 @@ internal static unsafe class KQuantColumns
     public static void Q6_KRows(byte* x, byte* y, nint ys, int n, float* s, nint ss)
     {
         var acc0 = Vector256<float>.Zero; var acc1 = acc0; var acc2 = acc0; var acc3 = acc0;
-        var m4 = Vector512.Create((byte)0x0F);
-        var three = Vector512.Create((byte)3);
         var lane = Vector512.Create((short)0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3);
         byte* y0 = y, y1 = y + ys, y2 = y + 2 * ys, y3 = y + 3 * ys;
         for (int i = 0; i < n / 256; i++, x += 210, y0 += 292, y1 += 292, y2 += 292, y3 += 292)
         {
             var scales = Vector512.Create(Avx2.ConvertToVector256Int16(Vector128.Load((sbyte*)(x + 192))), Vector256<short>.Zero);
-            var ql = Vector512.Load(x);
-            var qh = Vector256.Load(x + 128);
-            var qh2 = Vector512.Create(qh, Vector256.ShiftRightLogical(qh.AsUInt16(), 2).AsByte());
-            var u0 = (ql & m4) | Vector512.ShiftLeft((qh2 & three).AsUInt16(), 4).AsByte();
-            var u1 = (Vector512.ShiftRightLogical(ql.AsUInt16(), 4).AsByte() & m4)
-                     | Vector512.ShiftLeft((Vector512.ShiftRightLogical(qh2.AsUInt16(), 4).AsByte() & three).AsUInt16(), 4).AsByte();
-            ql = Vector512.Load(x + 64);
-            qh = Vector256.Load(x + 160);
-            qh2 = Vector512.Create(qh, Vector256.ShiftRightLogical(qh.AsUInt16(), 2).AsByte());
-            var u2 = (ql & m4) | Vector512.ShiftLeft((qh2 & three).AsUInt16(), 4).AsByte();
-            var u3 = (Vector512.ShiftRightLogical(ql.AsUInt16(), 4).AsByte() & m4)
-                     | Vector512.ShiftLeft((Vector512.ShiftRightLogical(qh2.AsUInt16(), 4).AsByte() & three).AsUInt16(), 4).AsByte();
+            var u0 = Q6_KQuants(x, 0, highNibbles: false);
+            var u1 = Q6_KQuants(x, 0, highNibbles: true);
+            var u2 = Q6_KQuants(x, 1, highNibbles: false);
+            var u3 = Q6_KQuants(x, 1, highNibbles: true);
             var c0 = Avx512BW.PermuteVar32x16(scales, lane);
             var c1 = Avx512BW.PermuteVar32x16(scales, lane + Vector512.Create((short)4));
             var c2 = Avx512BW.PermuteVar32x16(scales, lane + Vector512.Create((short)8));
