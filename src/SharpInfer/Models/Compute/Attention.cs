@@ -275,7 +275,7 @@ internal sealed unsafe class Attention : IParallelWork
             if (s[j] > max) max = s[j];
         }
         var vectorEnd = Math.Min(n, nRow & ~15);
-        for (var j = 0; j < vectorEnd; j++) s[j] = GgmlExp.Exp(s[j] - max);
+        GgmlExp.ExpInPlace(s, vectorEnd, max);
         for (var j = vectorEnd; j < n; j++) s[j] = MathF.Exp(s[j] - max);
         double sum = 0;
         var c = 0;

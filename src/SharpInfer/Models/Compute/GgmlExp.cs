@@ -1,4 +1,6 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace SharpInfer.Models.Compute;
 
@@ -66,5 +68,98 @@ internal static class GgmlExp
         var s2 = BitConverter.Int32BitsToSingle((int)(e - g));
         if (MathF.Abs(n) > 192) return s1 * s1;
         return MathF.FusedMultiplyAdd(s2, j, s2) * s1;
+    }
+
+    /// <summary>
+    /// Exp of every value of <paramref name="v"/> in place, minus <paramref name="shift"/> first (softmax's max), as the
+    /// variant's lanes compute it: whole vectors on AVX-512 (ggml_v_expf's _mm512 form) or AVX2 (its _mm256 form) where
+    /// the CPU has them, <see cref="Exp"/> value by value otherwise; the same bits either way. <paramref name="v"/>'s
+    /// length is a multiple of <see cref="LaneWidth"/> (the callers handle the rest with expf, as ggml does).
+    /// </summary>
+    public static unsafe void ExpInPlace(float* v, int count, float shift) => ExpInPlace(v, count, shift, UseAvx512Variant);
+
+    /// <inheritdoc cref="ExpInPlace(float*, int, float)"/>
+    internal static unsafe void ExpInPlace(float* v, int count, float shift, bool avx512Variant)
+    {
+        int i = 0;
+        if (avx512Variant && Avx512F.IsSupported)
+            for (; i + 16 <= count; i += 16) ExpAvx512(Vector512.Load(v + i) - Vector512.Create(shift)).Store(v + i);
+        else if (!avx512Variant && Avx2.IsSupported && Fma.IsSupported)
+            for (; i + 8 <= count; i += 8) ExpAvx2(Vector256.Load(v + i) - Vector256.Create(shift)).Store(v + i);
+        for (; i < count; i++) v[i] = avx512Variant ? ExpAvx512(v[i] - shift) : ExpAvx2(v[i] - shift);
+    }
+
+    /// <summary>silu(gate)·up over <paramref name="count"/> values (a multiple of <see cref="LaneWidth"/>), vector by vector where the CPU has the variant's width.</summary>
+    public static unsafe void SwiGlu(float* gate, float* up, float* y, int count) => SwiGlu(gate, up, y, count, UseAvx512Variant);
+
+    /// <inheritdoc cref="SwiGlu(float*, float*, float*, int)"/>
+    internal static unsafe void SwiGlu(float* gate, float* up, float* y, int count, bool avx512Variant)
+    {
+        int i = 0;
+        if (avx512Variant && Avx512F.IsSupported)
+            for (; i + 16 <= count; i += 16)
+            {
+                var g = Vector512.Load(gate + i);
+                (g / (Vector512.Create(1.0f) + ExpAvx512(Vector512<float>.Zero - g)) * Vector512.Load(up + i)).Store(y + i);
+            }
+        else if (!avx512Variant && Avx2.IsSupported && Fma.IsSupported)
+            for (; i + 8 <= count; i += 8)
+            {
+                var g = Vector256.Load(gate + i);
+                (g / (Vector256.Create(1.0f) + ExpAvx2(Vector256<float>.Zero - g)) * Vector256.Load(up + i)).Store(y + i);
+            }
+        for (; i < count; i++)
+        {
+            var g = gate[i];
+            y[i] = g / (1.0f + (avx512Variant ? ExpAvx512(0.0f - g) : ExpAvx2(0.0f - g))) * up[i];
+        }
+    }
+
+    /// <summary>ggml_v_expf, AVX-512 form: 16 lanes of <see cref="ExpAvx512(float)"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> ExpAvx512(Vector512<float> x)
+    {
+        var r = Vector512.Create(R);
+        var z = Avx512F.FusedMultiplyAdd(x, Vector512.Create(Log2E), r);
+        var n = z - r;
+        var b = Avx512F.FusedMultiplyAddNegated(n, Vector512.Create(Ln2Lo), Avx512F.FusedMultiplyAddNegated(n, Vector512.Create(Ln2Hi), x));
+        var u = b * b;
+        var j = Avx512F.FusedMultiplyAdd(
+            Avx512F.FusedMultiplyAdd(Avx512F.FusedMultiplyAdd(Vector512.Create(C5), b, Vector512.Create(C4)), u,
+                Avx512F.FusedMultiplyAdd(Vector512.Create(C3), b, Vector512.Create(C2))),
+            u,
+            Avx512F.FusedMultiplyAdd(Vector512.Create(C1), b, Vector512.Create(1.0f)));
+        var res = Avx512F.Scale(j, n);
+        var d = Vector512.GreaterThan(Vector512.Abs(n), Vector512.Create(192f));
+        if (d == Vector512<float>.Zero) return res;
+        var alt = Vector512.ConditionalSelect(Vector512.LessThanOrEqual(n, Vector512<float>.Zero), Vector512<float>.Zero,
+            Vector512.Create(float.PositiveInfinity));
+        return Vector512.ConditionalSelect(d, alt, res);
+    }
+
+    /// <summary>ggml_v_expf, AVX2 form: 8 lanes of <see cref="ExpAvx2(float)"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> ExpAvx2(Vector256<float> x)
+    {
+        var r = Vector256.Create(R);
+        var z = Fma.MultiplyAdd(x, Vector256.Create(Log2E), r);
+        var n = z - r;
+        var b = Fma.MultiplyAddNegated(n, Vector256.Create(Ln2Lo), Fma.MultiplyAddNegated(n, Vector256.Create(Ln2Hi), x));
+        var e = Vector256.ShiftLeft(z.AsUInt32(), 23);
+        var k = (e + Vector256.Create(0x3f800000u)).AsSingle();
+        var c = Vector256.GreaterThan(Vector256.Abs(n), Vector256.Create(126f));
+        var u = b * b;
+        var j = Fma.MultiplyAdd(
+            Fma.MultiplyAdd(Fma.MultiplyAdd(Vector256.Create(C5), b, Vector256.Create(C4)), u,
+                Fma.MultiplyAdd(Vector256.Create(C3), b, Vector256.Create(C2))),
+            u,
+            Vector256.Create(C1) * b);
+        var normal = Fma.MultiplyAdd(j, k, k);
+        if (c == Vector256<float>.Zero) return normal;
+        var g = Vector256.LessThanOrEqual(n, Vector256<float>.Zero).AsUInt32() & Vector256.Create(0x82000000u);
+        var s1 = (g + Vector256.Create(0x7f000000u)).AsSingle();
+        var s2 = (e - g).AsSingle();
+        var d = Vector256.GreaterThan(Vector256.Abs(n), Vector256.Create(192f));
+        return Vector256.ConditionalSelect(d, s1 * s1, Vector256.ConditionalSelect(c, Fma.MultiplyAdd(s2, j, s2) * s1, normal));
     }
 }

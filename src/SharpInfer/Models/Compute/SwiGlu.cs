@@ -10,7 +10,13 @@ internal static class SwiGlu
     {
         var n = y.Length;
         var vectorEnd = n - n % GgmlExp.LaneWidth;
-        for (var i = 0; i < vectorEnd; i++) y[i] = GgmlExp.Silu(gate[i]) * up[i];
+        unsafe
+        {
+            fixed (float* g = gate)
+            fixed (float* u = up)
+            fixed (float* o = y)
+                GgmlExp.SwiGlu(g, u, o, vectorEnd);
+        }
         for (var i = vectorEnd; i < n; i++)
         {
             var g = gate[i];

@@ -4,7 +4,7 @@ using SharpInfer.Models.Compute;
 namespace SharpInfer.Tests.Models.Compute;
 
 /// <summary>The forward pass's own kernels against independent expectations.</summary>
-public sealed unsafe class KernelTests
+public sealed unsafe class KernelTests(Xunit.Abstractions.ITestOutputHelper output)
 {
     [Theory]
     [InlineData(1)]
@@ -97,6 +97,42 @@ public sealed unsafe class KernelTests
             Assert.Equal(0f, avx512 ? GgmlExp.ExpAvx512(float.NegativeInfinity) : GgmlExp.ExpAvx2(float.NegativeInfinity));
             Assert.Equal(1f, avx512 ? GgmlExp.ExpAvx512(0f) : GgmlExp.ExpAvx2(0f));
         }
+    }
+
+    /// <summary>
+    /// The vector forms of ggml_v_expf (softmax's exp, SwiGLU) give the bits of the scalar lanes (<see cref="GgmlExp.ExpAvx512(float)"/>,
+    /// <see cref="GgmlExp.ExpAvx2(float)"/>) for every input class: ordinary, overflowing, subnormal results, flushed to
+    /// zero, infinities and NaN.
+    /// </summary>
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public unsafe void VectorExpGivesTheScalarLanesBits(bool avx512)
+    {
+        bool vector = avx512 ? System.Runtime.Intrinsics.X86.Avx512F.IsSupported : System.Runtime.Intrinsics.X86.Fma.IsSupported;
+        if (!vector) output.WriteLine($"{(avx512 ? "AVX-512" : "AVX2+FMA")} not on this CPU: the vector form is not run, only its scalar fallback");
+        var rng = new Random(avx512 ? 11 : 12);
+        var x = new float[4096];
+        for (var i = 0; i < x.Length; i++) x[i] = (float)(rng.NextDouble() * 240 - 140); // up to 2^±140: overflow, subnormals, zero
+        float[] specials = [0f, -0f, 88.72f, 88.73f, 89f, -87.3f, -103.9f, -126.5f, -149f, -150f, -200f, 200f,
+            float.PositiveInfinity, float.NegativeInfinity, float.NaN, 1e-30f, -1e-30f];
+        specials.CopyTo(x, 0);
+        const float shift = 0.75f;
+        var exp = (float[])x.Clone();
+        var silu = new float[x.Length];
+        var up = new float[x.Length];
+        for (var i = 0; i < up.Length; i++) up[i] = (float)(rng.NextDouble() * 4 - 2);
+        fixed (float* pe = exp) GgmlExp.ExpInPlace(pe, exp.Length, shift, avx512);
+        fixed (float* px = x) fixed (float* pu = up) fixed (float* ps = silu) GgmlExp.SwiGlu(px, pu, ps, x.Length, avx512);
+        for (var i = 0; i < x.Length; i++)
+        {
+            var e = avx512 ? GgmlExp.ExpAvx512(x[i] - shift) : GgmlExp.ExpAvx2(x[i] - shift);
+            var g = x[i] / (1.0f + (avx512 ? GgmlExp.ExpAvx512(0.0f - x[i]) : GgmlExp.ExpAvx2(0.0f - x[i]))) * up[i];
+            Assert.True(SameBits(e, exp[i]), $"exp({x[i]} - {shift}): vector {exp[i]}, scalar {e}");
+            Assert.True(SameBits(g, silu[i]), $"silu({x[i]})·{up[i]}: vector {silu[i]}, scalar {g}");
+        }
+
+        static bool SameBits(float a, float b) => float.IsNaN(a) ? float.IsNaN(b) : BitConverter.SingleToInt32Bits(a) == BitConverter.SingleToInt32Bits(b);
     }
 
     [Fact]
