@@ -94,3 +94,5 @@
     pop rdi
     ret
     xgetbv
+    call rax
+    call r11

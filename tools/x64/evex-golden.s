@@ -125,3 +125,7 @@
     pdep r12, r11, r14
     pdep r15, rdi, rbp
     pdep rdi, r13, r14
+    vmovdqu32 XMMWORD PTR [rsp], xmm6
+    vmovdqu32 XMMWORD PTR [rsp+144], xmm15
+    vmovdqu32 xmm6, XMMWORD PTR [rsp]
+    vmovdqu32 xmm15, XMMWORD PTR [rsp+144]

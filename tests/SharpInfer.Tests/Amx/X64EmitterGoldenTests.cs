@@ -101,6 +101,8 @@ public sealed class X64EmitterGoldenTests
         ["5f", "pop rdi", (Action<X64Emitter>)(e => e.Pop(Reg.Rdi))],
         ["c3", "ret", (Action<X64Emitter>)(e => e.Ret())],
         ["0f 01 d0", "xgetbv", (Action<X64Emitter>)(e => e.Xgetbv())],
+        ["ff d0", "call rax", (Action<X64Emitter>)(e => e.CallIndirect(Reg.Rax))],
+        ["41 ff d3", "call r11", (Action<X64Emitter>)(e => e.CallIndirect(Reg.R11))],
     ];
 
     public static TheoryData<int> FormIndices()

@@ -134,6 +134,10 @@ public sealed class X64EvexGoldenTests
         ["c4 42 a3 f5 e6", "pdep r12,r11,r14", (Action<X64Emitter>)(e => e.Pdep(Reg.R12, Reg.R11, Reg.R14))],
         ["c4 62 c3 f5 fd", "pdep r15,rdi,rbp", (Action<X64Emitter>)(e => e.Pdep(Reg.R15, Reg.Rdi, Reg.Rbp))],
         ["c4 c2 93 f5 fe", "pdep rdi,r13,r14", (Action<X64Emitter>)(e => e.Pdep(Reg.Rdi, Reg.R13, Reg.R14))],
+        ["62 f1 7e 08 7f 34 24", "vmovdqu32 XMMWORD PTR [rsp],xmm6", (Action<X64Emitter>)(e => e.Vmovdqu32(Mem.At(Reg.Rsp, 0), 6, VecWidth.X))],
+        ["62 71 7e 08 7f 7c 24 09", "vmovdqu32 XMMWORD PTR [rsp+0x90],xmm15", (Action<X64Emitter>)(e => e.Vmovdqu32(Mem.At(Reg.Rsp, 144), 15, VecWidth.X))],
+        ["62 f1 7e 08 6f 34 24", "vmovdqu32 xmm6,XMMWORD PTR [rsp]", (Action<X64Emitter>)(e => e.Vmovdqu32(6, Mem.At(Reg.Rsp, 0), VecWidth.X))],
+        ["62 71 7e 08 6f 7c 24 09", "vmovdqu32 xmm15,XMMWORD PTR [rsp+0x90]", (Action<X64Emitter>)(e => e.Vmovdqu32(15, Mem.At(Reg.Rsp, 144), VecWidth.X))],
     ];
 
     public static TheoryData<string, string> Listing()

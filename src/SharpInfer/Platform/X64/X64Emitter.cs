@@ -150,6 +150,9 @@ internal sealed partial class X64Emitter
         ModRmMem(hint, m);
     }
 
+    /// <summary><c>call r64</c> (FF /2): for test harnesses that call emitted code; the kernels themselves make no calls.</summary>
+    public void CallIndirect(Reg r) { Rex(false, 0, 0, (int)r); Byte(0xFF); Byte((byte)(0xD0 + ((int)r & 7))); }
+
     public void Push(Reg r) { Rex(false, 0, 0, (int)r); Byte((byte)(0x50 + ((int)r & 7))); }
     public void Pop(Reg r) { Rex(false, 0, 0, (int)r); Byte((byte)(0x58 + ((int)r & 7))); }
     public void Ret() => Byte(0xC3);

@@ -50,7 +50,7 @@ internal static class VnniPairColumnKernel
         var e = new X64Emitter();
         Reg x = Reg.Rax, xs = Reg.Rbx, xs3 = Reg.Rcx, y = Reg.Rsi, side = Reg.R8, count = Reg.R9,
             args = Reg.R10, next = Reg.R11, scratch = Reg.R12, halves = Reg.R13, half = Reg.R14;
-        var saved = abi.Prologue(e, [x, xs, xs3, y, side, count, args, next, scratch, halves, half]);
+        var saved = abi.Prologue(e, [x, xs, xs3, y, side, count, args, next, scratch, halves, half], X64Abi.AllVectors);
         e.Mov(args, abi.IntArgs[0]);
         e.LoadFields(args, (x, VnniTileArgs.WeightsOffset), (xs, VnniTileArgs.WeightStrideOffset),
             (y, VnniTileArgs.ActivationsOffset), (side, VnniTileArgs.SideOffset), (count, VnniTileArgs.BlocksOffset));

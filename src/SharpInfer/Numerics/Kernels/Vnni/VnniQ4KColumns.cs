@@ -65,7 +65,7 @@ internal static unsafe class VnniQ4KColumns
         var e = new X64Emitter();
         Reg x = Reg.Rax, xs = Reg.Rbx, xs3 = Reg.Rcx, y = Reg.Rdx, scr = Reg.Rsi, count = Reg.R8, args = Reg.R9,
             next = Reg.R10, u0 = Reg.R11, u1 = Reg.R12, u2 = Reg.R13, pairMask = Reg.R14, o0 = Reg.R15, t = Reg.Rdi, pair = Reg.Rbp;
-        var saved = abi.Prologue(e, [x, xs, xs3, y, scr, count, args, next, u0, u1, u2, pairMask, o0, t, pair]);
+        var saved = abi.Prologue(e, [x, xs, xs3, y, scr, count, args, next, u0, u1, u2, pairMask, o0, t, pair], X64Abi.AllVectors);
         e.Mov(args, abi.IntArgs[0]);
         e.LoadFields(args, (x, VnniTileArgs.WeightsOffset), (xs, VnniTileArgs.WeightStrideOffset),
             (y, VnniTileArgs.ActivationsOffset), (scr, VnniTileArgs.SideOffset), (count, VnniTileArgs.BlocksOffset));

@@ -33,7 +33,7 @@ internal static class VnniTileKernel
         var e = new X64Emitter();
         Reg x = Reg.Rax, xs = Reg.Rbx, xs3 = Reg.Rcx, y = Reg.Rdx, ys = Reg.Rsi, ys3 = Reg.R8,
             side = Reg.R9, ss = Reg.R10, ss3 = Reg.R12, count = Reg.R13, args = Reg.R11, scratch = Reg.R14, next = Reg.R15;
-        var saved = abi.Prologue(e, [x, xs, xs3, y, ys, ys3, side, ss, ss3, count, args, scratch, next]);
+        var saved = abi.Prologue(e, [x, xs, xs3, y, ys, ys3, side, ss, ss3, count, args, scratch, next], X64Abi.AllVectors);
         e.Mov(args, abi.IntArgs[0]);
         e.LoadFields(args, (x, VnniTileArgs.WeightsOffset), (xs, VnniTileArgs.WeightStrideOffset), (y, VnniTileArgs.ActivationsOffset),
             (ys, VnniTileArgs.ActivationStrideOffset), (side, VnniTileArgs.SideOffset), (ss, VnniTileArgs.SideStrideOffset),

@@ -27,7 +27,7 @@ internal static unsafe class AmxVnniGemv
     private const int Panel = 16, Block = 32;
 
     [StructLayout(LayoutKind.Sequential)]
-    private struct Args
+    internal struct Args
     {
         public byte* Packed;      // first tile of the first panel
         public long PanelBytes;
@@ -124,7 +124,7 @@ internal static unsafe class AmxVnniGemv
         Reg args = Reg.R11, packed = Reg.Rax, panelBytes = Reg.Rbx, quants = Reg.Rcx, output = Reg.Rsi,
             panels = Reg.R8, blocks = Reg.R9, tile = Reg.R10, act = Reg.R12, block = Reg.R13, count = Reg.R14, scratch = Reg.R15;
         var e = new X64Emitter();
-        var saved = abi.Prologue(e, [args, packed, panelBytes, quants, output, panels, blocks, tile, act, block, count, scratch]);
+        var saved = abi.Prologue(e, [args, packed, panelBytes, quants, output, panels, blocks, tile, act, block, count, scratch], X64Abi.AllVectors);
         e.Mov(args, abi.IntArgs[0]);
         e.LoadFields(args, (packed, Args.OffPacked), (panelBytes, Args.OffPanelBytes), (quants, Args.OffQuants),
             (output, Args.OffOutput), (panels, Args.OffPanels), (blocks, Args.OffBlocks));
