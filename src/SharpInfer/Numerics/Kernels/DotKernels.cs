@@ -69,7 +69,7 @@ public static unsafe class DotKernels
         (delegate*<byte*, nint, byte*, nint, int, float*, nint, void>)s_bestTile[(int)weightType];
 
     /// <summary>Weight rows one <see cref="BestTile"/> call covers (its activation rows are always <see cref="MultiRowDots.Rows"/>).</summary>
-    public static int TileWeightRows(GgmlType weightType) => weightType is GgmlType.Q4_K ? 2 : SignedBlockTiles.Rows;
+    public static int TileWeightRows(GgmlType weightType) => weightType is GgmlType.Q4_K or GgmlType.Q6_K ? 2 : SignedBlockTiles.Rows;
 
     internal static delegate*<byte*, nint, byte*, nint, int, float*, nint, void> TileFor(GgmlType t, KernelIsa isa)
     {
@@ -81,6 +81,8 @@ public static unsafe class DotKernels
             GgmlType.Q4_0 => &SignedBlockTiles.Tile<Q4_0Block>,
             GgmlType.Q5_0 => &SignedBlockTiles.Tile<Q5_0Block>,
             GgmlType.Q4_K => &MultiRowDots.Q4_KTile2x4,
+            // integer part on 512-bit registers, float part AVX2's, as DefaultMultiRow's Q6_K kernel (bit-identical)
+            GgmlType.Q6_K when isa == KernelIsa.Avx512 => &KQuantColumns.Q6_KTile2x4,
             _ => null,
         };
     }
@@ -129,7 +131,8 @@ public static unsafe class DotKernels
     private static IntPtr[] BuildTile(KernelIsa isa)
     {
         var table = new IntPtr[64];
-        for (int t = 0; t < table.Length; t++) table[t] = (IntPtr)TileFor((GgmlType)t, PreferredIsa((GgmlType)t, isa));
+        for (int t = 0; t < table.Length; t++)
+            table[t] = (IntPtr)TileFor((GgmlType)t, (GgmlType)t == GgmlType.Q6_K ? isa : PreferredIsa((GgmlType)t, isa));
         return table;
     }
 

@@ -59,24 +59,32 @@ public sealed unsafe class TileKernelTests(ITestOutputHelper output)
         }
     }
 
+    public static TheoryData<GgmlType> KQuantTileTypes() => new() { GgmlType.Q4_K, GgmlType.Q6_K };
+
     /// <summary>
-    /// The Q4_K prompt tile (<see cref="DotKernels.TileWeightRows"/> weight rows × 4 activation rows) against the row kernel,
-    /// on quantized rows and on raw random super-blocks (every 6-bit scale and min pattern: the tile unpacks them in vectors).
+    /// The K-quant prompt tiles (<see cref="DotKernels.TileWeightRows"/> weight rows × 4 activation rows: Q4_K at every
+    /// vector level, Q6_K on AVX-512) against the row kernel, on quantized rows and on raw random super-blocks (every
+    /// 6-bit scale and min pattern, any quants; the tiles unpack them in vectors).
     /// </summary>
-    [Fact]
-    public void Q4_KTileEqualsTheRowKernel()
+    [Theory]
+    [MemberData(nameof(KQuantTileTypes))]
+    public void KQuantTileEqualsTheRowKernel(GgmlType type)
     {
-        const GgmlType type = GgmlType.Q4_K;
         var tile = DotKernels.BestTile(type);
-        Assert.True(tile != null || CpuKernels.Best == KernelIsa.Scalar, "no Q4_K tile kernel on a vector CPU");
-        if (tile == null) return;
+        bool expected = CpuKernels.Best == KernelIsa.Avx512 || (type == GgmlType.Q4_K && CpuKernels.Best != KernelIsa.Scalar);
+        Assert.True(tile != null || !expected, $"no {type} tile kernel at {CpuKernels.Best}");
+        if (tile == null)
+        {
+            output.WriteLine($"{type}: no tile kernel at {CpuKernels.Best}; not run");
+            return;
+        }
         int rows = DotKernels.TileWeightRows(type);
         var single = DotKernels.Best(type);
         foreach (bool raw in new[] { false, true })
             foreach (int n in new[] { 256, 768, 2048 })
             {
                 int xs = (int)GgmlTypeInfo.Get(type).RowBytes(n) + 3;
-                var w = Q4_KRows(n, rows, xs, raw, seed: n);
+                var w = KQuantRows(type, n, rows, xs, raw, seed: n);
                 int ys = VecDot.ActivationRowBytes(type, n) + 5;
                 var a = new byte[ys * 4];
                 for (int j = 0; j < 4; j++)
@@ -90,32 +98,38 @@ public sealed unsafe class TileKernelTests(ITestOutputHelper output)
                     for (int i = 0; i < rows; i++)
                         for (int j = 0; j < 4; j++)
                         {
-                            float expected = single(pw + i * xs, pa + j * ys, n);
-                            Assert.True(BitConverter.SingleToInt32Bits(expected) == BitConverter.SingleToInt32Bits(po[i + j * 2 * rows]),
-                                $"{(raw ? "raw" : "quantized")} n={n} weight row {i}, activation row {j}: {po[i + j * 2 * rows]} vs {expected}");
+                            float want = single(pw + i * xs, pa + j * ys, n);
+                            Assert.True(BitConverter.SingleToInt32Bits(want) == BitConverter.SingleToInt32Bits(po[i + j * 2 * rows]),
+                                $"{type} {(raw ? "raw" : "quantized")} n={n} weight row {i}, activation row {j}: {po[i + j * 2 * rows]} vs {want}");
                         }
                 }
             }
     }
 
     /// <summary>
-    /// <paramref name="rows"/> Q4_K rows <paramref name="xs"/> bytes apart: quantized random values, or (raw) random bytes
-    /// — any nibbles, any 6-bit scales and mins — with finite random d and dmin.
+    /// <paramref name="rows"/> Q4_K or Q6_K rows <paramref name="xs"/> bytes apart: quantized random values, or (raw) random
+    /// bytes — any quants, scales and mins — with finite random super-block scales (d, dmin).
     /// </summary>
-    private static byte[] Q4_KRows(int n, int rows, int xs, bool raw, int seed)
+    private static byte[] KQuantRows(GgmlType type, int n, int rows, int xs, bool raw, int seed)
     {
         var rng = new Random(seed + (raw ? 1 : 0));
         var w = new byte[xs * rows];
-        int rowBytes = (int)GgmlTypeInfo.Get(GgmlType.Q4_K).RowBytes(n);
+        var info = GgmlTypeInfo.Get(type);
+        int rowBytes = (int)info.RowBytes(n);
         for (int r = 0; r < rows; r++)
         {
             var row = w.AsSpan(r * xs, rowBytes);
-            if (!raw) { Quantization.Quantize(GgmlType.Q4_K, QuantizationRoundTripTests.RandomRow(n, seed: 70 * seed + r), row); continue; }
+            if (!raw) { Quantization.Quantize(type, QuantizationRoundTripTests.RandomRow(n, seed: 70 * seed + r), row); continue; }
             rng.NextBytes(row);
             for (int b = 0; b < n / 256; b++)
             {
-                BitConverter.TryWriteBytes(row[(144 * b)..], (Half)((rng.NextDouble() - 0.3) / 32));
-                BitConverter.TryWriteBytes(row[(144 * b + 2)..], (Half)((rng.NextDouble() - 0.3) / 64));
+                var block = row[(info.BytesPerBlock * b)..];
+                if (type == GgmlType.Q4_K)
+                {
+                    BitConverter.TryWriteBytes(block, (Half)((rng.NextDouble() - 0.3) / 32));
+                    BitConverter.TryWriteBytes(block[2..], (Half)((rng.NextDouble() - 0.3) / 64));
+                }
+                else BitConverter.TryWriteBytes(block[208..], (Half)((rng.NextDouble() - 0.3) / 32)); // Q6_K: d last
             }
         }
         return w;
@@ -221,7 +235,7 @@ public sealed unsafe class TileKernelTests(ITestOutputHelper output)
             foreach (int n in new[] { 256, 768, 2048 })
             {
                 int xs = (int)GgmlTypeInfo.Get(GgmlType.Q4_K).RowBytes(n) + 7;
-                var w = Q4_KRows(n, 4, xs, raw, seed: n);
+                var w = KQuantRows(GgmlType.Q4_K, n, 4, xs, raw, seed: n);
                 var x = QuantizationRoundTripTests.RandomRow(n, seed: 5 * n, scale: 2f);
                 for (int i = 0; i < n; i += 7) x[i] *= 30; // activation blocks whose quants reach ±127
                 var a = new byte[VecDot.ActivationRowBytes(GgmlType.Q4_K, n)];

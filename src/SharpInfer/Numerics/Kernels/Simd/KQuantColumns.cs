@@ -291,4 +291,68 @@ internal static unsafe class KQuantColumns
         }
         s[0] = HSum(acc0); s[ss] = HSum(acc1); s[2 * ss] = HSum(acc2); s[3 * ss] = HSum(acc3);
     }
+
+    /// <summary>
+    /// Two Q6_K weight rows (xa, xa + xs) against 4 activation rows: outputs s[i + j·ss], each bit-identical to
+    /// <see cref="Q6_KRows"/> (and so to <see cref="Avx2KQuantDots.Q6_K"/>). The activation chunks and their 32·y terms
+    /// are loaded and formed once for both weight rows; the super-block runs in two halves to keep the registers in hand.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Q6_KTile2x4(byte* xa, nint xs, byte* y, nint ys, int n, float* s, nint ss)
+    {
+        byte* xb = xa + xs;
+        var a0 = Vector256<float>.Zero; var a1 = a0; var a2 = a0; var a3 = a0;
+        var b0 = a0; var b1 = a0; var b2 = a0; var b3 = a0;
+        var lane = Vector512.Create((short)0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3);
+        var m32 = Vector512.Create((byte)32);
+        byte* y0 = y, y1 = y + ys, y2 = y + 2 * ys, y3 = y + 3 * ys;
+        for (int i = 0; i < n / 256; i++, xa += 210, xb += 210, y0 += 292, y1 += 292, y2 += 292, y3 += 292)
+        {
+            var scalesA = Vector512.Create(Avx2.ConvertToVector256Int16(Vector128.Load((sbyte*)(xa + 192))), Vector256<short>.Zero);
+            var scalesB = Vector512.Create(Avx2.ConvertToVector256Int16(Vector128.Load((sbyte*)(xb + 192))), Vector256<short>.Zero);
+            var sa0 = Vector512<int>.Zero; var sa1 = sa0; var sa2 = sa0; var sa3 = sa0;
+            var sb0 = sa0; var sb1 = sa0; var sb2 = sa0; var sb3 = sa0;
+            for (int h = 0; h < 2; h++)
+            {
+                var uA01 = Q6_KQuants(xa, h, highNibbles: false); var uA23 = Q6_KQuants(xa, h, highNibbles: true);
+                var uB01 = Q6_KQuants(xb, h, highNibbles: false); var uB23 = Q6_KQuants(xb, h, highNibbles: true);
+                var i01 = lane + Vector512.Create((short)(8 * h)); var i23 = lane + Vector512.Create((short)(8 * h + 4));
+                var cA01 = Avx512BW.PermuteVar32x16(scalesA, i01); var cA23 = Avx512BW.PermuteVar32x16(scalesA, i23);
+                var cB01 = Avx512BW.PermuteVar32x16(scalesB, i01); var cB23 = Avx512BW.PermuteVar32x16(scalesB, i23);
+                int q = 4 + 128 * h;
+                Q6_KPair(uA01, uA23, uB01, uB23, cA01, cA23, cB01, cB23, m32, y0 + q, ref sa0, ref sb0);
+                Q6_KPair(uA01, uA23, uB01, uB23, cA01, cA23, cB01, cB23, m32, y1 + q, ref sa1, ref sb1);
+                Q6_KPair(uA01, uA23, uB01, uB23, cA01, cA23, cB01, cB23, m32, y2 + q, ref sa2, ref sb2);
+                Q6_KPair(uA01, uA23, uB01, uB23, cA01, cA23, cB01, cB23, m32, y3 + q, ref sa3, ref sb3);
+            }
+            float hda = Half(xa + 208), hdb = Half(xb + 208);
+            float yd0 = *(float*)y0, yd1 = *(float*)y1, yd2 = *(float*)y2, yd3 = *(float*)y3;
+            a0 = Fma.MultiplyAdd(Vector256.Create(hda * yd0), Avx.ConvertToVector256Single(Fold(sa0)), a0);
+            a1 = Fma.MultiplyAdd(Vector256.Create(hda * yd1), Avx.ConvertToVector256Single(Fold(sa1)), a1);
+            a2 = Fma.MultiplyAdd(Vector256.Create(hda * yd2), Avx.ConvertToVector256Single(Fold(sa2)), a2);
+            a3 = Fma.MultiplyAdd(Vector256.Create(hda * yd3), Avx.ConvertToVector256Single(Fold(sa3)), a3);
+            b0 = Fma.MultiplyAdd(Vector256.Create(hdb * yd0), Avx.ConvertToVector256Single(Fold(sb0)), b0);
+            b1 = Fma.MultiplyAdd(Vector256.Create(hdb * yd1), Avx.ConvertToVector256Single(Fold(sb1)), b1);
+            b2 = Fma.MultiplyAdd(Vector256.Create(hdb * yd2), Avx.ConvertToVector256Single(Fold(sb2)), b2);
+            b3 = Fma.MultiplyAdd(Vector256.Create(hdb * yd3), Avx.ConvertToVector256Single(Fold(sb3)), b3);
+        }
+        s[0] = HSum(a0); s[ss] = HSum(a1); s[2 * ss] = HSum(a2); s[3 * ss] = HSum(a3);
+        s[1] = HSum(b0); s[1 + ss] = HSum(b1); s[1 + 2 * ss] = HSum(b2); s[1 + 3 * ss] = HSum(b3);
+    }
+
+    /// <summary>Half a super-block of one activation row for both weight rows: its chunks and 32·y terms formed once.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Q6_KPair(Vector512<byte> uA01, Vector512<byte> uA23, Vector512<byte> uB01, Vector512<byte> uB23,
+                                 Vector512<short> cA01, Vector512<short> cA23, Vector512<short> cB01, Vector512<short> cB23,
+                                 Vector512<byte> m32, byte* y, ref Vector512<int> sa, ref Vector512<int> sb)
+    {
+        var ya = Vector512.Load((sbyte*)y);
+        var yb = Vector512.Load((sbyte*)(y + 64));
+        var ma = Avx512BW.MultiplyAddAdjacent(m32, ya);
+        var mb = Avx512BW.MultiplyAddAdjacent(m32, yb);
+        sa += Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(uA01, ya) - ma, cA01)
+            + Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(uA23, yb) - mb, cA23);
+        sb += Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(uB01, ya) - ma, cB01)
+            + Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(uB23, yb) - mb, cB23);
+    }
 }
