@@ -137,29 +137,7 @@ internal static class GgmlExp
         return Vector512.ConditionalSelect(d, alt, res);
     }
 
-    /// <summary>ggml_v_expf, AVX2 form: 8 lanes of <see cref="ExpAvx2(float)"/>.</summary>
+    /// <summary>ggml_v_expf, AVX2 form: 8 lanes of <see cref="ExpAvx2(float)"/> (the same operations as <see cref="Numerics.Kernels.FastExp.V256"/>).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector256<float> ExpAvx2(Vector256<float> x)
-    {
-        var r = Vector256.Create(R);
-        var z = Fma.MultiplyAdd(x, Vector256.Create(Log2E), r);
-        var n = z - r;
-        var b = Fma.MultiplyAddNegated(n, Vector256.Create(Ln2Lo), Fma.MultiplyAddNegated(n, Vector256.Create(Ln2Hi), x));
-        var e = Vector256.ShiftLeft(z.AsUInt32(), 23);
-        var k = (e + Vector256.Create(0x3f800000u)).AsSingle();
-        var c = Vector256.GreaterThan(Vector256.Abs(n), Vector256.Create(126f));
-        var u = b * b;
-        var j = Fma.MultiplyAdd(
-            Fma.MultiplyAdd(Fma.MultiplyAdd(Vector256.Create(C5), b, Vector256.Create(C4)), u,
-                Fma.MultiplyAdd(Vector256.Create(C3), b, Vector256.Create(C2))),
-            u,
-            Vector256.Create(C1) * b);
-        var normal = Fma.MultiplyAdd(j, k, k);
-        if (c == Vector256<float>.Zero) return normal;
-        var g = Vector256.LessThanOrEqual(n, Vector256<float>.Zero).AsUInt32() & Vector256.Create(0x82000000u);
-        var s1 = (g + Vector256.Create(0x7f000000u)).AsSingle();
-        var s2 = (e - g).AsSingle();
-        var d = Vector256.GreaterThan(Vector256.Abs(n), Vector256.Create(192f));
-        return Vector256.ConditionalSelect(d, s1 * s1, Vector256.ConditionalSelect(c, Fma.MultiplyAdd(s2, j, s2) * s1, normal));
-    }
+    public static Vector256<float> ExpAvx2(Vector256<float> x) => Numerics.Kernels.FastExp.V256(x);
 }
