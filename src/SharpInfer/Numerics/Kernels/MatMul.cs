@@ -138,6 +138,14 @@ public static unsafe class MatMul
         [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public readonly void ExecuteRows(int r0, int r1)
         {
+            // Q4_K prompts: the rows' scales, mins and d/dmin unpacked once for every activation group that passes over them
+            // (Q4_K's tile kernel is MultiRowDots.Q4_KTile2x4 at every vector level; its prepared form gives the same bits)
+            byte* q4kPairs = null;
+            if (Type == GgmlType.Q4_K && TileKernel != null && Side == null && ActivationRows >= ActivationGroup && r1 - r0 >= 2)
+            {
+                q4kPairs = Q4_KPairScratch((r1 - r0) / 2 * (RowLength / 256) * MultiRowDots.Q4_KPairRecordBytes);
+                MultiRowDots.PrepareQ4_KPairs(Weights + r0 * WeightRowBytes, (nint)WeightRowBytes, (r1 - r0) / 2, RowLength, q4kPairs);
+            }
             for (int jg = 0; jg < ActivationRows; jg += ActivationGroup)
             {
                 int jEnd = Math.Min(ActivationRows, jg + ActivationGroup);
@@ -147,7 +155,7 @@ public static unsafe class MatMul
                     for (int j = jg; j < jEnd; j++) Columns(j, r0, r1);
                     continue;
                 }
-                int r = jEnd - jg == ActivationGroup ? Tiles(jg, r0, r1) : r0;
+                int r = jEnd - jg == ActivationGroup ? Tiles(jg, r0, r1, q4kPairs) : r0;
                 for (; r < r1; r++)
                 {
                     byte* w = Weights + r * WeightRowBytes;
@@ -163,7 +171,7 @@ public static unsafe class MatMul
         }
 
         /// <summary>Register-blocked tiles over weight rows [r0, r1) for the 4 activation rows from jg; returns the first row left.</summary>
-        private readonly int Tiles(int jg, int r0, int r1)
+        private readonly int Tiles(int jg, int r0, int r1, byte* q4kPairs)
         {
             int r = r0;
             byte* act = Activations + (long)jg * ActivationRowBytes;
@@ -172,11 +180,27 @@ public static unsafe class MatMul
                 for (; r + VnniTiles.Rows <= r1; r += VnniTiles.Rows)
                     VnniTiles.Tile(Type, Weights + r * WeightRowBytes, (nint)WeightRowBytes, act, ActivationRowBytes,
                                    Side + jg * SideStride, (nint)SideStride, RowLength, o + r, Rows);
+            else if (q4kPairs != null)
+            {
+                long pairBytes = (long)(RowLength / 256) * MultiRowDots.Q4_KPairRecordBytes;
+                for (; r + 2 <= r1; r += 2)
+                    MultiRowDots.Q4_KTile2x4Prepared(Weights + r * WeightRowBytes, (nint)WeightRowBytes, act, ActivationRowBytes, RowLength,
+                                                     o + r, Rows, q4kPairs + (r - r0) / 2 * pairBytes);
+            }
             else if (TileKernel != null)
                 for (; r + TileWeightRows <= r1; r += TileWeightRows)
                     TileKernel(Weights + r * WeightRowBytes, (nint)WeightRowBytes, act, ActivationRowBytes, RowLength, o + r, Rows);
             return r;
         }
+
+        /// <summary>This thread's 32-byte aligned scratch of at least <paramref name="bytes"/> for prepared Q4_K row pairs (kept: no allocation per product).</summary>
+        private static byte* Q4_KPairScratch(long bytes)
+        {
+            if (t_q4kPairs == null || t_q4kPairs.Length < bytes + 32) t_q4kPairs = GC.AllocateUninitializedArray<byte>((int)bytes + 32, pinned: true);
+            fixed (byte* p = t_q4kPairs) return (byte*)(((nint)p + 31) & ~(nint)31); // pinned: the pointer stays valid
+        }
+
+        [ThreadStatic] private static byte[]? t_q4kPairs;
 
         /// <summary>Weight rows [r0, r1) against activation row j, four rows per kernel call, the rest one by one.</summary>
         private readonly void Columns(int j, int r0, int r1)

@@ -11,6 +11,7 @@ public unsafe class MatMulTests
     [InlineData(GgmlType.Q4_0, 256, 37, 5)]
     [InlineData(GgmlType.Q8_0, 96, 20, 1)]
     [InlineData(GgmlType.Q4_K, 512, 33, 6)]
+    [InlineData(GgmlType.Q4_K, 768, 40, 9)]
     [InlineData(GgmlType.Q8_0, 544, 21, 8)]
     [InlineData(GgmlType.Q4_0, 544, 18, 7)]
     [InlineData(GgmlType.Q6_K, 256, 17, 2)]

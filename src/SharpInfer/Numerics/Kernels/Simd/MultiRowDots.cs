@@ -197,12 +197,63 @@ internal static unsafe class MultiRowDots
     /// <summary>
     /// Two Q4_K weight rows against 4 activation rows: each activation chunk is loaded once for both weight rows.
     /// Outputs s[i + j·ss] (weight row i, activation row j), bit-identical to <see cref="Avx2KQuantDots.Q4_K"/>.
-    /// Per super-block the two rows' min terms share one 256-bit vector (row A's four lanes low, row B's high: the same
-    /// per-lane arithmetic as the 128-bit form), and the sub-block scales are widened to words once and handed to each
-    /// chunk by a byte shuffle instead of a scalar load and broadcast per scale.
+    /// The weight side of each super-block (6-bit scales and mins, d, dmin) is unpacked first
+    /// (<see cref="PrepareQ4_KPairs"/>); a caller that runs many activation groups over the same rows prepares them once.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Q4_KTile2x4(byte* xa, nint xs, byte* y, nint ys, int n, float* s, nint ss)
+    {
+        int superBlocks = n / 256;
+        if (superBlocks > MaxStackSuperBlocks)
+        {
+            var heap = new byte[superBlocks * Q4_KPairRecordBytes + 32];
+            fixed (byte* h = heap)
+            {
+                byte* aligned = (byte*)(((nint)h + 31) & ~(nint)31);
+                PrepareQ4_KPairs(xa, xs, 1, n, aligned);
+                Q4_KTile2x4Prepared(xa, xs, y, ys, n, s, ss, aligned);
+            }
+            return;
+        }
+        byte* side = stackalloc byte[superBlocks * Q4_KPairRecordBytes + 32];
+        side = (byte*)(((nint)side + 31) & ~(nint)31);
+        PrepareQ4_KPairs(xa, xs, 1, n, side);
+        Q4_KTile2x4Prepared(xa, xs, y, ys, n, s, ss, side);
+    }
+
+    /// <summary>Bytes per super-block of a prepared Q4_K row pair: row A's scales (words) in both 128-bit lanes, row B's, both rows' mins, then d_A, d_B, −dmin_A, −dmin_B.</summary>
+    public const int Q4_KPairRecordBytes = 112;
+
+    private const int MaxStackSuperBlocks = 256;
+
+    /// <summary>
+    /// The weight side of <paramref name="pairs"/> consecutive Q4_K row pairs (rows 2p and 2p + 1 from <paramref name="x"/>,
+    /// <paramref name="xs"/> apart) for <see cref="Q4_KTile2x4Prepared"/>: pair p's super-block i at
+    /// (p·n/256 + i)·<see cref="Q4_KPairRecordBytes"/>, 32-byte aligned when <paramref name="side"/> is.
+    /// </summary>
+    public static void PrepareQ4_KPairs(byte* x, nint xs, int pairs, int n, byte* side)
+    {
+        int superBlocks = n / 256;
+        for (int p = 0; p < pairs; p++)
+        {
+            byte* xa = x + 2 * p * xs, xb = xa + xs;
+            for (int i = 0; i < superBlocks; i++, xa += 144, xb += 144, side += Q4_KPairRecordBytes)
+            {
+                // qwords scA minA | scB minB → scA scB minA minB, widened to words: [scales A | scales B], [mins A | mins B]
+                var unpacked = Avx2.Permute4x64(Avx2KQuantDots.UnpackScalesMinsK4Pair(xa + 4, xb + 4).AsUInt64(), 0b11_01_10_00).AsByte();
+                var scales = Avx2.ConvertToVector256Int16(unpacked.GetLower());
+                Avx2.Permute4x64(scales.AsUInt64(), 0b01_00_01_00).Store((ulong*)side);        // row A's 8 scales in both lanes
+                Avx2.Permute4x64(scales.AsUInt64(), 0b11_10_11_10).Store((ulong*)(side + 32)); // row B's
+                Avx2.ConvertToVector256Int16(unpacked.GetUpper()).Store((short*)(side + 64));
+                float* f = (float*)(side + 96);
+                f[0] = Half(xa); f[1] = Half(xb); f[2] = -Half(xa + 2); f[3] = -Half(xb + 2);
+            }
+        }
+    }
+
+    /// <summary><see cref="Q4_KTile2x4"/> with the pair's weight side prepared by <see cref="PrepareQ4_KPairs"/> (at <paramref name="side"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Q4_KTile2x4Prepared(byte* xa, nint xs, byte* y, nint ys, int n, float* s, nint ss, byte* side)
     {
         byte* xb = xa + xs;
         var a0 = Vector256<float>.Zero; var a1 = a0; var a2 = a0; var a3 = a0;
@@ -210,21 +261,19 @@ internal static unsafe class MultiRowDots
         var m0 = a0; var m1 = a0; var m2 = a0; var m3 = a0;  // min terms: row A in lanes 0-3, row B in lanes 4-7
         var m4 = Vector256.Create((byte)0x0F);
         byte* y0 = y, y1 = y + ys, y2 = y + 2 * ys, y3 = y + 3 * ys;
-        for (int i = 0; i < n / 256; i++, xa += 144, xb += 144, y0 += 292, y1 += 292, y2 += 292, y3 += 292)
+        for (int i = 0; i < n / 256; i++, xa += 144, xb += 144, y0 += 292, y1 += 292, y2 += 292, y3 += 292, side += Q4_KPairRecordBytes)
         {
-            // qwords scA minA | scB minB → scA scB minA minB, widened to words: [scales A | scales B], [mins A | mins B]
-            var unpacked = Avx2.Permute4x64(Avx2KQuantDots.UnpackScalesMinsK4Pair(xa + 4, xb + 4).AsUInt64(), 0b11_01_10_00).AsByte();
-            var scales = Avx2.ConvertToVector256Int16(unpacked.GetLower());
-            var mins = Avx2.ConvertToVector256Int16(unpacked.GetUpper());
-            float hda = Half(xa), hdb = Half(xb);
+            var mins = Vector256.Load((short*)(side + 64));
+            float* f = (float*)(side + 96);
+            float hda = f[0], hdb = f[1];
             float yd0 = *(float*)y0, yd1 = *(float*)y1, yd2 = *(float*)y2, yd3 = *(float*)y3;
-            var negMin = Vector256.Create(Vector128.Create(-Half(xa + 2)), Vector128.Create(-Half(xb + 2)));
+            var negMin = Vector256.Create(Vector128.Create(f[2]), Vector128.Create(f[3]));
             m0 = Fma.MultiplyAdd(Vector256.Create(yd0) * negMin, MinLanes2(y0 + 260, mins), m0);
             m1 = Fma.MultiplyAdd(Vector256.Create(yd1) * negMin, MinLanes2(y1 + 260, mins), m1);
             m2 = Fma.MultiplyAdd(Vector256.Create(yd2) * negMin, MinLanes2(y2 + 260, mins), m2);
             m3 = Fma.MultiplyAdd(Vector256.Create(yd3) * negMin, MinLanes2(y3 + 260, mins), m3);
-            var scA = Avx2.Permute4x64(scales.AsUInt64(), 0b01_00_01_00).AsInt16(); // row A's 8 scales in both 128-bit lanes
-            var scB = Avx2.Permute4x64(scales.AsUInt64(), 0b11_10_11_10).AsInt16();
+            var scA = Vector256.Load((short*)side);
+            var scB = Vector256.Load((short*)(side + 32));
             var pickLo = Vector256.Create((short)0x0100).AsByte(); // vpshufb pattern: word 2c in every word
             var pickHi = Vector256.Create((short)0x0302).AsByte(); // word 2c + 1
             var step = Vector256.Create((byte)4);
