@@ -68,6 +68,19 @@ public static unsafe class DotKernels
     public static delegate*<byte*, nint, byte*, nint, int, float*, nint, void> BestTile(GgmlType weightType) =>
         (delegate*<byte*, nint, byte*, nint, int, float*, nint, void>)s_bestTile[(int)weightType];
 
+    /// <summary>
+    /// The prepared form of <see cref="BestTile"/> where it has one (Q4_K; Q6_K on AVX-512): <c>Prepare</c> unpacks the
+    /// weight side of consecutive row pairs once (scales, mins, quants) into records of <c>RecordBytes</c> per pair and
+    /// super-block, and <c>Kernel</c> is the tile reading a pair's records (last argument); together they give
+    /// <see cref="BestTile"/>'s bits. A caller running many activation groups over the same rows prepares them once.
+    /// </summary>
+    internal static PreparedTile BestPreparedTile(GgmlType weightType) => DotKernels.BestTile(weightType) == null ? default : weightType switch
+    {
+        GgmlType.Q4_K => new PreparedTile(&MultiRowDots.PrepareQ4_KPairs, &MultiRowDots.Q4_KTile2x4Prepared, MultiRowDots.Q4_KPairRecordBytes),
+        GgmlType.Q6_K => new PreparedTile(&KQuantColumns.PrepareQ6_KPairs, &KQuantColumns.Q6_KTile2x4Prepared, KQuantColumns.Q6_KPairRecordBytes),
+        _ => default,
+    };
+
     /// <summary>Weight rows one <see cref="BestTile"/> call covers (its activation rows are always <see cref="MultiRowDots.Rows"/>).</summary>
     public static int TileWeightRows(GgmlType weightType) => weightType is GgmlType.Q4_K or GgmlType.Q6_K ? 2 : SignedBlockTiles.Rows;
 

@@ -104,6 +104,7 @@ public static unsafe class MatMul
         public delegate*<byte*, nint, byte*, int, float*, void> ColumnKernel;
         public GgmlType Type;
         public int TileWeightRows;
+        public PreparedTile Prepared;
         public byte* Side;
         public long SideStride;
         public byte* Weights;
@@ -120,6 +121,7 @@ public static unsafe class MatMul
             MultiKernel = DotKernels.BestMultiRow(weightType),
             TileKernel = DotKernels.BestTile(weightType),
             TileWeightRows = DotKernels.TileWeightRows(weightType),
+            Prepared = DotKernels.BestPreparedTile(weightType),
             ColumnKernel = DotKernels.BestColumn(weightType),
             Weights = weights,
             WeightRowBytes = GgmlTypeInfo.Get(weightType).RowBytes(rowLength),
@@ -138,14 +140,12 @@ public static unsafe class MatMul
         [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public readonly void ExecuteRows(int r0, int r1)
         {
-            // Q4_K prompts: the rows' scales, mins and d/dmin unpacked once for every activation group that passes over them
-            // (Q4_K's tile kernel is MultiRowDots.Q4_KTile2x4 at every vector level; its prepared form gives the same bits)
-            byte* q4kPairs = null;
-            if (Type == GgmlType.Q4_K && TileKernel != null && Side == null && ActivationRows >= ActivationGroup && r1 - r0 >= 2)
-            {
-                q4kPairs = Q4_KPairScratch((r1 - r0) / 2 * (RowLength / 256) * MultiRowDots.Q4_KPairRecordBytes);
-                MultiRowDots.PrepareQ4_KPairs(Weights + r0 * WeightRowBytes, (nint)WeightRowBytes, (r1 - r0) / 2, RowLength, q4kPairs);
-            }
+            // prompts: the weight side of the tile's row pairs (K-quant scales, mins, quants) unpacked once for every
+            // activation group that passes over them, not once per group
+            byte* pairs = null;
+            if (Prepared.Kernel != null && Side == null && ActivationRows >= ActivationGroup && r1 - r0 >= 2)
+                pairs = Prepared.Prepare(Weights + r0 * WeightRowBytes, (nint)WeightRowBytes, (r1 - r0) / 2, RowLength,
+                                         PairScratch((long)(r1 - r0) / 2 * (RowLength / 256) * Prepared.RecordBytes + 64));
             for (int jg = 0; jg < ActivationRows; jg += ActivationGroup)
             {
                 int jEnd = Math.Min(ActivationRows, jg + ActivationGroup);
@@ -155,7 +155,7 @@ public static unsafe class MatMul
                     for (int j = jg; j < jEnd; j++) Columns(j, r0, r1);
                     continue;
                 }
-                int r = jEnd - jg == ActivationGroup ? Tiles(jg, r0, r1, q4kPairs) : r0;
+                int r = jEnd - jg == ActivationGroup ? Tiles(jg, r0, r1, pairs) : r0;
                 for (; r < r1; r++)
                 {
                     byte* w = Weights + r * WeightRowBytes;
@@ -171,7 +171,7 @@ public static unsafe class MatMul
         }
 
         /// <summary>Register-blocked tiles over weight rows [r0, r1) for the 4 activation rows from jg; returns the first row left.</summary>
-        private readonly int Tiles(int jg, int r0, int r1, byte* q4kPairs)
+        private readonly int Tiles(int jg, int r0, int r1, byte* pairs)
         {
             int r = r0;
             byte* act = Activations + (long)jg * ActivationRowBytes;
@@ -180,12 +180,12 @@ public static unsafe class MatMul
                 for (; r + VnniTiles.Rows <= r1; r += VnniTiles.Rows)
                     VnniTiles.Tile(Type, Weights + r * WeightRowBytes, (nint)WeightRowBytes, act, ActivationRowBytes,
                                    Side + jg * SideStride, (nint)SideStride, RowLength, o + r, Rows);
-            else if (q4kPairs != null)
+            else if (pairs != null)
             {
-                long pairBytes = (long)(RowLength / 256) * MultiRowDots.Q4_KPairRecordBytes;
+                long pairBytes = (long)(RowLength / 256) * Prepared.RecordBytes;
                 for (; r + 2 <= r1; r += 2)
-                    MultiRowDots.Q4_KTile2x4Prepared(Weights + r * WeightRowBytes, (nint)WeightRowBytes, act, ActivationRowBytes, RowLength,
-                                                     o + r, Rows, q4kPairs + (r - r0) / 2 * pairBytes);
+                    Prepared.Kernel(Weights + r * WeightRowBytes, (nint)WeightRowBytes, act, ActivationRowBytes, RowLength,
+                                    o + r, Rows, pairs + (r - r0) / 2 * pairBytes);
             }
             else if (TileKernel != null)
                 for (; r + TileWeightRows <= r1; r += TileWeightRows)
@@ -193,14 +193,14 @@ public static unsafe class MatMul
             return r;
         }
 
-        /// <summary>This thread's 32-byte aligned scratch of at least <paramref name="bytes"/> for prepared Q4_K row pairs (kept: no allocation per product).</summary>
-        private static byte* Q4_KPairScratch(long bytes)
+        /// <summary>This thread's scratch of at least <paramref name="bytes"/> for prepared row pairs (kept: no allocation per product).</summary>
+        private static byte* PairScratch(long bytes)
         {
-            if (t_q4kPairs == null || t_q4kPairs.Length < bytes + 32) t_q4kPairs = GC.AllocateUninitializedArray<byte>((int)bytes + 32, pinned: true);
-            fixed (byte* p = t_q4kPairs) return (byte*)(((nint)p + 31) & ~(nint)31); // pinned: the pointer stays valid
+            if (t_pairs == null || t_pairs.Length < bytes) t_pairs = GC.AllocateUninitializedArray<byte>((int)bytes, pinned: true);
+            fixed (byte* p = t_pairs) return p; // pinned: the pointer stays valid
         }
 
-        [ThreadStatic] private static byte[]? t_q4kPairs;
+        [ThreadStatic] private static byte[]? t_pairs;
 
         /// <summary>Weight rows [r0, r1) against activation row j, four rows per kernel call, the rest one by one.</summary>
         private readonly void Columns(int j, int r0, int r1)

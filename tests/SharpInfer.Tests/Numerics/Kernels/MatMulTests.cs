@@ -16,6 +16,7 @@ public unsafe class MatMulTests
     [InlineData(GgmlType.Q4_0, 544, 18, 7)]
     [InlineData(GgmlType.Q6_K, 256, 17, 2)]
     [InlineData(GgmlType.Q6_K, 512, 19, 9)]
+    [InlineData(GgmlType.Q6_K, 768, 36, 8)]
     [InlineData(GgmlType.F16, 70, 19, 3)]
     [InlineData(GgmlType.IQ4_NL, 64, 3, 9)]
     [InlineData(GgmlType.Q5_K, 512, 18, 9)]

@@ -294,38 +294,84 @@ internal static unsafe class KQuantColumns
 
     /// <summary>
     /// Two Q6_K weight rows (xa, xa + xs) against 4 activation rows: outputs s[i + j·ss], each bit-identical to
-    /// <see cref="Q6_KRows"/> (and so to <see cref="Avx2KQuantDots.Q6_K"/>). The activation chunks and their 32·y terms
-    /// are loaded and formed once for both weight rows; the super-block runs in two halves to keep the registers in hand.
+    /// <see cref="Q6_KRows"/> (and so to <see cref="Avx2KQuantDots.Q6_K"/>). The rows' 6-bit quants and per-16 scale
+    /// vectors are unpacked first (<see cref="PrepareQ6_KPairs"/>; a caller running many activation groups over the same
+    /// rows prepares them once); the activation chunks and their 32·y terms are formed once for both rows.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Q6_KTile2x4(byte* xa, nint xs, byte* y, nint ys, int n, float* s, nint ss)
     {
-        byte* xb = xa + xs;
+        int bytes = n / 256 * Q6_KPairRecordBytes + 64;
+        if (bytes > 64 * 1024)
+        {
+            var heap = new byte[bytes];
+            fixed (byte* h = heap) Q6_KTile2x4Prepared(xa, xs, y, ys, n, s, ss, PrepareQ6_KPairs(xa, xs, 1, n, h));
+            return;
+        }
+        byte* side = stackalloc byte[bytes];
+        Q6_KTile2x4Prepared(xa, xs, y, ys, n, s, ss, PrepareQ6_KPairs(xa, xs, 1, n, side));
+    }
+
+    /// <summary>
+    /// Bytes per super-block of a prepared Q6_K row pair: per row the 256 quants as unsigned 6-bit bytes in the tile's
+    /// four registers (groups 0–1, 2–3, 4–5, 6–7) and the four matching scale vectors (int16), then d_A, d_B; 64-aligned.
+    /// </summary>
+    public const int Q6_KPairRecordBytes = 1088;
+
+    /// <summary>
+    /// The weight side of <paramref name="pairs"/> consecutive Q6_K row pairs (rows 2p, 2p + 1 from <paramref name="x"/>,
+    /// <paramref name="xs"/> apart): pair p's super-block i at (p·n/256 + i)·<see cref="Q6_KPairRecordBytes"/> from the
+    /// returned pointer (<paramref name="buffer"/> rounded up to 64 bytes; it needs that much room in addition).
+    /// </summary>
+    public static byte* PrepareQ6_KPairs(byte* x, nint xs, int pairs, int n, byte* buffer)
+    {
+        byte* side = (byte*)(((nint)buffer + 63) & ~(nint)63), record = side;
+        var lane = Vector512.Create((short)0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3);
+        for (int p = 0; p < pairs; p++)
+            for (int i = 0; i < n / 256; i++, record += Q6_KPairRecordBytes)
+                for (int row = 0; row < 2; row++)
+                {
+                    byte* w = x + (2 * p + row) * xs + (long)i * 210;
+                    byte* dst = record + 512 * row;
+                    var scales = Vector512.Create(Avx2.ConvertToVector256Int16(Vector128.Load((sbyte*)(w + 192))), Vector256<short>.Zero);
+                    for (int h = 0; h < 2; h++)
+                    {
+                        Q6_KQuants(w, h, highNibbles: false).Store(dst + 128 * h);
+                        Q6_KQuants(w, h, highNibbles: true).Store(dst + 128 * h + 64);
+                        Avx512BW.PermuteVar32x16(scales, lane + Vector512.Create((short)(8 * h))).Store((short*)(dst + 256 + 128 * h));
+                        Avx512BW.PermuteVar32x16(scales, lane + Vector512.Create((short)(8 * h + 4))).Store((short*)(dst + 256 + 128 * h + 64));
+                    }
+                    ((float*)(record + 1024))[row] = Half(w + 208);
+                }
+        return side;
+    }
+
+    /// <summary><see cref="Q6_KTile2x4"/> over a pair prepared by <see cref="PrepareQ6_KPairs"/> (at <paramref name="side"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Q6_KTile2x4Prepared(byte* xa, nint xs, byte* y, nint ys, int n, float* s, nint ss, byte* side)
+    {
         var a0 = Vector256<float>.Zero; var a1 = a0; var a2 = a0; var a3 = a0;
         var b0 = a0; var b1 = a0; var b2 = a0; var b3 = a0;
-        var lane = Vector512.Create((short)0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3);
         var m32 = Vector512.Create((byte)32);
         byte* y0 = y, y1 = y + ys, y2 = y + 2 * ys, y3 = y + 3 * ys;
-        for (int i = 0; i < n / 256; i++, xa += 210, xb += 210, y0 += 292, y1 += 292, y2 += 292, y3 += 292)
+        for (int i = 0; i < n / 256; i++, y0 += 292, y1 += 292, y2 += 292, y3 += 292, side += Q6_KPairRecordBytes)
         {
-            var scalesA = Vector512.Create(Avx2.ConvertToVector256Int16(Vector128.Load((sbyte*)(xa + 192))), Vector256<short>.Zero);
-            var scalesB = Vector512.Create(Avx2.ConvertToVector256Int16(Vector128.Load((sbyte*)(xb + 192))), Vector256<short>.Zero);
             var sa0 = Vector512<int>.Zero; var sa1 = sa0; var sa2 = sa0; var sa3 = sa0;
             var sb0 = sa0; var sb1 = sa0; var sb2 = sa0; var sb3 = sa0;
             for (int h = 0; h < 2; h++)
             {
-                var uA01 = Q6_KQuants(xa, h, highNibbles: false); var uA23 = Q6_KQuants(xa, h, highNibbles: true);
-                var uB01 = Q6_KQuants(xb, h, highNibbles: false); var uB23 = Q6_KQuants(xb, h, highNibbles: true);
-                var i01 = lane + Vector512.Create((short)(8 * h)); var i23 = lane + Vector512.Create((short)(8 * h + 4));
-                var cA01 = Avx512BW.PermuteVar32x16(scalesA, i01); var cA23 = Avx512BW.PermuteVar32x16(scalesA, i23);
-                var cB01 = Avx512BW.PermuteVar32x16(scalesB, i01); var cB23 = Avx512BW.PermuteVar32x16(scalesB, i23);
+                byte* ra = side + 128 * h, rb = ra + 512;
+                var uA01 = Vector512.Load(ra); var uA23 = Vector512.Load(ra + 64);
+                var uB01 = Vector512.Load(rb); var uB23 = Vector512.Load(rb + 64);
+                var cA01 = Vector512.Load((short*)(ra + 256)); var cA23 = Vector512.Load((short*)(ra + 320));
+                var cB01 = Vector512.Load((short*)(rb + 256)); var cB23 = Vector512.Load((short*)(rb + 320));
                 int q = 4 + 128 * h;
                 Q6_KPair(uA01, uA23, uB01, uB23, cA01, cA23, cB01, cB23, m32, y0 + q, ref sa0, ref sb0);
                 Q6_KPair(uA01, uA23, uB01, uB23, cA01, cA23, cB01, cB23, m32, y1 + q, ref sa1, ref sb1);
                 Q6_KPair(uA01, uA23, uB01, uB23, cA01, cA23, cB01, cB23, m32, y2 + q, ref sa2, ref sb2);
                 Q6_KPair(uA01, uA23, uB01, uB23, cA01, cA23, cB01, cB23, m32, y3 + q, ref sa3, ref sb3);
             }
-            float hda = Half(xa + 208), hdb = Half(xb + 208);
+            float hda = ((float*)(side + 1024))[0], hdb = ((float*)(side + 1024))[1];
             float yd0 = *(float*)y0, yd1 = *(float*)y1, yd2 = *(float*)y2, yd3 = *(float*)y3;
             a0 = Fma.MultiplyAdd(Vector256.Create(hda * yd0), Avx.ConvertToVector256Single(Fold(sa0)), a0);
             a1 = Fma.MultiplyAdd(Vector256.Create(hda * yd1), Avx.ConvertToVector256Single(Fold(sa1)), a1);

@@ -206,19 +206,12 @@ internal static unsafe class MultiRowDots
         int superBlocks = n / 256;
         if (superBlocks > MaxStackSuperBlocks)
         {
-            var heap = new byte[superBlocks * Q4_KPairRecordBytes + 32];
-            fixed (byte* h = heap)
-            {
-                byte* aligned = (byte*)(((nint)h + 31) & ~(nint)31);
-                PrepareQ4_KPairs(xa, xs, 1, n, aligned);
-                Q4_KTile2x4Prepared(xa, xs, y, ys, n, s, ss, aligned);
-            }
+            var heap = new byte[superBlocks * Q4_KPairRecordBytes + 64];
+            fixed (byte* h = heap) Q4_KTile2x4Prepared(xa, xs, y, ys, n, s, ss, PrepareQ4_KPairs(xa, xs, 1, n, h));
             return;
         }
-        byte* side = stackalloc byte[superBlocks * Q4_KPairRecordBytes + 32];
-        side = (byte*)(((nint)side + 31) & ~(nint)31);
-        PrepareQ4_KPairs(xa, xs, 1, n, side);
-        Q4_KTile2x4Prepared(xa, xs, y, ys, n, s, ss, side);
+        byte* side = stackalloc byte[superBlocks * Q4_KPairRecordBytes + 64];
+        Q4_KTile2x4Prepared(xa, xs, y, ys, n, s, ss, PrepareQ4_KPairs(xa, xs, 1, n, side));
     }
 
     /// <summary>Bytes per super-block of a prepared Q4_K row pair: row A's scales (words) in both 128-bit lanes, row B's, both rows' mins, then d_A, d_B, −dmin_A, −dmin_B.</summary>
@@ -229,10 +222,12 @@ internal static unsafe class MultiRowDots
     /// <summary>
     /// The weight side of <paramref name="pairs"/> consecutive Q4_K row pairs (rows 2p and 2p + 1 from <paramref name="x"/>,
     /// <paramref name="xs"/> apart) for <see cref="Q4_KTile2x4Prepared"/>: pair p's super-block i at
-    /// (p·n/256 + i)·<see cref="Q4_KPairRecordBytes"/>, 32-byte aligned when <paramref name="side"/> is.
+    /// (p·n/256 + i)·<see cref="Q4_KPairRecordBytes"/> from the returned pointer (<paramref name="buffer"/> rounded up to
+    /// 64 bytes; it needs that much room in addition).
     /// </summary>
-    public static void PrepareQ4_KPairs(byte* x, nint xs, int pairs, int n, byte* side)
+    public static byte* PrepareQ4_KPairs(byte* x, nint xs, int pairs, int n, byte* buffer)
     {
+        byte* start = (byte*)(((nint)buffer + 63) & ~(nint)63), side = start;
         int superBlocks = n / 256;
         for (int p = 0; p < pairs; p++)
         {
@@ -249,6 +244,7 @@ internal static unsafe class MultiRowDots
                 f[0] = Half(xa); f[1] = Half(xb); f[2] = -Half(xa + 2); f[3] = -Half(xb + 2);
             }
         }
+        return start;
     }
 
     /// <summary><see cref="Q4_KTile2x4"/> with the pair's weight side prepared by <see cref="PrepareQ4_KPairs"/> (at <paramref name="side"/>).</summary>
