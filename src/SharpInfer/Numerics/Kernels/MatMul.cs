@@ -134,8 +134,12 @@ public static unsafe class MatMul
         };
 
         [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        public readonly void Execute(int startTile, int endTile) =>
-            ExecuteRows(startTile * TileRows, Math.Min(Rows, endTile * TileRows));
+        public readonly void Execute(int startTile, int endTile)
+        {
+            // tile by tile (as MultiplyRows): a tile stays in L2 while every activation group passes over it, and the
+            // prepared row pairs of a tile are all the scratch a thread needs
+            for (int t = startTile; t < endTile; t++) ExecuteRows(t * TileRows, Math.Min(Rows, (t + 1) * TileRows));
+        }
 
         [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public readonly void ExecuteRows(int r0, int r1)

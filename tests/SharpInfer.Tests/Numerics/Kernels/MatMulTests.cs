@@ -96,4 +96,42 @@ public unsafe class MatMulTests
             Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
         }
     }
+
+    /// <summary>
+    /// The prepared row pairs of the K-quant prompt tiles take one 16-row tile's worth of scratch per thread, whatever the
+    /// matrix: here 512 rows of 2048 Q4_K values on the calling thread (no pool), where preparing the whole range at once
+    /// would allocate 256 pairs × 8 super-blocks × 112 bytes (229 KB) and one tile takes 8 pairs (7 KB).
+    /// </summary>
+    [Fact]
+    public void PreparedTileScratchIsOneTileWhateverTheMatrix()
+    {
+        const int rowLength = 2048, acts = 4;
+        var type = GgmlType.Q4_K;
+        long allocated = 0;
+        Product(rows: 16); // the kernels' static tables are built here, on this thread
+        var thread = new Thread(() => allocated = Product(rows: 512));
+        thread.Start();
+        thread.Join();
+        Assert.True(allocated < 32 * 1024, $"{allocated} bytes allocated for one product's prepared pairs");
+
+        // one product on the calling thread, returning what it allocated (a fresh thread: its scratch is allocated here)
+        long Product(int rows)
+        {
+            int rowBytes = (int)GgmlTypeInfo.Get(type).RowBytes(rowLength);
+            var w = new byte[rowBytes * rows];
+            var row = new byte[rowBytes];
+            Quantization.Quantize(type, QuantizationRoundTripTests.RandomRow(rowLength, seed: 3), row);
+            for (int r = 0; r < rows; r++) row.CopyTo(w, r * rowBytes);
+            var x = QuantizationRoundTripTests.RandomRow(rowLength * acts, seed: 4);
+            var a = new byte[VecDot.ActivationRowBytes(type, rowLength) * acts];
+            var o = new float[rows * acts];
+            fixed (byte* pw = w) fixed (byte* pa = a) fixed (float* px = x) fixed (float* po = o)
+            {
+                MatMul.QuantizeActivations(type, px, acts, rowLength, pa);
+                long before = GC.GetAllocatedBytesForCurrentThread();
+                MatMul.Multiply(null, type, pw, rows, rowLength, pa, acts, po);
+                return GC.GetAllocatedBytesForCurrentThread() - before;
+            }
+        }
+    }
 }
