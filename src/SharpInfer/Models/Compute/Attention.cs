@@ -183,7 +183,6 @@ internal sealed unsafe class Attention : IParallelWork
         var keys = Grow(ref _keysF32[part], nAll * _headK, positions * _headK);
         var values = Grow(ref _valuesF32[part], _headV * stride, _headV * positions);
         var vector = Grow(ref _vector[part], Math.Max(_headK, stride), Math.Max(_headK, positions));
-        var table = FloatFormats.HalfToFloatTable;
         fixed (float* kf = keys, vf = values, vec = vector)
         {
             int lastGroup = -1;
@@ -193,16 +192,11 @@ internal sealed unsafe class Attention : IParallelWork
                 if (g != lastGroup)
                 {
                     for (var j = 0; j < nAll; j++)
-                    {
-                        ushort* src = kh + (long)j * kW + g * _headK;
-                        float* dst = kf + (long)j * _headK;
-                        for (var d = 0; d < _headK; d++) dst[d] = table[src[d]];
-                    }
+                        F16MatMul.HalvesToFloats(kh + (long)j * kW + g * _headK, kf + (long)j * _headK, _headK);
                     for (var d = 0; d < _headV; d++)
                     {
-                        ushort* src = vh + (long)(g * _headV + d) * size;
                         float* dst = vf + (long)d * stride;
-                        for (var j = 0; j < nAll; j++) dst[j] = table[src[j]];
+                        F16MatMul.HalvesToFloats(vh + (long)(g * _headV + d) * size, dst, nAll);
                         for (var j = nAll; j < stride; j++) dst[j] = 0;
                     }
                     lastGroup = g;
@@ -212,9 +206,9 @@ internal sealed unsafe class Attention : IParallelWork
                     var nKv = p0 + t + 1;
                     var qh = qp + (long)t * _nHead * _headK + h * _headK;
                     FloatFormats.FloatToHalf(new ReadOnlySpan<float>(qh, _headK), new Span<ushort>(half, _headK));
-                    for (var d = 0; d < _headK; d++) vec[d] = table[half[d]];
+                    F16MatMul.HalvesToFloats(half, vec, _headK);
                     if (tinyBlas)
-                        for (var j = 0; j < nKv; j++) scores[j] = GgmlSums.F32TinyBlas(kf + (long)j * _headK, vec, _headK);
+                        GgmlSums.F32TinyBlasRows(kf, _headK, vec, _headK, nKv, scores);
                     else
                         for (var j = 0; j < nKv; j++) scores[j] = GgmlSums.F16VecDotOnFloats(kf + (long)j * _headK, vec, _headK, _headK);
 
@@ -222,11 +216,11 @@ internal sealed unsafe class Attention : IParallelWork
 
                     var padded = (nKv + 15) & ~15;
                     FloatFormats.FloatToHalf(new ReadOnlySpan<float>(scores, nKv), new Span<ushort>(half, nKv));
-                    for (var j = 0; j < nKv; j++) vec[j] = table[half[j]];
+                    F16MatMul.HalvesToFloats(half, vec, nKv);
                     for (var j = nKv; j < padded; j++) vec[j] = 0;
                     var o = outp + (long)t * _nHead * _headV + h * _headV;
                     if (tinyBlas)
-                        for (var d = 0; d < _headV; d++) o[d] = GgmlSums.F32TinyBlas(vf + (long)d * stride, vec, padded);
+                        GgmlSums.F32TinyBlasRows(vf, stride, vec, padded, _headV, o);
                     else
                         for (var d = 0; d < _headV; d++) o[d] = GgmlSums.F16VecDotOnFloats(vf + (long)d * stride, vec, nKv, nRow);
                 }

@@ -74,6 +74,47 @@ internal static unsafe class GgmlSums
         return ReduceAdd512(lo, hi);
     }
 
+    /// <summary>
+    /// dst[j] = <see cref="F32TinyBlas"/>(x + j·stride, y, k) for j &lt; count — attention's scores of one query against
+    /// its keys, and its outputs (value rows against the probabilities) — four rows at a time: the shared vector's loads
+    /// shared, four independent accumulator chains in flight instead of one, and the four _mm512_reduce_add_ps trees
+    /// side by side (the same pairs added in the same order, so each row keeps its bits).
+    /// </summary>
+    public static void F32TinyBlasRows(float* x, long stride, float* y, int k, int count, float* dst)
+    {
+        int j = 0;
+        for (; j + 4 <= count; j += 4, dst += 4)
+        {
+            float* x0 = x + j * stride, x1 = x0 + stride, x2 = x1 + stride, x3 = x2 + stride;
+            var lo0 = Vector256<float>.Zero; var hi0 = lo0; var lo1 = lo0; var hi1 = lo0;
+            var lo2 = lo0; var hi2 = lo0; var lo3 = lo0; var hi3 = lo0;
+            for (var i = 0; i < k; i += 16)
+            {
+                var yl = Vector256.Load(y + i);
+                var yh = Vector256.Load(y + i + 8);
+                lo0 = Vector256.FusedMultiplyAdd(Vector256.Load(x0 + i), yl, lo0); hi0 = Vector256.FusedMultiplyAdd(Vector256.Load(x0 + i + 8), yh, hi0);
+                lo1 = Vector256.FusedMultiplyAdd(Vector256.Load(x1 + i), yl, lo1); hi1 = Vector256.FusedMultiplyAdd(Vector256.Load(x1 + i + 8), yh, hi1);
+                lo2 = Vector256.FusedMultiplyAdd(Vector256.Load(x2 + i), yl, lo2); hi2 = Vector256.FusedMultiplyAdd(Vector256.Load(x2 + i + 8), yh, hi2);
+                lo3 = Vector256.FusedMultiplyAdd(Vector256.Load(x3 + i), yl, lo3); hi3 = Vector256.FusedMultiplyAdd(Vector256.Load(x3 + i + 8), yh, hi3);
+            }
+            ReduceAdd512Pair(hi0 + lo0, hi1 + lo1, dst);
+            ReduceAdd512Pair(hi2 + lo2, hi3 + lo3, dst + 2);
+        }
+        for (; j < count; j++) *dst++ = F32TinyBlas(x + j * stride, y, k);
+    }
+
+    /// <summary><see cref="ReduceAdd512"/>'s last steps for two rows at once, from t = hi + lo of each: dst[0], dst[1].</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void ReduceAdd512Pair(Vector256<float> t0, Vector256<float> t1, float* dst)
+    {
+        // u = upper 128 + lower 128 of each row: [u of row 0 | u of row 1]
+        var u = Vector256.Create(t0.GetUpper(), t1.GetUpper()) + Vector256.Create(t0.GetLower(), t1.GetLower());
+        var w = u + Vector256.Shuffle(u, Vector256.Create(2, 3, 0, 1, 6, 7, 4, 5)); // lanes 0, 1 of each half: u0 + u2, u1 + u3
+        var r = w + Vector256.Shuffle(w, Vector256.Create(1, 0, 3, 2, 5, 4, 7, 6)); // lane 0 of each half: (u0 + u2) + (u1 + u3)
+        dst[0] = r.ToScalar();
+        dst[1] = r.GetElement(4);
+    }
+
     /// <summary>ggml_vec_dot_f16 over a row of <paramref name="nRow"/> elements of which only the first <paramref name="nValid"/> can be non-zero.</summary>
     public static float F16VecDot(ushort* x, ushort* y, int nValid, int nRow) => VecDotF16Order<Halves>((byte*)x, (byte*)y, nValid, nRow);
 

@@ -78,6 +78,32 @@ public sealed unsafe class GgmlSumsTests
         }
     }
 
+    /// <summary>Attention's dot products four rows at a time (<see cref="GgmlSums.F32TinyBlasRows"/>) give each row's <see cref="GgmlSums.F32TinyBlas"/> bits.</summary>
+    [Theory]
+    [InlineData(64, 1)]
+    [InlineData(64, 7)]
+    [InlineData(128, 13)]
+    [InlineData(16, 32)]
+    [InlineData(512, 64)]
+    public void F32TinyBlasRowsGivesEachRowsBits(int k, int count)
+    {
+        var rng = new Random(k * 100 + count);
+        int stride = k + 16;
+        var x = new float[stride * count];
+        var y = new float[k];
+        for (var i = 0; i < x.Length; i++) x[i] = (float)(rng.NextDouble() * 2 - 1) * (1 << rng.Next(12));
+        for (var i = 0; i < k; i++) y[i] = (float)(rng.NextDouble() * 2 - 1);
+        var rows = new float[count + 1];
+        rows[count] = 12345f; // nothing past count is written
+        fixed (float* xp = x, yp = y, dp = rows)
+        {
+            GgmlSums.F32TinyBlasRows(xp, stride, yp, k, count, dp);
+            for (var j = 0; j < count; j++)
+                Assert.Equal(BitConverter.SingleToInt32Bits(GgmlSums.F32TinyBlas(xp + j * stride, yp, k)), BitConverter.SingleToInt32Bits(rows[j]));
+        }
+        Assert.Equal(12345f, rows[count]);
+    }
+
     [Theory]
     [InlineData(8, 8)]
     [InlineData(13, 256)]
