@@ -76,8 +76,8 @@ public static unsafe class DotKernels
     /// </summary>
     internal static PreparedTile BestPreparedTile(GgmlType weightType) => DotKernels.BestTile(weightType) == null ? default : weightType switch
     {
-        GgmlType.Q4_K => new PreparedTile(&MultiRowDots.PrepareQ4_KPairs, &MultiRowDots.Q4_KTile2x4Prepared, MultiRowDots.Q4_KPairRecordBytes),
-        GgmlType.Q6_K => new PreparedTile(&KQuantColumns.PrepareQ6_KPairs, &KQuantColumns.Q6_KTile2x4Prepared, KQuantColumns.Q6_KPairRecordBytes),
+        GgmlType.Q4_K => MultiRowDots.Q4_KPrepared,
+        GgmlType.Q6_K => KQuantColumns.Q6_KPrepared,
         _ => default,
     };
 

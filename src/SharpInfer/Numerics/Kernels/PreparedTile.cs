@@ -14,4 +14,24 @@ internal readonly unsafe struct PreparedTile(
 
     /// <summary>Bytes per row pair and super-block of 256 values.</summary>
     public readonly int RecordBytes = recordBytes;
+
+    /// <summary>Records up to this size are prepared on the stack (rows of up to ~15000 Q6_K or ~150000 Q4_K values).</summary>
+    private const int MaxStackBytes = 64 * 1024;
+
+    /// <summary>
+    /// The tile for one row pair (xa, xa + xs) without a caller's preparation: its records prepared here, then
+    /// <see cref="Kernel"/> over them — the unprepared tile kernels are this.
+    /// </summary>
+    public void RunOnePair(byte* xa, nint xs, byte* y, nint ys, int n, float* s, nint ss)
+    {
+        int bytes = n / 256 * RecordBytes + 64;
+        if (bytes > MaxStackBytes)
+        {
+            var heap = new byte[bytes];
+            fixed (byte* h = heap) Kernel(xa, xs, y, ys, n, s, ss, Prepare(xa, xs, 1, n, h));
+            return;
+        }
+        byte* buffer = stackalloc byte[bytes];
+        Kernel(xa, xs, y, ys, n, s, ss, Prepare(xa, xs, 1, n, buffer));
+    }
 }

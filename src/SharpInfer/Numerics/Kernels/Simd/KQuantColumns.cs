@@ -194,20 +194,32 @@ internal static unsafe class KQuantColumns
         }
     }
 
+    /// <summary>A Q6_K super-block's 16 int8 scales (one per 16 values) as int16 words in the low 256 bits.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<short> Q6_KScales(byte* x) =>
+        Vector512.Create(Avx2.ConvertToVector256Int16(Vector128.Load((sbyte*)(x + 192))), Vector256<short>.Zero);
+
+    /// <summary>
+    /// The scale of every int16 lane of quants register <paramref name="g"/> (<see cref="Q6_KQuants"/>: values 64g to
+    /// 64g + 63, 16 per scale): scales 4g to 4g + 3, eight lanes each.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<short> Q6_KScaleVector(Vector512<short> scales, int g) => Avx512BW.PermuteVar32x16(scales,
+        Vector512.Create((short)0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3)
+        + Vector512.Create((short)(4 * g)));
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector256<int> Q6_KSums(byte* x, Vector512<sbyte> y0, Vector512<sbyte> y1, Vector512<sbyte> y2, Vector512<sbyte> y3,
                                            Vector512<short> m0, Vector512<short> m1, Vector512<short> m2, Vector512<short> m3)
     {
-        // int16 lane l of a 64-value pair of groups takes scale 4·(pair index) + l/8 (16 values per scale)
-        var scales = Vector512.Create(Avx2.ConvertToVector256Int16(Vector128.Load((sbyte*)(x + 192))), Vector256<short>.Zero);
-        var lane = Vector512.Create((short)0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3);
+        var scales = Q6_KScales(x);
         var sum = Vector512<int>.Zero;
         for (int h = 0; h < 2; h++)
         {
             var u01 = Q6_KQuants(x, h, highNibbles: false);
             var u23 = Q6_KQuants(x, h, highNibbles: true);
-            var sc01 = Avx512BW.PermuteVar32x16(scales, lane + Vector512.Create((short)(8 * h)));
-            var sc23 = Avx512BW.PermuteVar32x16(scales, lane + Vector512.Create((short)(8 * h + 4)));
+            var sc01 = Q6_KScaleVector(scales, 2 * h);
+            var sc23 = Q6_KScaleVector(scales, 2 * h + 1);
             var ya = h == 0 ? y0 : y2;
             var yb = h == 0 ? y1 : y3;
             var ma = h == 0 ? m0 : m2;
@@ -270,19 +282,18 @@ internal static unsafe class KQuantColumns
     public static void Q6_KRows(byte* x, byte* y, nint ys, int n, float* s, nint ss)
     {
         var acc0 = Vector256<float>.Zero; var acc1 = acc0; var acc2 = acc0; var acc3 = acc0;
-        var lane = Vector512.Create((short)0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3);
         byte* y0 = y, y1 = y + ys, y2 = y + 2 * ys, y3 = y + 3 * ys;
         for (int i = 0; i < n / 256; i++, x += 210, y0 += 292, y1 += 292, y2 += 292, y3 += 292)
         {
-            var scales = Vector512.Create(Avx2.ConvertToVector256Int16(Vector128.Load((sbyte*)(x + 192))), Vector256<short>.Zero);
+            var scales = Q6_KScales(x);
             var u0 = Q6_KQuants(x, 0, highNibbles: false);
             var u1 = Q6_KQuants(x, 0, highNibbles: true);
             var u2 = Q6_KQuants(x, 1, highNibbles: false);
             var u3 = Q6_KQuants(x, 1, highNibbles: true);
-            var c0 = Avx512BW.PermuteVar32x16(scales, lane);
-            var c1 = Avx512BW.PermuteVar32x16(scales, lane + Vector512.Create((short)4));
-            var c2 = Avx512BW.PermuteVar32x16(scales, lane + Vector512.Create((short)8));
-            var c3 = Avx512BW.PermuteVar32x16(scales, lane + Vector512.Create((short)12));
+            var c0 = Q6_KScaleVector(scales, 0);
+            var c1 = Q6_KScaleVector(scales, 1);
+            var c2 = Q6_KScaleVector(scales, 2);
+            var c3 = Q6_KScaleVector(scales, 3);
             float hd = Half(x + 208);
             acc0 = Fma.MultiplyAdd(Vector256.Create(hd * *(float*)y0), Avx.ConvertToVector256Single(Q6_KAct(u0, u1, u2, u3, c0, c1, c2, c3, y0)), acc0);
             acc1 = Fma.MultiplyAdd(Vector256.Create(hd * *(float*)y1), Avx.ConvertToVector256Single(Q6_KAct(u0, u1, u2, u3, c0, c1, c2, c3, y1)), acc1);
@@ -298,19 +309,11 @@ internal static unsafe class KQuantColumns
     /// vectors are unpacked first (<see cref="PrepareQ6_KPairs"/>; a caller running many activation groups over the same
     /// rows prepares them once); the activation chunks and their 32·y terms are formed once for both rows.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Q6_KTile2x4(byte* xa, nint xs, byte* y, nint ys, int n, float* s, nint ss)
-    {
-        int bytes = n / 256 * Q6_KPairRecordBytes + 64;
-        if (bytes > 64 * 1024)
-        {
-            var heap = new byte[bytes];
-            fixed (byte* h = heap) Q6_KTile2x4Prepared(xa, xs, y, ys, n, s, ss, PrepareQ6_KPairs(xa, xs, 1, n, h));
-            return;
-        }
-        byte* side = stackalloc byte[bytes];
-        Q6_KTile2x4Prepared(xa, xs, y, ys, n, s, ss, PrepareQ6_KPairs(xa, xs, 1, n, side));
-    }
+    public static void Q6_KTile2x4(byte* xa, nint xs, byte* y, nint ys, int n, float* s, nint ss) =>
+        Q6_KPrepared.RunOnePair(xa, xs, y, ys, n, s, ss);
+
+    /// <summary>The Q6_K tile's prepared form: <see cref="PrepareQ6_KPairs"/> and <see cref="Q6_KTile2x4Prepared"/>.</summary>
+    internal static readonly PreparedTile Q6_KPrepared = new(&PrepareQ6_KPairs, &Q6_KTile2x4Prepared, Q6_KPairRecordBytes);
 
     /// <summary>
     /// Bytes per super-block of a prepared Q6_K row pair: per row the 256 quants as unsigned 6-bit bytes in the tile's
@@ -326,20 +329,19 @@ internal static unsafe class KQuantColumns
     public static byte* PrepareQ6_KPairs(byte* x, nint xs, int pairs, int n, byte* buffer)
     {
         byte* side = (byte*)(((nint)buffer + 63) & ~(nint)63), record = side;
-        var lane = Vector512.Create((short)0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3);
         for (int p = 0; p < pairs; p++)
             for (int i = 0; i < n / 256; i++, record += Q6_KPairRecordBytes)
                 for (int row = 0; row < 2; row++)
                 {
                     byte* w = x + (2 * p + row) * xs + (long)i * 210;
                     byte* dst = record + 512 * row;
-                    var scales = Vector512.Create(Avx2.ConvertToVector256Int16(Vector128.Load((sbyte*)(w + 192))), Vector256<short>.Zero);
+                    var scales = Q6_KScales(w);
                     for (int h = 0; h < 2; h++)
                     {
                         Q6_KQuants(w, h, highNibbles: false).Store(dst + 128 * h);
                         Q6_KQuants(w, h, highNibbles: true).Store(dst + 128 * h + 64);
-                        Avx512BW.PermuteVar32x16(scales, lane + Vector512.Create((short)(8 * h))).Store((short*)(dst + 256 + 128 * h));
-                        Avx512BW.PermuteVar32x16(scales, lane + Vector512.Create((short)(8 * h + 4))).Store((short*)(dst + 256 + 128 * h + 64));
+                        Q6_KScaleVector(scales, 2 * h).Store((short*)(dst + 256 + 128 * h));
+                        Q6_KScaleVector(scales, 2 * h + 1).Store((short*)(dst + 256 + 128 * h + 64));
                     }
                     ((float*)(record + 1024))[row] = Half(w + 208);
                 }

@@ -200,24 +200,14 @@ internal static unsafe class MultiRowDots
     /// The weight side of each super-block (6-bit scales and mins, d, dmin) is unpacked first
     /// (<see cref="PrepareQ4_KPairs"/>); a caller that runs many activation groups over the same rows prepares them once.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Q4_KTile2x4(byte* xa, nint xs, byte* y, nint ys, int n, float* s, nint ss)
-    {
-        int superBlocks = n / 256;
-        if (superBlocks > MaxStackSuperBlocks)
-        {
-            var heap = new byte[superBlocks * Q4_KPairRecordBytes + 64];
-            fixed (byte* h = heap) Q4_KTile2x4Prepared(xa, xs, y, ys, n, s, ss, PrepareQ4_KPairs(xa, xs, 1, n, h));
-            return;
-        }
-        byte* side = stackalloc byte[superBlocks * Q4_KPairRecordBytes + 64];
-        Q4_KTile2x4Prepared(xa, xs, y, ys, n, s, ss, PrepareQ4_KPairs(xa, xs, 1, n, side));
-    }
+    public static void Q4_KTile2x4(byte* xa, nint xs, byte* y, nint ys, int n, float* s, nint ss) =>
+        Q4_KPrepared.RunOnePair(xa, xs, y, ys, n, s, ss);
+
+    /// <summary>The Q4_K tile's prepared form: <see cref="PrepareQ4_KPairs"/> and <see cref="Q4_KTile2x4Prepared"/>.</summary>
+    internal static readonly PreparedTile Q4_KPrepared = new(&PrepareQ4_KPairs, &Q4_KTile2x4Prepared, Q4_KPairRecordBytes);
 
     /// <summary>Bytes per super-block of a prepared Q4_K row pair: row A's scales (words) in both 128-bit lanes, row B's, both rows' mins, then d_A, d_B, −dmin_A, −dmin_B.</summary>
     public const int Q4_KPairRecordBytes = 112;
-
-    private const int MaxStackSuperBlocks = 256;
 
     /// <summary>
     /// The weight side of <paramref name="pairs"/> consecutive Q4_K row pairs (rows 2p and 2p + 1 from <paramref name="x"/>,
