@@ -192,11 +192,11 @@ internal sealed unsafe class Attention : IParallelWork
                 if (g != lastGroup)
                 {
                     for (var j = 0; j < nAll; j++)
-                        F16MatMul.HalvesToFloats(kh + (long)j * kW + g * _headK, kf + (long)j * _headK, _headK);
+                        FloatFormats.HalfToFloat(kh + (long)j * kW + g * _headK, kf + (long)j * _headK, _headK);
                     for (var d = 0; d < _headV; d++)
                     {
                         float* dst = vf + (long)d * stride;
-                        F16MatMul.HalvesToFloats(vh + (long)(g * _headV + d) * size, dst, nAll);
+                        FloatFormats.HalfToFloat(vh + (long)(g * _headV + d) * size, dst, nAll);
                         for (var j = nAll; j < stride; j++) dst[j] = 0;
                     }
                     lastGroup = g;
@@ -206,7 +206,7 @@ internal sealed unsafe class Attention : IParallelWork
                     var nKv = p0 + t + 1;
                     var qh = qp + (long)t * _nHead * _headK + h * _headK;
                     FloatFormats.FloatToHalf(new ReadOnlySpan<float>(qh, _headK), new Span<ushort>(half, _headK));
-                    F16MatMul.HalvesToFloats(half, vec, _headK);
+                    FloatFormats.HalfToFloat(half, vec, _headK);
                     if (tinyBlas)
                         GgmlSums.F32TinyBlasRows(kf, _headK, vec, _headK, nKv, scores);
                     else
@@ -216,7 +216,7 @@ internal sealed unsafe class Attention : IParallelWork
 
                     var padded = (nKv + 15) & ~15;
                     FloatFormats.FloatToHalf(new ReadOnlySpan<float>(scores, nKv), new Span<ushort>(half, nKv));
-                    F16MatMul.HalvesToFloats(half, vec, nKv);
+                    FloatFormats.HalfToFloat(half, vec, nKv);
                     for (var j = nKv; j < padded; j++) vec[j] = 0;
                     var o = outp + (long)t * _nHead * _headV + h * _headV;
                     if (tinyBlas)

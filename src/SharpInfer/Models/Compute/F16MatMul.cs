@@ -65,18 +65,8 @@ internal static unsafe class F16MatMul
     /// <summary>n activation rows of k F16 values as the kernels want them: plain floats for tinyBLAS, scaled for vec_dot.</summary>
     public static void PrepareActivations(ushort* src, float* dst, int n, int k, int m)
     {
-        if (UsesTinyBlas(n, k, m)) HalvesToFloats(src, dst, n * k);
+        if (UsesTinyBlas(n, k, m)) FloatFormats.HalfToFloat(src, dst, n * k);
         else ScaleActivations(src, dst, n * k);
-    }
-
-    /// <summary>Exact half → float for <paramref name="count"/> values (infinities and NaNs included).</summary>
-    public static void HalvesToFloats(ushort* src, float* dst, int count)
-    {
-        var i = 0;
-        if (IsSupported)
-            for (; i + 16 <= count; i += 16) ExactHalves(src + i).Store(dst + i);
-        var table = FloatFormats.HalfToFloatTable;
-        for (; i < count; i++) dst[i] = table[src[i]];
     }
 
     // ---- batches: tinyBLAS order ----
@@ -86,7 +76,7 @@ internal static unsafe class F16MatMul
         for (var t0 = r0; t0 < r1; t0 += TileRows)
         {
             var rows = Math.Min(TileRows, r1 - t0);
-            HalvesToFloats(w + (long)t0 * k, scratch, rows * k);
+            FloatFormats.HalfToFloat(w + (long)t0 * k, scratch, rows * k);
             var j = 0;
             for (; j + 4 <= n; j += 4)
             {
@@ -178,7 +168,7 @@ internal static unsafe class F16MatMul
 
     /// <summary>
     /// The vec_dot kernel takes its activations multiplied by 2^56 (<see cref="ScaleActivations"/>) and its
-    /// weights as <see cref="ScaledHalves"/> (2^-112 too small), so each product comes out 2^-56 too small.
+    /// weights as <see cref="FloatFormats.ScaledHalves"/> (2^-112 too small), so each product comes out 2^-56 too small.
     /// That changes no bit: every half·half product is a multiple of 2^-48 below 2^32, so every partial sum
     /// is 0 or a multiple of 2^-104 below 2^63 — scaled by 2^-56 it stays in float's normal range, where
     /// scaling by a power of two commutes with rounding. The sum is scaled back before the leftovers.
@@ -190,11 +180,11 @@ internal static unsafe class F16MatMul
     /// <summary>Activations for <see cref="VecDotRows"/>: F16 values as floats times <see cref="ActivationScale"/> (exact).</summary>
     public static void ScaleActivations(ushort* src, float* dst, int count)
     {
-        HalvesToFloats(src, dst, count);
+        FloatFormats.HalfToFloat(src, dst, count);
         for (var i = 0; i < count; i++) dst[i] *= ActivationScale;
     }
 
-    /// <summary>Whether rows [r0, r1) hold no infinity or NaN, which <see cref="ScaledHalves"/> does not convert.</summary>
+    /// <summary>Whether rows [r0, r1) hold no infinity or NaN, which <see cref="FloatFormats.ScaledHalves"/> does not convert.</summary>
     public static bool RowsAreFinite(ushort* w, int k, int r0, int r1)
     {
         var p = w + (long)r0 * k;
@@ -246,17 +236,17 @@ internal static unsafe class F16MatMul
         for (nint i = 0; i < np; i += 64)
         {
             var b = Vector512.Load(a + i);
-            p0 = Avx512F.FusedMultiplyAdd(ScaledHalves(x + i), b, p0);
-            q0 = Avx512F.FusedMultiplyAdd(ScaledHalves(z + i), b, q0);
+            p0 = Avx512F.FusedMultiplyAdd(FloatFormats.ScaledHalves(x + i), b, p0);
+            q0 = Avx512F.FusedMultiplyAdd(FloatFormats.ScaledHalves(z + i), b, q0);
             b = Vector512.Load(a + i + 16);
-            p1 = Avx512F.FusedMultiplyAdd(ScaledHalves(x + i + 16), b, p1);
-            q1 = Avx512F.FusedMultiplyAdd(ScaledHalves(z + i + 16), b, q1);
+            p1 = Avx512F.FusedMultiplyAdd(FloatFormats.ScaledHalves(x + i + 16), b, p1);
+            q1 = Avx512F.FusedMultiplyAdd(FloatFormats.ScaledHalves(z + i + 16), b, q1);
             b = Vector512.Load(a + i + 32);
-            p2 = Avx512F.FusedMultiplyAdd(ScaledHalves(x + i + 32), b, p2);
-            q2 = Avx512F.FusedMultiplyAdd(ScaledHalves(z + i + 32), b, q2);
+            p2 = Avx512F.FusedMultiplyAdd(FloatFormats.ScaledHalves(x + i + 32), b, p2);
+            q2 = Avx512F.FusedMultiplyAdd(FloatFormats.ScaledHalves(z + i + 32), b, q2);
             b = Vector512.Load(a + i + 48);
-            p3 = Avx512F.FusedMultiplyAdd(ScaledHalves(x + i + 48), b, p3);
-            q3 = Avx512F.FusedMultiplyAdd(ScaledHalves(z + i + 48), b, q3);
+            p3 = Avx512F.FusedMultiplyAdd(FloatFormats.ScaledHalves(x + i + 48), b, p3);
+            q3 = Avx512F.FusedMultiplyAdd(FloatFormats.ScaledHalves(z + i + 48), b, q3);
         }
         double s0 = 0, s1 = 0;
         if (np > 0)
@@ -296,25 +286,25 @@ internal static unsafe class F16MatMul
             Sse.Prefetch1(p); Sse.Prefetch1(p + 64); Sse.Prefetch1(p + 128); Sse.Prefetch1(p + 192);
             Sse.Prefetch1(p + 256); Sse.Prefetch1(p + 320); Sse.Prefetch1(p + 384); Sse.Prefetch1(p + 448);
             var b = Vector512.Load(a + i);
-            c00 = Avx512F.FusedMultiplyAdd(ScaledHalves(x0 + i), b, c00);
-            c10 = Avx512F.FusedMultiplyAdd(ScaledHalves(x1 + i), b, c10);
-            c20 = Avx512F.FusedMultiplyAdd(ScaledHalves(x2 + i), b, c20);
-            c30 = Avx512F.FusedMultiplyAdd(ScaledHalves(x3 + i), b, c30);
+            c00 = Avx512F.FusedMultiplyAdd(FloatFormats.ScaledHalves(x0 + i), b, c00);
+            c10 = Avx512F.FusedMultiplyAdd(FloatFormats.ScaledHalves(x1 + i), b, c10);
+            c20 = Avx512F.FusedMultiplyAdd(FloatFormats.ScaledHalves(x2 + i), b, c20);
+            c30 = Avx512F.FusedMultiplyAdd(FloatFormats.ScaledHalves(x3 + i), b, c30);
             b = Vector512.Load(a + i + 16);
-            c01 = Avx512F.FusedMultiplyAdd(ScaledHalves(x0 + i + 16), b, c01);
-            c11 = Avx512F.FusedMultiplyAdd(ScaledHalves(x1 + i + 16), b, c11);
-            c21 = Avx512F.FusedMultiplyAdd(ScaledHalves(x2 + i + 16), b, c21);
-            c31 = Avx512F.FusedMultiplyAdd(ScaledHalves(x3 + i + 16), b, c31);
+            c01 = Avx512F.FusedMultiplyAdd(FloatFormats.ScaledHalves(x0 + i + 16), b, c01);
+            c11 = Avx512F.FusedMultiplyAdd(FloatFormats.ScaledHalves(x1 + i + 16), b, c11);
+            c21 = Avx512F.FusedMultiplyAdd(FloatFormats.ScaledHalves(x2 + i + 16), b, c21);
+            c31 = Avx512F.FusedMultiplyAdd(FloatFormats.ScaledHalves(x3 + i + 16), b, c31);
             b = Vector512.Load(a + i + 32);
-            c02 = Avx512F.FusedMultiplyAdd(ScaledHalves(x0 + i + 32), b, c02);
-            c12 = Avx512F.FusedMultiplyAdd(ScaledHalves(x1 + i + 32), b, c12);
-            c22 = Avx512F.FusedMultiplyAdd(ScaledHalves(x2 + i + 32), b, c22);
-            c32 = Avx512F.FusedMultiplyAdd(ScaledHalves(x3 + i + 32), b, c32);
+            c02 = Avx512F.FusedMultiplyAdd(FloatFormats.ScaledHalves(x0 + i + 32), b, c02);
+            c12 = Avx512F.FusedMultiplyAdd(FloatFormats.ScaledHalves(x1 + i + 32), b, c12);
+            c22 = Avx512F.FusedMultiplyAdd(FloatFormats.ScaledHalves(x2 + i + 32), b, c22);
+            c32 = Avx512F.FusedMultiplyAdd(FloatFormats.ScaledHalves(x3 + i + 32), b, c32);
             b = Vector512.Load(a + i + 48);
-            c03 = Avx512F.FusedMultiplyAdd(ScaledHalves(x0 + i + 48), b, c03);
-            c13 = Avx512F.FusedMultiplyAdd(ScaledHalves(x1 + i + 48), b, c13);
-            c23 = Avx512F.FusedMultiplyAdd(ScaledHalves(x2 + i + 48), b, c23);
-            c33 = Avx512F.FusedMultiplyAdd(ScaledHalves(x3 + i + 48), b, c33);
+            c03 = Avx512F.FusedMultiplyAdd(FloatFormats.ScaledHalves(x0 + i + 48), b, c03);
+            c13 = Avx512F.FusedMultiplyAdd(FloatFormats.ScaledHalves(x1 + i + 48), b, c13);
+            c23 = Avx512F.FusedMultiplyAdd(FloatFormats.ScaledHalves(x2 + i + 48), b, c23);
+            c33 = Avx512F.FusedMultiplyAdd(FloatFormats.ScaledHalves(x3 + i + 48), b, c33);
         }
         double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
         if (np > 0)
@@ -340,29 +330,6 @@ internal static unsafe class F16MatMul
     }
 
     // ---- conversions and the reduce ----
-
-    /// <summary>
-    /// 16 finite halves as floats 2^112 times too small, in three operations: the sign-extended half shifted
-    /// left by 13 holds the sign at bit 31 (and copies of it above the exponent, masked off) and the exponent
-    /// and mantissa at float position. Exact for every finite half, subnormals included (they become float
-    /// subnormals); infinities and NaNs come out finite.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<float> ScaledHalves(ushort* p)
-    {
-        var s = Avx512F.ConvertToVector512Int32(Vector256.Load((short*)p));
-        return ((s << 13) & Vector512.Create(unchecked((int)0x8FFFE000))).AsSingle();
-    }
-
-    /// <summary>Half → float for 16 values, exact for every half (<see cref="ScaledHalves"/> rescaled, infinities and NaNs given the all-ones exponent).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<float> ExactHalves(ushort* p)
-    {
-        var f = ScaledHalves(p) * Vector512.Create(0x77800000).AsSingle(); // × 2^112
-        var em = Avx512F.ConvertToVector512UInt32(Vector256.Load(p)) & Vector512.Create(0x7fffu);
-        var special = Vector512.GreaterThanOrEqual(em, Vector512.Create(0x7c00u));
-        return Vector512.ConditionalSelect(special.AsSingle(), (f.AsUInt32() | Vector512.Create(0x7f800000u)).AsSingle(), f);
-    }
 
     /// <summary>_mm512_reduce_add_ps as GCC expands it (see <see cref="GgmlSums.ReduceAdd512"/>).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

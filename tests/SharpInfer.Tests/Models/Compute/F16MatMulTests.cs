@@ -164,14 +164,14 @@ public sealed unsafe class F16MatMulTests
     }
 
     [Fact]
-    public void HalvesToFloatsIsExactForEveryHalf()
+    public void HalfToFloatIsExactForEveryHalf()
     {
         var all = new ushort[65536 + 5];
         for (var i = 0; i < all.Length; i++) all[i] = (ushort)i;
         var f = new float[all.Length];
         fixed (ushort* h = all)
         fixed (float* fp = f)
-            F16MatMul.HalvesToFloats(h, fp, all.Length);
+            FloatFormats.HalfToFloat(h, fp, all.Length);
         for (var i = 0; i < all.Length; i++)
         {
             var expected = (float)BitConverter.UInt16BitsToHalf(all[i]);
