@@ -323,12 +323,12 @@ internal static unsafe class KQuantColumns
 
     /// <summary>
     /// The weight side of <paramref name="pairs"/> consecutive Q6_K row pairs (rows 2p, 2p + 1 from <paramref name="x"/>,
-    /// <paramref name="xs"/> apart): pair p's super-block i at (p·n/256 + i)·<see cref="Q6_KPairRecordBytes"/> from the
-    /// returned pointer (<paramref name="buffer"/> rounded up to 64 bytes; it needs that much room in addition).
+    /// <paramref name="xs"/> apart): pair p's super-block i at <paramref name="side"/> + (p·n/256 + i)·<see cref="Q6_KPairRecordBytes"/>
+    /// (<see cref="PreparedTile.Prepare"/> aligns it).
     /// </summary>
-    public static byte* PrepareQ6_KPairs(byte* x, nint xs, int pairs, int n, byte* buffer)
+    public static void PrepareQ6_KPairs(byte* x, nint xs, int pairs, int n, byte* side)
     {
-        byte* side = (byte*)(((nint)buffer + 63) & ~(nint)63), record = side;
+        byte* record = side;
         for (int p = 0; p < pairs; p++)
             for (int i = 0; i < n / 256; i++, record += Q6_KPairRecordBytes)
                 for (int row = 0; row < 2; row++)
@@ -345,7 +345,6 @@ internal static unsafe class KQuantColumns
                     }
                     ((float*)(record + 1024))[row] = Half(w + 208);
                 }
-        return side;
     }
 
     /// <summary><see cref="Q6_KTile2x4"/> over a pair prepared by <see cref="PrepareQ6_KPairs"/> (at <paramref name="side"/>).</summary>

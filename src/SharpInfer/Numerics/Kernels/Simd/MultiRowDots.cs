@@ -212,12 +212,10 @@ internal static unsafe class MultiRowDots
     /// <summary>
     /// The weight side of <paramref name="pairs"/> consecutive Q4_K row pairs (rows 2p and 2p + 1 from <paramref name="x"/>,
     /// <paramref name="xs"/> apart) for <see cref="Q4_KTile2x4Prepared"/>: pair p's super-block i at
-    /// (p·n/256 + i)·<see cref="Q4_KPairRecordBytes"/> from the returned pointer (<paramref name="buffer"/> rounded up to
-    /// 64 bytes; it needs that much room in addition).
+    /// <paramref name="side"/> + (p·n/256 + i)·<see cref="Q4_KPairRecordBytes"/> (<see cref="PreparedTile.Prepare"/> aligns it).
     /// </summary>
-    public static byte* PrepareQ4_KPairs(byte* x, nint xs, int pairs, int n, byte* buffer)
+    public static void PrepareQ4_KPairs(byte* x, nint xs, int pairs, int n, byte* side)
     {
-        byte* start = (byte*)(((nint)buffer + 63) & ~(nint)63), side = start;
         int superBlocks = n / 256;
         for (int p = 0; p < pairs; p++)
         {
@@ -234,7 +232,6 @@ internal static unsafe class MultiRowDots
                 f[0] = Half(xa); f[1] = Half(xb); f[2] = -Half(xa + 2); f[3] = -Half(xb + 2);
             }
         }
-        return start;
     }
 
     /// <summary><see cref="Q4_KTile2x4"/> with the pair's weight side prepared by <see cref="PrepareQ4_KPairs"/> (at <paramref name="side"/>).</summary>
