@@ -178,7 +178,8 @@ internal sealed unsafe class Attention : IParallelWork
                               float* scores, ushort* half, float* qp, float* outp, bool tinyBlas)
     {
         int n = _n, p0 = _p0, nAll = p0 + n;
-        int stride = (nAll + 15) & ~15;
+        // whole 64-blocks of zeros past the last position: one token's value products run without a partial block
+        int stride = (nAll + 63) & ~63;
         int positions = ConvertedPositions;
         var keys = Grow(ref _keysF32[part], nAll * _headK, positions * _headK);
         var values = Grow(ref _valuesF32[part], _headV * stride, _headV * positions);
@@ -217,12 +218,12 @@ internal sealed unsafe class Attention : IParallelWork
                     var padded = (nKv + 15) & ~15;
                     FloatFormats.FloatToHalf(new ReadOnlySpan<float>(scores, nKv), new Span<ushort>(half, nKv));
                     FloatFormats.HalfToFloat(half, vec, nKv);
-                    for (var j = nKv; j < padded; j++) vec[j] = 0;
+                    for (var j = nKv; j < ((nKv + 63) & ~63); j++) vec[j] = 0;
                     var o = outp + (long)t * _nHead * _headV + h * _headV;
                     if (tinyBlas)
                         GgmlSums.F32TinyBlasRows(vf, stride, vec, padded, _headV, o);
                     else
-                        for (var d = 0; d < _headV; d++) o[d] = GgmlSums.F16VecDotOnFloats(vf + (long)d * stride, vec, nKv, nRow);
+                        for (var d = 0; d < _headV; d++) o[d] = GgmlSums.F16VecDotOnZeroPaddedFloats(vf + (long)d * stride, vec, nKv, nRow);
                 }
             }
         }
@@ -238,7 +239,7 @@ internal sealed unsafe class Attention : IParallelWork
         return buffer;
     }
 
-    private int ConvertedPositions => (Math.Min(_contextSize, MaxConvertedPositions) + 15) & ~15;
+    private int ConvertedPositions => (Math.Min(_contextSize, MaxConvertedPositions) + 63) & ~63;
 
     /// <summary>Beyond this many cached positions batches take the per-dot path (the float copies would cost too much memory).</summary>
     internal const int MaxConvertedPositions = 32768;

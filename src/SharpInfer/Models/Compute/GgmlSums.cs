@@ -124,6 +124,14 @@ internal static unsafe class GgmlSums
     /// </summary>
     public static float F16VecDotOnFloats(float* x, float* y, int nValid, int nRow) => VecDotF16Order<Floats>((byte*)x, (byte*)y, nValid, nRow);
 
+    /// <summary>
+    /// <see cref="F16VecDotOnFloats"/> where x and y both hold zeros from <paramref name="nValid"/> up to the next
+    /// multiple of 64: the partly valid last block runs as a whole vector block. Same bits: its extra lanes add
+    /// 0·0 = +0 where ggml adds +0, and a lane that starts at +0 never becomes −0 (x + y is −0 only when both are).
+    /// </summary>
+    public static float F16VecDotOnZeroPaddedFloats(float* x, float* y, int nValid, int nRow) =>
+        VecDotF16Order<Floats>((byte*)x, (byte*)y, nValid, nRow, zeroPadded: true);
+
     /// <summary>The elements a dot product reads: halves (converted on the fly) or floats.</summary>
     private interface IElements
     {
@@ -163,10 +171,10 @@ internal static unsafe class GgmlSums
     }
 
     /// <summary>ggml_vec_dot_f16's walk (GGML_F16_STEP 64, four 16-lane accumulators, GGML_F32x16_REDUCE, leftovers in double).</summary>
-    private static float VecDotF16Order<T>(byte* x, byte* y, int nValid, int nRow) where T : struct, IElements
+    private static float VecDotF16Order<T>(byte* x, byte* y, int nValid, int nRow, bool zeroPadded = false) where T : struct, IElements
     {
         var np = nRow & ~63;
-        var vectorEnd = Math.Min(nValid, np);
+        var vectorEnd = Math.Min(zeroPadded ? (nValid + 63) & ~63 : nValid, np);
         double sum = 0;
         if (vectorEnd > 0)
         {

@@ -8,7 +8,7 @@ namespace SharpInfer.Tests.Models.Compute;
 /// <summary>
 /// The F16-cache path that converts each key/value group to float once must give the same bits as the path that
 /// converts inside every dot product (ggml's tinyBLAS order for batches, vec_dot_f16's for one token), across a prompt,
-/// single tokens, a continuation, GQA groups split between threads, and counts that leave partial chunks.
+/// single tokens, a continuation, GQA groups split between threads, and counts that leave partial chunks (and whole 64-blocks).
 /// </summary>
 [Collection(nameof(AttentionPathCollection))]
 public sealed class AttentionTests
@@ -30,7 +30,8 @@ public sealed class AttentionTests
                 var attention = new Attention(nHead, nHeadKv, headDim, headDim, size, pool);
                 var all = new List<float>();
                 int p0 = 0;
-                foreach (var n in new[] { 19, 1, 40, 1, 1, 1 }) // past 33 cells the orders differ
+                // past 33 cells the orders differ; single tokens end a 64-block exactly (64) and start the next (65)
+                foreach (var n in new[] { 19, 1, 40, 1, 1, 1, 1, 1, 3, 1 })
                 {
                     var rng = new Random(n * 31 + nHead);
                     float[] R(int count, float scale) { var a = new float[count]; for (int i = 0; i < count; i++) a[i] = (float)(rng.NextDouble() * 2 - 1) * scale; return a; }

@@ -133,6 +133,14 @@ public sealed unsafe class GgmlSumsTests
             var k = (nValid + 15) & ~15;
             Assert.Equal(TinyBlasReference(x, y, k), GgmlSums.F16TinyBlas(xp, yp, nValid));
         }
+        // the same sum on floats zero-padded to a whole 64-block (the padded block runs as a vector block)
+        var padded = Math.Max(length, (nValid + 63) & ~63);
+        var xz = new float[padded];
+        var yz = new float[padded];
+        Array.Copy(x, xz, nValid);
+        Array.Copy(y, yz, nValid);
+        fixed (float* xp = xz, yp = yz)
+            Assert.Equal(VecDotReference(x, y, nRow, doubleLeftovers: true), GgmlSums.F16VecDotOnZeroPaddedFloats(xp, yp, nValid, nRow));
     }
 
     [Theory]
