@@ -83,8 +83,10 @@ public static unsafe class MatMul
             job.Side = activationSide;
             job.SideStride = ActivationSide.Bytes(1, rowLength);
         }
-        // The same weight-row tiles as Multiply: a tile stays in L2 while every activation group passes over it.
-        for (int t = r0; t < r1; t += TileRows) job.ExecuteRows(t, Math.Min(r1, t + TileRows));
+        // The same weight-row tiles as Multiply: a tile stays in L2 while every activation group passes over it. One
+        // activation row reads each weight row once: the whole range in one go (no tile to keep).
+        if (activationRows == 1) job.ExecuteRows(r0, r1);
+        else for (int t = r0; t < r1; t += TileRows) job.ExecuteRows(t, Math.Min(r1, t + TileRows));
     }
 
     /// <summary>Quantizes <paramref name="count"/> activation rows of <paramref name="rowLength"/> floats for <paramref name="weightType"/>.</summary>
@@ -212,11 +214,15 @@ public static unsafe class MatMul
             byte* act = Activations + (long)j * ActivationRowBytes;
             float* o = Output + (long)j * Rows;
             int r = r0;
-            bool pairs = Side != null && VnniTiles.SupportsPairColumn(Type);
+            if (Side != null && VnniTiles.SupportsPairColumn(Type))
+            {
+                int groups = (r1 - r0) / VnniPairColumnKernel.Rows;
+                VnniTiles.PairColumns(Type, Weights + r * WeightRowBytes, (nint)WeightRowBytes, groups, act, Side + j * SideStride, RowLength, o + r);
+                r += groups * VnniPairColumnKernel.Rows;
+            }
             for (; r + SignedBlockTiles.Rows <= r1; r += SignedBlockTiles.Rows)
             {
-                if (pairs) VnniTiles.PairColumn(Type, Weights + r * WeightRowBytes, (nint)WeightRowBytes, act, Side + j * SideStride, RowLength, o + r);
-                else if (Side != null) VnniTiles.Column(Type, Weights + r * WeightRowBytes, (nint)WeightRowBytes, act, Side + j * SideStride, RowLength, o + r);
+                if (Side != null) VnniTiles.Column(Type, Weights + r * WeightRowBytes, (nint)WeightRowBytes, act, Side + j * SideStride, RowLength, o + r);
                 else ColumnKernel(Weights + r * WeightRowBytes, (nint)WeightRowBytes, act, RowLength, o + r);
             }
             for (; r < r1; r++) o[r] = Kernel(Weights + r * WeightRowBytes, act, RowLength);

@@ -211,13 +211,14 @@ public sealed unsafe class TileKernelTests(ITestOutputHelper output)
             foreach (int n in new[] { 32, 96, 2048 })
                 Check(type, n, seed: 13 * n, DotKernels.Best(type), (x, xs, y, ys, side, ss, s, os) =>
                 {
-                    var col = stackalloc float[VnniPairColumnKernel.Rows];
+                    // three groups of rows in one call: each group's outputs land in its own place
+                    var col = stackalloc float[3 * VnniPairColumnKernel.Rows];
                     for (int j = 0; j < 4; j++)
                     {
-                        VnniTiles.PairColumn(type, x, xs, y + j * ys, side + j * ss, n, col);
-                        for (int i = 0; i < VnniPairColumnKernel.Rows; i++) s[i + j * os] = col[i];
+                        VnniTiles.PairColumns(type, x, xs, 3, y + j * ys, side + j * ss, n, col);
+                        for (int i = 0; i < 3 * VnniPairColumnKernel.Rows; i++) s[i + j * os] = col[i];
                     }
-                }, weightRows: VnniPairColumnKernel.Rows);
+                }, weightRows: 3 * VnniPairColumnKernel.Rows);
         }
     }
 

@@ -15,7 +15,7 @@ namespace SharpInfer.Numerics.Kernels.Vnni;
 /// multiply per row;</item>
 /// <item>Q4_0 works on pairs of rows: one register holds both rows' 16 nibble bytes, so one mask gives both rows'
 /// values 0–15 and one shift and mask both rows' values 16–31 (each row's lanes 0–3 in one accumulator, lanes 4–7 in
-/// another; <see cref="VnniTiles.PairColumn"/> puts each row's 8 lanes back together before the sum).</item>
+/// another; <see cref="VnniTiles.PairColumns"/> puts each row's 8 lanes back together before the sum).</item>
 /// </list>
 /// One Zen 4 core, 256 rows of 2048 from L2 (kernels bench gemv): Q4_0 40 against 34–36 GMAC/s, Q8_0 41–42 against
 /// 37–38. Generation from DRAM on the 2-core EPYC is bound by streaming and gained little (llama-1b equal within noise,

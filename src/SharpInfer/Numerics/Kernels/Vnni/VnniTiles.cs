@@ -38,7 +38,7 @@ internal static unsafe class VnniTiles
     /// </summary>
     public static bool SupportsColumn(GgmlType t) => Supports(t);
 
-    /// <summary>Whether generation takes <see cref="PairColumn"/> instead of <see cref="Column"/> (same rows, same bits, fewer operations).</summary>
+    /// <summary>Whether generation takes <see cref="PairColumns"/> instead of <see cref="Column"/> (same rows, same bits, fewer operations).</summary>
     public static bool SupportsPairColumn(GgmlType t) => IsAvailable && VnniPairColumnKernel.Supports(t);
 
     /// <summary>The offset c that <see cref="ActivationSide"/> subtracts for weights of type <paramref name="t"/>.</summary>
@@ -105,9 +105,13 @@ internal static unsafe class VnniTiles
         s[0] = Simd256.HSum(acc[0]); s[1] = Simd256.HSum(acc[4]); s[2] = Simd256.HSum(acc[8]); s[3] = Simd256.HSum(acc[12]);
     }
 
-    /// <summary>Outputs s[0..4) for weight rows x + i·xs against the single activation row y (side record at side), by <see cref="VnniPairColumnKernel"/>.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void PairColumn(GgmlType t, byte* x, nint xs, byte* y, byte* side, int n, float* s)
+    /// <summary>
+    /// Outputs s[0..4·groups) for weight rows x + i·xs (<paramref name="groups"/> groups of 4 consecutive rows) against
+    /// the single activation row y (side record at side), by <see cref="VnniPairColumnKernel"/>: the arguments are set
+    /// up once for all groups (per group a generation product is only a few hundred cycles).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization), SkipLocalsInit]
+    public static void PairColumns(GgmlType t, byte* x, nint xs, int groups, byte* y, byte* side, int n, float* s)
     {
         var acc = stackalloc Vector256<float>[VnniPairColumnKernel.Rows];
         var args = new VnniTileArgs
@@ -115,20 +119,26 @@ internal static unsafe class VnniTiles
             Weights = x, WeightStride = xs, Activations = y, Side = side, Blocks = n / 32, Accumulators = (float*)acc,
             PrefetchDistance = GenerationPrefetch.Distance(GgmlTypeInfo.Get(t).RowBytes(n), xs),
         };
-        ((delegate* unmanaged[SuppressGCTransition]<VnniTileArgs*, void>)Entry(s_pairColumnCode, t))(&args);
-        if (t == GgmlType.Q4_0)
+        var kernel = (delegate* unmanaged[SuppressGCTransition]<VnniTileArgs*, void>)Entry(s_pairColumnCode, t);
+        bool q4 = t == GgmlType.Q4_0;
+        for (int g = 0; g < groups; g++, s += VnniPairColumnKernel.Rows)
         {
-            // pair p: lanes 0–3 of both rows in acc[2p], lanes 4–7 in acc[2p + 1]; low 128 bits row 2p, high 2p + 1
-            for (int p = 0; p < VnniPairColumnKernel.Rows / 2; p++)
+            args.Weights = x + g * VnniPairColumnKernel.Rows * xs;
+            kernel(&args);
+            if (q4)
             {
-                Vector256<float> low = acc[2 * p], high = acc[2 * p + 1];
-                s[2 * p] = Simd256.HSum(Vector256.Create(low.GetLower(), high.GetLower()));
-                s[2 * p + 1] = Simd256.HSum(Vector256.Create(low.GetUpper(), high.GetUpper()));
+                // pair p: lanes 0–3 of both rows in acc[2p], lanes 4–7 in acc[2p + 1]; low 128 bits row 2p, high 2p + 1
+                for (int p = 0; p < VnniPairColumnKernel.Rows / 2; p++)
+                {
+                    Vector256<float> low = acc[2 * p], high = acc[2 * p + 1];
+                    s[2 * p] = Simd256.HSum(Vector256.Create(low.GetLower(), high.GetLower()));
+                    s[2 * p + 1] = Simd256.HSum(Vector256.Create(low.GetUpper(), high.GetUpper()));
+                }
             }
-        }
-        else
-        {
-            for (int i = 0; i < VnniPairColumnKernel.Rows; i++) s[i] = Simd256.HSum(acc[i]);
+            else
+            {
+                for (int i = 0; i < VnniPairColumnKernel.Rows; i++) s[i] = Simd256.HSum(acc[i]);
+            }
         }
     }
 }
