@@ -105,10 +105,10 @@ public static unsafe class DotKernels
     /// <paramref name="weightType"/> on this CPU, or null; bit-identical to <see cref="Best"/>'s outputs.
     /// Arguments: (firstWeightRow, weightStride, activationRow, n, output[0..4)).
     /// </summary>
-    public static delegate*<byte*, nint, byte*, int, float*, void> BestColumn(GgmlType weightType) =>
-        (delegate*<byte*, nint, byte*, int, float*, void>)s_bestColumn[(int)weightType];
+    public static delegate*<byte*, nint, byte*, int, float*, int, void> BestColumn(GgmlType weightType) =>
+        (delegate*<byte*, nint, byte*, int, float*, int, void>)s_bestColumn[(int)weightType];
 
-    internal static delegate*<byte*, nint, byte*, int, float*, void> ColumnFor(GgmlType t, KernelIsa isa)
+    internal static delegate*<byte*, nint, byte*, int, float*, int, void> ColumnFor(GgmlType t, KernelIsa isa)
     {
         CpuKernels.Require(isa);
         if (isa == KernelIsa.Scalar) return null;
@@ -130,7 +130,7 @@ public static unsafe class DotKernels
     {
         var table = BuildColumn(CpuKernels.Best);
         if (CpuKernels.Best == KernelIsa.Avx512 && Vnni.VnniQ4KColumns.IsAvailable)
-            table[(int)GgmlType.Q4_K] = (IntPtr)(delegate*<byte*, nint, byte*, int, float*, void>)&Vnni.VnniQ4KColumns.Column;
+            table[(int)GgmlType.Q4_K] = (IntPtr)(delegate*<byte*, nint, byte*, int, float*, int, void>)&Vnni.VnniQ4KColumns.Column;
         return table;
     }
 

@@ -103,7 +103,7 @@ public static unsafe class MatMul
         public delegate*<byte*, byte*, int, float> Kernel;
         public delegate*<byte*, byte*, nint, int, float*, nint, void> MultiKernel;
         public delegate*<byte*, nint, byte*, nint, int, float*, nint, void> TileKernel;
-        public delegate*<byte*, nint, byte*, int, float*, void> ColumnKernel;
+        public delegate*<byte*, nint, byte*, int, float*, int, void> ColumnKernel;
         public GgmlType Type;
         public int TileWeightRows;
         public PreparedTile Prepared;
@@ -208,24 +208,25 @@ public static unsafe class MatMul
 
         [ThreadStatic] private static byte[]? t_pairs;
 
-        /// <summary>Weight rows [r0, r1) against activation row j, four rows per kernel call, the rest one by one.</summary>
+        /// <summary>
+        /// Weight rows [r0, r1) against activation row j: the groups of four rows in one column-kernel call (a group is
+        /// only a few hundred cycles of a token's product, so per-call setup shows), the rest one by one.
+        /// </summary>
         private readonly void Columns(int j, int r0, int r1)
         {
             byte* act = Activations + (long)j * ActivationRowBytes;
             float* o = Output + (long)j * Rows;
-            int r = r0;
+            byte* w = Weights + r0 * WeightRowBytes;
+            int groups = (r1 - r0) / SignedBlockTiles.Rows;
             if (Side != null && VnniTiles.SupportsPairColumn(Type))
-            {
-                int groups = (r1 - r0) / VnniPairColumnKernel.Rows;
-                VnniTiles.PairColumns(Type, Weights + r * WeightRowBytes, (nint)WeightRowBytes, groups, act, Side + j * SideStride, RowLength, o + r);
-                r += groups * VnniPairColumnKernel.Rows;
-            }
-            for (; r + SignedBlockTiles.Rows <= r1; r += SignedBlockTiles.Rows)
-            {
-                if (Side != null) VnniTiles.Column(Type, Weights + r * WeightRowBytes, (nint)WeightRowBytes, act, Side + j * SideStride, RowLength, o + r);
-                else ColumnKernel(Weights + r * WeightRowBytes, (nint)WeightRowBytes, act, RowLength, o + r);
-            }
-            for (; r < r1; r++) o[r] = Kernel(Weights + r * WeightRowBytes, act, RowLength);
+                VnniTiles.PairColumns(Type, w, (nint)WeightRowBytes, groups, act, Side + j * SideStride, RowLength, o + r0);
+            else if (Side != null)
+                for (int g = 0; g < groups; g++)
+                    VnniTiles.Column(Type, w + g * SignedBlockTiles.Rows * WeightRowBytes, (nint)WeightRowBytes, act, Side + j * SideStride,
+                                     RowLength, o + r0 + g * SignedBlockTiles.Rows);
+            else if (groups > 0)
+                ColumnKernel(w, (nint)WeightRowBytes, act, RowLength, o + r0, groups);
+            for (int r = r0 + groups * SignedBlockTiles.Rows; r < r1; r++) o[r] = Kernel(Weights + r * WeightRowBytes, act, RowLength);
         }
     }
 }

@@ -147,7 +147,10 @@ public sealed unsafe class TileKernelTests(ITestOutputHelper output)
         return data;
     }
 
-    /// <summary>Generation's 4-weight-rows × 1-activation-row kernels against the row kernel, on quantized random rows.</summary>
+    /// <summary>
+    /// Generation's 4-weight-rows × 1-activation-row kernels against the row kernel, on quantized random rows: three
+    /// groups of 4 rows in one call, each group's outputs in its own place.
+    /// </summary>
     [Theory]
     [MemberData(nameof(ColumnCases))]
     public void ColumnKernelsEqualTheRowKernel(GgmlType type, KernelIsa isa)
@@ -159,18 +162,19 @@ public sealed unsafe class TileKernelTests(ITestOutputHelper output)
         foreach (int n in new[] { block, 3 * block, 8 * block })
         {
             int xs = (int)GgmlTypeInfo.Get(type).RowBytes(n) + 7;
-            var w = new byte[xs * 4];
-            for (int r = 0; r < 4; r++)
+            const int rows = 12;
+            var w = new byte[xs * rows];
+            for (int r = 0; r < rows; r++)
                 Quantization.Quantize(type, QuantizationRoundTripTests.RandomRow(n, seed: 50 * n + r), w.AsSpan(r * xs, xs - 7));
             var a = new byte[VecDot.ActivationRowBytes(type, n)];
             VecDot.QuantizeActivations(type, QuantizationRoundTripTests.RandomRow(n, seed: 3 * n, scale: 1f), a);
-            var s = new float[4];
+            var s = new float[rows];
             fixed (byte* pw = w)
             fixed (byte* pa = a)
             fixed (float* ps = s)
             {
-                column(pw, xs, pa, n, ps);
-                for (int r = 0; r < 4; r++)
+                column(pw, xs, pa, n, ps, rows / 4);
+                for (int r = 0; r < rows; r++)
                 {
                     float expected = single(pw + r * xs, pa, n);
                     Assert.True(BitConverter.SingleToInt32Bits(expected) == BitConverter.SingleToInt32Bits(ps[r]), $"{type} {isa} n={n} row {r}: {ps[r]} vs {expected}");
@@ -231,12 +235,12 @@ public sealed unsafe class TileKernelTests(ITestOutputHelper output)
     {
         if (!VnniRuns(VnniQ4KColumns.IsAvailable)) return;
         var single = DotKernels.Best(GgmlType.Q4_K);
-        var s = stackalloc float[4];
+        var s = stackalloc float[8];
         foreach (bool raw in new[] { false, true })
             foreach (int n in new[] { 256, 768, 2048 })
             {
                 int xs = (int)GgmlTypeInfo.Get(GgmlType.Q4_K).RowBytes(n) + 7;
-                var w = KQuantRows(GgmlType.Q4_K, n, 4, xs, raw, seed: n);
+                var w = KQuantRows(GgmlType.Q4_K, n, 8, xs, raw, seed: n);
                 var x = QuantizationRoundTripTests.RandomRow(n, seed: 5 * n, scale: 2f);
                 for (int i = 0; i < n; i += 7) x[i] *= 30; // activation blocks whose quants reach ±127
                 var a = new byte[VecDot.ActivationRowBytes(GgmlType.Q4_K, n)];
@@ -244,8 +248,8 @@ public sealed unsafe class TileKernelTests(ITestOutputHelper output)
                 fixed (byte* pw = w)
                 fixed (byte* pa = a)
                 {
-                    VnniQ4KColumns.Column(pw, xs, pa, n, s);
-                    for (int r = 0; r < 4; r++)
+                    VnniQ4KColumns.Column(pw, xs, pa, n, s, 2); // two groups of 4 rows
+                    for (int r = 0; r < 8; r++)
                     {
                         float expected = single(pw + r * xs, pa, n);
                         Assert.True(BitConverter.SingleToInt32Bits(expected) == BitConverter.SingleToInt32Bits(s[r]),

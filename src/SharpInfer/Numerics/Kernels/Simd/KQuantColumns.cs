@@ -70,41 +70,44 @@ internal static unsafe class KQuantColumns
         return Fold(s);
     }
 
-    /// <summary>4 rows of <see cref="Avx2KQuantDots.Q4_K"/>; outputs s[0..4).</summary>
+    /// <summary><paramref name="groups"/> groups of 4 rows of <see cref="Avx2KQuantDots.Q4_K"/> (rows x + i·xs); outputs s[0..4·groups).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Q4_K(byte* x, nint xs, byte* y, int n, float* s)
+    public static void Q4_K(byte* x, nint xs, byte* y, int n, float* s, int groups)
     {
-        var acc0 = Vector256<float>.Zero; var acc1 = acc0; var acc2 = acc0; var acc3 = acc0;
-        var accM0 = Vector128<float>.Zero; var accM1 = accM0; var accM2 = accM0; var accM3 = accM0;
         byte* sm = stackalloc byte[16 * Rows];
-        byte* x0 = x, x1 = x + xs, x2 = x + 2 * xs, x3 = x + 3 * xs;
         long distance = GenerationPrefetch.Distance((long)n / 256 * 144, xs);
-        for (int i = 0; i < n / 256; i++, x0 += 144, x1 += 144, x2 += 144, x3 += 144, y += 292)
+        for (int g = 0; g < groups; g++, x += Rows * xs, s += Rows)
         {
-            PrefetchAhead(x, distance, i, 144);
-            float yd = *(float*)y;
-            // activation groups: chunk c's low nibbles meet q8[64c, 64c+32), its high nibbles q8[64c+32, 64c+64)
-            var yLo01 = Load2(y + 4, y + 68);
-            var yHi01 = Load2(y + 36, y + 100);
-            var yLo23 = Load2(y + 132, y + 196);
-            var yHi23 = Load2(y + 164, y + 228);
-            Avx2KQuantDots.UnpackScalesMinsK4(x0 + 4, sm);
-            Avx2KQuantDots.UnpackScalesMinsK4(x1 + 4, sm + 16);
-            Avx2KQuantDots.UnpackScalesMinsK4(x2 + 4, sm + 32);
-            Avx2KQuantDots.UnpackScalesMinsK4(x3 + 4, sm + 48);
-            accM0 = Fma.MultiplyAdd(Vector128.Create(-yd * Half(x0 + 2)), Sse2.ConvertToVector128Single(Avx2KQuantDots.MinLanes(y + 260, sm + 8)), accM0);
-            accM1 = Fma.MultiplyAdd(Vector128.Create(-yd * Half(x1 + 2)), Sse2.ConvertToVector128Single(Avx2KQuantDots.MinLanes(y + 260, sm + 24)), accM1);
-            accM2 = Fma.MultiplyAdd(Vector128.Create(-yd * Half(x2 + 2)), Sse2.ConvertToVector128Single(Avx2KQuantDots.MinLanes(y + 260, sm + 40)), accM2);
-            accM3 = Fma.MultiplyAdd(Vector128.Create(-yd * Half(x3 + 2)), Sse2.ConvertToVector128Single(Avx2KQuantDots.MinLanes(y + 260, sm + 56)), accM3);
-            acc0 = Fma.MultiplyAdd(Vector256.Create(yd * Half(x0)), Avx.ConvertToVector256Single(Q4_KSums(x0, sm, yLo01, yHi01, yLo23, yHi23)), acc0);
-            acc1 = Fma.MultiplyAdd(Vector256.Create(yd * Half(x1)), Avx.ConvertToVector256Single(Q4_KSums(x1, sm + 16, yLo01, yHi01, yLo23, yHi23)), acc1);
-            acc2 = Fma.MultiplyAdd(Vector256.Create(yd * Half(x2)), Avx.ConvertToVector256Single(Q4_KSums(x2, sm + 32, yLo01, yHi01, yLo23, yHi23)), acc2);
-            acc3 = Fma.MultiplyAdd(Vector256.Create(yd * Half(x3)), Avx.ConvertToVector256Single(Q4_KSums(x3, sm + 48, yLo01, yHi01, yLo23, yHi23)), acc3);
+            var acc0 = Vector256<float>.Zero; var acc1 = acc0; var acc2 = acc0; var acc3 = acc0;
+            var accM0 = Vector128<float>.Zero; var accM1 = accM0; var accM2 = accM0; var accM3 = accM0;
+            byte* x0 = x, x1 = x + xs, x2 = x + 2 * xs, x3 = x + 3 * xs, yb = y;
+            for (int i = 0; i < n / 256; i++, x0 += 144, x1 += 144, x2 += 144, x3 += 144, yb += 292)
+            {
+                PrefetchAhead(x, distance, i, 144);
+                float yd = *(float*)yb;
+                // activation groups: chunk c's low nibbles meet q8[64c, 64c+32), its high nibbles q8[64c+32, 64c+64)
+                var yLo01 = Load2(yb + 4, yb + 68);
+                var yHi01 = Load2(yb + 36, yb + 100);
+                var yLo23 = Load2(yb + 132, yb + 196);
+                var yHi23 = Load2(yb + 164, yb + 228);
+                Avx2KQuantDots.UnpackScalesMinsK4(x0 + 4, sm);
+                Avx2KQuantDots.UnpackScalesMinsK4(x1 + 4, sm + 16);
+                Avx2KQuantDots.UnpackScalesMinsK4(x2 + 4, sm + 32);
+                Avx2KQuantDots.UnpackScalesMinsK4(x3 + 4, sm + 48);
+                accM0 = Fma.MultiplyAdd(Vector128.Create(-yd * Half(x0 + 2)), Sse2.ConvertToVector128Single(Avx2KQuantDots.MinLanes(yb + 260, sm + 8)), accM0);
+                accM1 = Fma.MultiplyAdd(Vector128.Create(-yd * Half(x1 + 2)), Sse2.ConvertToVector128Single(Avx2KQuantDots.MinLanes(yb + 260, sm + 24)), accM1);
+                accM2 = Fma.MultiplyAdd(Vector128.Create(-yd * Half(x2 + 2)), Sse2.ConvertToVector128Single(Avx2KQuantDots.MinLanes(yb + 260, sm + 40)), accM2);
+                accM3 = Fma.MultiplyAdd(Vector128.Create(-yd * Half(x3 + 2)), Sse2.ConvertToVector128Single(Avx2KQuantDots.MinLanes(yb + 260, sm + 56)), accM3);
+                acc0 = Fma.MultiplyAdd(Vector256.Create(yd * Half(x0)), Avx.ConvertToVector256Single(Q4_KSums(x0, sm, yLo01, yHi01, yLo23, yHi23)), acc0);
+                acc1 = Fma.MultiplyAdd(Vector256.Create(yd * Half(x1)), Avx.ConvertToVector256Single(Q4_KSums(x1, sm + 16, yLo01, yHi01, yLo23, yHi23)), acc1);
+                acc2 = Fma.MultiplyAdd(Vector256.Create(yd * Half(x2)), Avx.ConvertToVector256Single(Q4_KSums(x2, sm + 32, yLo01, yHi01, yLo23, yHi23)), acc2);
+                acc3 = Fma.MultiplyAdd(Vector256.Create(yd * Half(x3)), Avx.ConvertToVector256Single(Q4_KSums(x3, sm + 48, yLo01, yHi01, yLo23, yHi23)), acc3);
+            }
+            s[0] = HSum(acc0) + Avx2KQuantDots.HSum4(accM0);
+            s[1] = HSum(acc1) + Avx2KQuantDots.HSum4(accM1);
+            s[2] = HSum(acc2) + Avx2KQuantDots.HSum4(accM2);
+            s[3] = HSum(acc3) + Avx2KQuantDots.HSum4(accM3);
         }
-        s[0] = HSum(acc0) + Avx2KQuantDots.HSum4(accM0);
-        s[1] = HSum(acc1) + Avx2KQuantDots.HSum4(accM1);
-        s[2] = HSum(acc2) + Avx2KQuantDots.HSum4(accM2);
-        s[3] = HSum(acc3) + Avx2KQuantDots.HSum4(accM3);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -130,37 +133,40 @@ internal static unsafe class KQuantColumns
         return Fold(s);
     }
 
-    /// <summary>4 rows of <see cref="Avx2KQuantDots.Q5_K"/>; outputs s[0..4).</summary>
+    /// <summary><paramref name="groups"/> groups of 4 rows of <see cref="Avx2KQuantDots.Q5_K"/> (rows x + i·xs); outputs s[0..4·groups).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Q5_K(byte* x, nint xs, byte* y, int n, float* s)
+    public static void Q5_K(byte* x, nint xs, byte* y, int n, float* s, int groups)
     {
-        var acc0 = Vector256<float>.Zero; var acc1 = acc0; var acc2 = acc0; var acc3 = acc0;
-        float summs0 = 0, summs1 = 0, summs2 = 0, summs3 = 0;
         byte* sm = stackalloc byte[16 * Rows];
-        byte* x0 = x, x1 = x + xs, x2 = x + 2 * xs, x3 = x + 3 * xs;
         long distance = GenerationPrefetch.Distance((long)n / 256 * 176, xs);
-        for (int i = 0; i < n / 256; i++, x0 += 176, x1 += 176, x2 += 176, x3 += 176, y += 292)
+        for (int g = 0; g < groups; g++, x += Rows * xs, s += Rows)
         {
-            PrefetchAhead(x, distance, i, 176);
-            float yd = *(float*)y;
-            var yLo01 = Load2(y + 4, y + 68);
-            var yHi01 = Load2(y + 36, y + 100);
-            var yLo23 = Load2(y + 132, y + 196);
-            var yHi23 = Load2(y + 164, y + 228);
-            Avx2KQuantDots.UnpackScalesMinsK4(x0 + 4, sm);
-            Avx2KQuantDots.UnpackScalesMinsK4(x1 + 4, sm + 16);
-            Avx2KQuantDots.UnpackScalesMinsK4(x2 + 4, sm + 32);
-            Avx2KQuantDots.UnpackScalesMinsK4(x3 + 4, sm + 48);
-            summs0 += -yd * Half(x0 + 2) * Avx2KQuantDots.MinSum(y + 260, sm + 8);
-            summs1 += -yd * Half(x1 + 2) * Avx2KQuantDots.MinSum(y + 260, sm + 24);
-            summs2 += -yd * Half(x2 + 2) * Avx2KQuantDots.MinSum(y + 260, sm + 40);
-            summs3 += -yd * Half(x3 + 2) * Avx2KQuantDots.MinSum(y + 260, sm + 56);
-            acc0 = Fma.MultiplyAdd(Vector256.Create(yd * Half(x0)), Avx.ConvertToVector256Single(Q5_KSums(x0, sm, yLo01, yHi01, yLo23, yHi23)), acc0);
-            acc1 = Fma.MultiplyAdd(Vector256.Create(yd * Half(x1)), Avx.ConvertToVector256Single(Q5_KSums(x1, sm + 16, yLo01, yHi01, yLo23, yHi23)), acc1);
-            acc2 = Fma.MultiplyAdd(Vector256.Create(yd * Half(x2)), Avx.ConvertToVector256Single(Q5_KSums(x2, sm + 32, yLo01, yHi01, yLo23, yHi23)), acc2);
-            acc3 = Fma.MultiplyAdd(Vector256.Create(yd * Half(x3)), Avx.ConvertToVector256Single(Q5_KSums(x3, sm + 48, yLo01, yHi01, yLo23, yHi23)), acc3);
+            var acc0 = Vector256<float>.Zero; var acc1 = acc0; var acc2 = acc0; var acc3 = acc0;
+            float summs0 = 0, summs1 = 0, summs2 = 0, summs3 = 0;
+            byte* x0 = x, x1 = x + xs, x2 = x + 2 * xs, x3 = x + 3 * xs, yb = y;
+            for (int i = 0; i < n / 256; i++, x0 += 176, x1 += 176, x2 += 176, x3 += 176, yb += 292)
+            {
+                PrefetchAhead(x, distance, i, 176);
+                float yd = *(float*)yb;
+                var yLo01 = Load2(yb + 4, yb + 68);
+                var yHi01 = Load2(yb + 36, yb + 100);
+                var yLo23 = Load2(yb + 132, yb + 196);
+                var yHi23 = Load2(yb + 164, yb + 228);
+                Avx2KQuantDots.UnpackScalesMinsK4(x0 + 4, sm);
+                Avx2KQuantDots.UnpackScalesMinsK4(x1 + 4, sm + 16);
+                Avx2KQuantDots.UnpackScalesMinsK4(x2 + 4, sm + 32);
+                Avx2KQuantDots.UnpackScalesMinsK4(x3 + 4, sm + 48);
+                summs0 += -yd * Half(x0 + 2) * Avx2KQuantDots.MinSum(yb + 260, sm + 8);
+                summs1 += -yd * Half(x1 + 2) * Avx2KQuantDots.MinSum(yb + 260, sm + 24);
+                summs2 += -yd * Half(x2 + 2) * Avx2KQuantDots.MinSum(yb + 260, sm + 40);
+                summs3 += -yd * Half(x3 + 2) * Avx2KQuantDots.MinSum(yb + 260, sm + 56);
+                acc0 = Fma.MultiplyAdd(Vector256.Create(yd * Half(x0)), Avx.ConvertToVector256Single(Q5_KSums(x0, sm, yLo01, yHi01, yLo23, yHi23)), acc0);
+                acc1 = Fma.MultiplyAdd(Vector256.Create(yd * Half(x1)), Avx.ConvertToVector256Single(Q5_KSums(x1, sm + 16, yLo01, yHi01, yLo23, yHi23)), acc1);
+                acc2 = Fma.MultiplyAdd(Vector256.Create(yd * Half(x2)), Avx.ConvertToVector256Single(Q5_KSums(x2, sm + 32, yLo01, yHi01, yLo23, yHi23)), acc2);
+                acc3 = Fma.MultiplyAdd(Vector256.Create(yd * Half(x3)), Avx.ConvertToVector256Single(Q5_KSums(x3, sm + 48, yLo01, yHi01, yLo23, yHi23)), acc3);
+            }
+            s[0] = HSum(acc0) + summs0; s[1] = HSum(acc1) + summs1; s[2] = HSum(acc2) + summs2; s[3] = HSum(acc3) + summs3;
         }
-        s[0] = HSum(acc0) + summs0; s[1] = HSum(acc1) + summs1; s[2] = HSum(acc2) + summs2; s[3] = HSum(acc3) + summs3;
     }
 
     /// <summary>
@@ -230,33 +236,36 @@ internal static unsafe class KQuantColumns
         return Fold(sum);
     }
 
-    /// <summary>4 rows of <see cref="Avx2KQuantDots.Q6_K"/>; outputs s[0..4).</summary>
+    /// <summary><paramref name="groups"/> groups of 4 rows of <see cref="Avx2KQuantDots.Q6_K"/> (rows x + i·xs); outputs s[0..4·groups).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Q6_K(byte* x, nint xs, byte* y, int n, float* s)
+    public static void Q6_K(byte* x, nint xs, byte* y, int n, float* s, int groups)
     {
-        var acc0 = Vector256<float>.Zero; var acc1 = acc0; var acc2 = acc0; var acc3 = acc0;
         var m32 = Vector512.Create((byte)32);
-        byte* x0 = x, x1 = x + xs, x2 = x + 2 * xs, x3 = x + 3 * xs;
         long distance = GenerationPrefetch.Distance((long)n / 256 * 210, xs);
-        for (int i = 0; i < n / 256; i++, x0 += 210, x1 += 210, x2 += 210, x3 += 210, y += 292)
+        for (int g = 0; g < groups; g++, x += Rows * xs, s += Rows)
         {
-            PrefetchAhead(x, distance, i, 210);
-            float yd = *(float*)y;
-            // groups k = 0..7 of 32 values: q8 at 4 + 32k; pairs (0,1) (2,3) (4,5) (6,7), with 32·(pair sums) to subtract
-            var y0 = Vector512.Load((sbyte*)(y + 4));
-            var y1 = Vector512.Load((sbyte*)(y + 68));
-            var y2 = Vector512.Load((sbyte*)(y + 132));
-            var y3 = Vector512.Load((sbyte*)(y + 196));
-            var m0 = Avx512BW.MultiplyAddAdjacent(m32, y0);
-            var m1 = Avx512BW.MultiplyAddAdjacent(m32, y1);
-            var m2 = Avx512BW.MultiplyAddAdjacent(m32, y2);
-            var m3 = Avx512BW.MultiplyAddAdjacent(m32, y3);
-            acc0 = Fma.MultiplyAdd(Vector256.Create(Half(x0 + 208) * yd), Avx.ConvertToVector256Single(Q6_KSums(x0, y0, y1, y2, y3, m0, m1, m2, m3)), acc0);
-            acc1 = Fma.MultiplyAdd(Vector256.Create(Half(x1 + 208) * yd), Avx.ConvertToVector256Single(Q6_KSums(x1, y0, y1, y2, y3, m0, m1, m2, m3)), acc1);
-            acc2 = Fma.MultiplyAdd(Vector256.Create(Half(x2 + 208) * yd), Avx.ConvertToVector256Single(Q6_KSums(x2, y0, y1, y2, y3, m0, m1, m2, m3)), acc2);
-            acc3 = Fma.MultiplyAdd(Vector256.Create(Half(x3 + 208) * yd), Avx.ConvertToVector256Single(Q6_KSums(x3, y0, y1, y2, y3, m0, m1, m2, m3)), acc3);
+            var acc0 = Vector256<float>.Zero; var acc1 = acc0; var acc2 = acc0; var acc3 = acc0;
+            byte* x0 = x, x1 = x + xs, x2 = x + 2 * xs, x3 = x + 3 * xs, yb = y;
+            for (int i = 0; i < n / 256; i++, x0 += 210, x1 += 210, x2 += 210, x3 += 210, yb += 292)
+            {
+                PrefetchAhead(x, distance, i, 210);
+                float yd = *(float*)yb;
+                // groups k = 0..7 of 32 values: q8 at 4 + 32k; pairs (0,1) (2,3) (4,5) (6,7), with 32·(pair sums) to subtract
+                var y0 = Vector512.Load((sbyte*)(yb + 4));
+                var y1 = Vector512.Load((sbyte*)(yb + 68));
+                var y2 = Vector512.Load((sbyte*)(yb + 132));
+                var y3 = Vector512.Load((sbyte*)(yb + 196));
+                var m0 = Avx512BW.MultiplyAddAdjacent(m32, y0);
+                var m1 = Avx512BW.MultiplyAddAdjacent(m32, y1);
+                var m2 = Avx512BW.MultiplyAddAdjacent(m32, y2);
+                var m3 = Avx512BW.MultiplyAddAdjacent(m32, y3);
+                acc0 = Fma.MultiplyAdd(Vector256.Create(Half(x0 + 208) * yd), Avx.ConvertToVector256Single(Q6_KSums(x0, y0, y1, y2, y3, m0, m1, m2, m3)), acc0);
+                acc1 = Fma.MultiplyAdd(Vector256.Create(Half(x1 + 208) * yd), Avx.ConvertToVector256Single(Q6_KSums(x1, y0, y1, y2, y3, m0, m1, m2, m3)), acc1);
+                acc2 = Fma.MultiplyAdd(Vector256.Create(Half(x2 + 208) * yd), Avx.ConvertToVector256Single(Q6_KSums(x2, y0, y1, y2, y3, m0, m1, m2, m3)), acc2);
+                acc3 = Fma.MultiplyAdd(Vector256.Create(Half(x3 + 208) * yd), Avx.ConvertToVector256Single(Q6_KSums(x3, y0, y1, y2, y3, m0, m1, m2, m3)), acc3);
+            }
+            s[0] = HSum(acc0); s[1] = HSum(acc1); s[2] = HSum(acc2); s[3] = HSum(acc3);
         }
-        s[0] = HSum(acc0); s[1] = HSum(acc1); s[2] = HSum(acc2); s[3] = HSum(acc3);
     }
 
     // ---- one weight row against 4 activation rows (prompt processing), same exact folding -------------------------

@@ -88,28 +88,31 @@ internal static unsafe class SignedBlockTiles
     }
 
     /// <summary>
-    /// <see cref="Rows"/> weight rows against one activation row (generation): the same per-row arithmetic, but four
-    /// independent FMA chains, so the 4-cycle FMA latency of ggml's one-accumulator order no longer bounds the loop.
-    /// Outputs go to s[0..3].
+    /// <paramref name="groups"/> groups of <see cref="Rows"/> weight rows (x + i·xs) against one activation row
+    /// (generation): the same per-row arithmetic, but four independent FMA chains, so the 4-cycle FMA latency of ggml's
+    /// one-accumulator order no longer bounds the loop. Outputs go to s[0..4·groups).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Column<T>(byte* x, nint xs, byte* y, int n, float* s) where T : ISignedBlock
+    public static void Column<T>(byte* x, nint xs, byte* y, int n, float* s, int groups) where T : ISignedBlock
     {
-        var c0 = Vector256<float>.Zero; var c1 = c0; var c2 = c0; var c3 = c0;
-        byte* x0 = x, x1 = x + xs, x2 = x + 2 * xs, x3 = x + 3 * xs;
         int bx = T.Bytes;
-        for (int ib = 0; ib < n / 32; ib++, x0 += bx, x1 += bx, x2 += bx, x3 += bx, y += 34)
+        for (int g = 0; g < groups; g++, x += Rows * xs, s += Rows)
         {
-            // Four row streams at once confuse the hardware prefetcher (measured: slower than one row at a time from
-            // DRAM, though faster from L2). The next four rows are one contiguous region: stream it in ahead, in order.
-            byte* next = x + 4 * xs + (long)ib * 4 * bx;
-            for (int l = 0; l < 4 * bx; l += 64) Sse.Prefetch0(next + l);
-            float e = Half(y);
-            var q0 = T.Quants(x0); c0 = Step(Avx2.Abs(q0), q0, Half(x0) * e, y, c0);
-            var q1 = T.Quants(x1); c1 = Step(Avx2.Abs(q1), q1, Half(x1) * e, y, c1);
-            var q2 = T.Quants(x2); c2 = Step(Avx2.Abs(q2), q2, Half(x2) * e, y, c2);
-            var q3 = T.Quants(x3); c3 = Step(Avx2.Abs(q3), q3, Half(x3) * e, y, c3);
+            var c0 = Vector256<float>.Zero; var c1 = c0; var c2 = c0; var c3 = c0;
+            byte* x0 = x, x1 = x + xs, x2 = x + 2 * xs, x3 = x + 3 * xs, yb = y;
+            for (int ib = 0; ib < n / 32; ib++, x0 += bx, x1 += bx, x2 += bx, x3 += bx, yb += 34)
+            {
+                // Four row streams at once confuse the hardware prefetcher (measured: slower than one row at a time from
+                // DRAM, though faster from L2). The next four rows are one contiguous region: stream it in ahead, in order.
+                byte* next = x + 4 * xs + (long)ib * 4 * bx;
+                for (int l = 0; l < 4 * bx; l += 64) Sse.Prefetch0(next + l);
+                float e = Half(yb);
+                var q0 = T.Quants(x0); c0 = Step(Avx2.Abs(q0), q0, Half(x0) * e, yb, c0);
+                var q1 = T.Quants(x1); c1 = Step(Avx2.Abs(q1), q1, Half(x1) * e, yb, c1);
+                var q2 = T.Quants(x2); c2 = Step(Avx2.Abs(q2), q2, Half(x2) * e, yb, c2);
+                var q3 = T.Quants(x3); c3 = Step(Avx2.Abs(q3), q3, Half(x3) * e, yb, c3);
+            }
+            s[0] = HSum(c0); s[1] = HSum(c1); s[2] = HSum(c2); s[3] = HSum(c3);
         }
-        s[0] = HSum(c0); s[1] = HSum(c1); s[2] = HSum(c2); s[3] = HSum(c3);
     }
 }

@@ -36,9 +36,12 @@ internal static unsafe class VnniQ4KColumns
         catch (Exception e) when (e is InvalidOperationException or PlatformNotSupportedException) { return null; }
     }
 
-    /// <summary>Outputs s[0..4) for Q4_K weight rows x + i·xs against the Q8_K activation row y; <paramref name="n"/> a multiple of 256.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Column(byte* x, nint xs, byte* y, int n, float* s)
+    /// <summary>
+    /// Outputs s[0..4·groups) for Q4_K weight rows x + i·xs (<paramref name="groups"/> groups of 4) against the Q8_K
+    /// activation row y; <paramref name="n"/> a multiple of 256. The arguments are set up once for all groups.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization), SkipLocalsInit]
+    public static void Column(byte* x, nint xs, byte* y, int n, float* s, int groups)
     {
         var scales = stackalloc int[Rows * ScaleBytes / 4];
         var acc = stackalloc Vector256<float>[Rows + Rows / 2]; // 4 main accumulators, then 4 × 4 min-term lanes
@@ -47,9 +50,14 @@ internal static unsafe class VnniQ4KColumns
             Weights = x, WeightStride = xs, Activations = y, Side = (byte*)scales, Blocks = n / 256, Accumulators = (float*)acc,
             PrefetchDistance = GenerationPrefetch.Distance(n / 256 * BlockBytes, xs),
         };
-        ((delegate* unmanaged[SuppressGCTransition]<VnniTileArgs*, void>)s_code!.Entry)(&args);
+        var kernel = (delegate* unmanaged[SuppressGCTransition]<VnniTileArgs*, void>)s_code!.Entry;
         var mins = (Vector128<float>*)((byte*)acc + MinsOutOffset);
-        for (int r = 0; r < Rows; r++) s[r] = HSum(acc[r]) + Avx2KQuantDots.HSum4(mins[r]);
+        for (int g = 0; g < groups; g++, s += Rows)
+        {
+            args.Weights = x + g * Rows * xs;
+            kernel(&args);
+            for (int r = 0; r < Rows; r++) s[r] = HSum(acc[r]) + Avx2KQuantDots.HSum4(mins[r]);
+        }
     }
 
     // Vector registers: activation bytes of chunk j, values 0–31 (meeting the low nibbles) j, 32–63 (high nibbles) 4 + j;
