@@ -200,10 +200,13 @@ internal static unsafe class KQuantColumns
         }
     }
 
-    /// <summary>A Q6_K super-block's 16 int8 scales (one per 16 values) as int16 words in the low 256 bits.</summary>
+    /// <summary>
+    /// A Q6_K super-block's 16 int8 scales (one per 16 values) as int16 words in the low 256 bits; the upper 256 bits
+    /// are undefined (<see cref="Q6_KScaleVector"/> picks words 0–15 only; zeroing them cost three operations per row).
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector512<short> Q6_KScales(byte* x) =>
-        Vector512.Create(Avx2.ConvertToVector256Int16(Vector128.Load((sbyte*)(x + 192))), Vector256<short>.Zero);
+        Avx2.ConvertToVector256Int16(Vector128.Load((sbyte*)(x + 192))).ToVector512Unsafe();
 
     /// <summary>
     /// The scale of every int16 lane of quants register <paramref name="g"/> (<see cref="Q6_KQuants"/>: values 64g to
