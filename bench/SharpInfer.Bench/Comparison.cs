@@ -36,9 +36,12 @@ public sealed class Samples
     public string Format() => $"{Mean:F2} ± {StdDev:F2}";
 }
 
-public sealed record Row(string Model, string Type, long SizeBytes, string Test, Samples Ours, Samples Theirs)
+public sealed record Row(string Model, string Type, long SizeBytes, string Test, Samples Ours, Samples Theirs, Samples? Bandwidth = null)
 {
     public double Ratio => Theirs.Median == 0 ? double.NaN : Ours.Median / Theirs.Median;
+
+    /// <summary>The weights a token reads (the file's tensors) at a runtime's median rate, as a share of the median read bandwidth.</summary>
+    public double BandwidthShare(Samples s) => Bandwidth is null || Bandwidth.Median == 0 ? double.NaN : SizeBytes * s.Median / 1e9 / Bandwidth.Median;
 }
 
 /// <summary>
@@ -73,6 +76,14 @@ public static class Comparison
         md.AppendLine(header);
         md.AppendLine(TableHead);
         foreach (var r in rows) md.AppendLine(FormatRow(r));
+        var bandwidth = BandwidthTable(rows, o.Threads);
+        if (bandwidth.Length > 0)
+        {
+            Console.WriteLine();
+            Console.WriteLine(bandwidth);
+            md.AppendLine();
+            md.Append(bandwidth);
+        }
         var dir = Path.GetDirectoryName(Path.GetFullPath(o.ResultsPath));
         if (dir is not null) Directory.CreateDirectory(dir);
         File.WriteAllText(o.ResultsPath, md.ToString());
@@ -86,6 +97,28 @@ public static class Comparison
     private static string FormatRow(Row r) =>
         string.Create(CultureInfo.InvariantCulture,
             $"| {r.Model} | {r.Type} | {r.SizeBytes / 1048576.0:F0} MiB | {r.Test} | {r.Ours.Format()} | {r.Theirs.Format()} | {r.Ratio:F2} |");
+
+    /// <summary>Generation rows against the read bandwidth measured between their repetitions (empty when there are none).</summary>
+    private static string BandwidthTable(List<Row> rows, int threads)
+    {
+        var sb = new StringBuilder();
+        foreach (var r in rows)
+        {
+            if (r.Bandwidth is null) continue;
+            if (sb.Length == 0)
+            {
+                sb.AppendLine($"Generation against the read bandwidth ({threads} threads each reading its share of 1 GiB, best of 3 " +
+                              "passes, measured between the repetitions): the file's tensors once per token at the median rate.");
+                sb.AppendLine();
+                sb.AppendLine("| model | type | test | read bandwidth GB/s (median) | SharpInfer GB/s (share) | llama.cpp GB/s (share) |");
+                sb.AppendLine("| ----- | ---- | ---- | ---------------------------: | ----------------------: | ---------------------: |");
+            }
+            sb.AppendLine(string.Create(CultureInfo.InvariantCulture,
+                $"| {r.Model} | {r.Type} | {r.Test} | {r.Bandwidth.Median:F1} | {r.SizeBytes * r.Ours.Median / 1e9:F1} ({r.BandwidthShare(r.Ours) * 100:F0}%) | " +
+                $"{r.SizeBytes * r.Theirs.Median / 1e9:F1} ({r.BandwidthShare(r.Theirs) * 100:F0}%) |"));
+        }
+        return sb.ToString();
+    }
 
     private static string Header(Options o, string lib, string avx, string sysInfo)
     {
@@ -119,6 +152,7 @@ public static class Comparison
         var settings = new EngineSettings(o.Threads, Math.Max(o.Prompt, o.Generate) + 1, FlashAttention: o.FlashAttention);
         Console.Error.WriteLine($"compare: {model} {type}: loading both runtimes");
         using var ours = new SharpInferEngine(path, settings);
+        using var reader = new DisposableLazy<ReadBandwidth>(() => new ReadBandwidth(o.Threads));
         using var theirs = Load(() => new LlamaCppEngine(path, settings));
         foreach (var (name, isPrompt, n) in tests)
         {
@@ -127,6 +161,7 @@ public static class Comparison
             for (var i = 0; i < n; i++) tokens[i] = rng.Next(vocab);
             var ourSamples = new Samples();
             var theirSamples = new Samples();
+            var bandwidth = isPrompt ? null : new Samples();
             Measure(ours, tokens, isPrompt);
             Measure(theirs, tokens, isPrompt);
             for (var rep = 0; rep < o.Repetitions; rep++)
@@ -138,10 +173,16 @@ public static class Comparison
                 var tb = Measure(b, tokens, isPrompt);
                 (oursFirst ? ourSamples : theirSamples).Values.Add(ta);
                 (oursFirst ? theirSamples : ourSamples).Values.Add(tb);
+                var read = "";
+                if (bandwidth is not null)
+                {
+                    bandwidth.Values.Add(reader.Value.Measure());
+                    read = string.Create(CultureInfo.InvariantCulture, $", read bandwidth {bandwidth.Values[^1]:F1} GB/s");
+                }
                 Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"compare: {model} {type} {name} rep {rep + 1}/{o.Repetitions}: SharpInfer {ourSamples.Values[^1]:F2} t/s, llama.cpp {theirSamples.Values[^1]:F2} t/s"));
+                    $"compare: {model} {type} {name} rep {rep + 1}/{o.Repetitions}: SharpInfer {ourSamples.Values[^1]:F2} t/s, llama.cpp {theirSamples.Values[^1]:F2} t/s{read}"));
             }
-            yield return new Row(model, type, size, name, ourSamples, theirSamples);
+            yield return new Row(model, type, size, name, ourSamples, theirSamples, bandwidth);
         }
     }
 
@@ -182,4 +223,14 @@ public static class Comparison
         }
         return System.Runtime.InteropServices.RuntimeInformation.OSArchitecture.ToString();
     }
+}
+
+/// <summary>A value made on first use and disposed with the holder (the 1 GiB bandwidth buffer exists only when a tg test runs).</summary>
+internal sealed class DisposableLazy<T>(Func<T> make) : IDisposable where T : class, IDisposable
+{
+    private T? _value;
+
+    public T Value => _value ??= make();
+
+    public void Dispose() => _value?.Dispose();
 }
