@@ -137,9 +137,7 @@ internal static unsafe class VnniQ4KColumns
                 Reg src = q < 2 ? o0 : u0;
                 if ((q & 1) == 1) e.ShrImm(src, 16, wide: false);
                 e.Pdep(pair, src, pairMask);
-                e.Mov(t, pair);
-                e.ShlImm(t, 16);
-                e.Or(pair, t);
+                e.ImulImm(pair, pair, 0x10001); // s -> s | s<<16 in both dwords (s < 64: nothing carries between them)
                 e.Store(Mem.At(scr, ScaleBytes * r + 8 * q), pair);
             }
             // [d, dmin, d, dmin]·d_y: d·d_y for the sums, dmin·d_y for the min term (subtracted: −(a·b) + c is ggml's
