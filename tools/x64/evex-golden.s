@@ -24,6 +24,8 @@
     {evex} vpandd ymm0, ymm11, ymm13
     {evex} vpandd ymm19, ymm21, ymm23
     {evex} vpsubd ymm9, ymm1, ymm2
+    {evex} vpaddd ymm9, ymm1, ymm2
+    {evex} vpaddd ymm20, ymm20, ymm21
     vpord ymm0, ymm11, ymm12
     vpord ymm3, ymm21, ymm12
     kmovd k1, DWORD PTR [rax+2]

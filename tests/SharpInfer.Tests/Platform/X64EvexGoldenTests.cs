@@ -33,6 +33,8 @@ public sealed class X64EvexGoldenTests
         ["62 d1 25 28 db c5", "vpandd ymm0,ymm11,ymm13", (Action<X64Emitter>)(e => e.Vpandd(0, 11, 13))],
         ["62 a1 55 20 db df", "vpandd ymm19,ymm21,ymm23", (Action<X64Emitter>)(e => e.Vpandd(19, 21, 23))],
         ["62 71 75 28 fa ca", "vpsubd ymm9,ymm1,ymm2", (Action<X64Emitter>)(e => e.Vpsubd(9, 1, 2))],
+        ["62 71 75 28 fe ca", "vpaddd ymm9,ymm1,ymm2", (Action<X64Emitter>)(e => e.Vpaddd(9, 1, 2))],
+        ["62 a1 5d 20 fe e5", "vpaddd ymm20,ymm20,ymm21", (Action<X64Emitter>)(e => e.Vpaddd(20, 20, 21))],
         ["62 d1 25 28 eb c4", "vpord ymm0,ymm11,ymm12", (Action<X64Emitter>)(e => e.Vpord(0, 11, 12))],
         ["62 d1 55 20 eb dc", "vpord ymm3,ymm21,ymm12", (Action<X64Emitter>)(e => e.Vpord(3, 21, 12))],
         ["c4 e1 f9 90 48 02", "kmovd k1,DWORD PTR [rax+0x2]", (Action<X64Emitter>)(e => e.Kmovd(1, Mem.At(Reg.Rax, 2)))],

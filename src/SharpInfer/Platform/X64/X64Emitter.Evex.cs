@@ -85,6 +85,9 @@ internal sealed partial class X64Emitter
     }
     public void Vpsubd(int dst, int a, int b, VecWidth w = VecWidth.Y) => EvexReg(Map0F, Pp66, 0xFA, dst, a, b, w);
 
+    /// <summary><c>vpaddd dst, a, b</c>: int32 lanes added (wrapping).</summary>
+    public void Vpaddd(int dst, int a, int b, VecWidth w = VecWidth.Y) => EvexReg(Map0F, Pp66, 0xFE, dst, a, b, w);
+
     /// <summary><c>vpdpbusd acc, u, s</c>: acc.i32[k] += Σ u.u8[4k+i]·s.i8[4k+i] (AVX512_VNNI).</summary>
     public void Vpdpbusd(int acc, int u, int s, VecWidth w = VecWidth.Y) => EvexReg(Map0F38, Pp66, 0x50, acc, u, s, w);
     public void Vpdpbusd(int acc, int u, Mem s, VecWidth w = VecWidth.Y) => EvexMem(Map0F38, Pp66, 0x50, acc, u, s, w, (int)w);

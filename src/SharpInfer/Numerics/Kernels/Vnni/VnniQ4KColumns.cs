@@ -62,7 +62,8 @@ internal static unsafe class VnniQ4KColumns
 
     // Vector registers: activation bytes of chunk j, values 0–31 (meeting the low nibbles) j, 32–63 (high nibbles) 4 + j;
     // 0x0F 8, weight bytes 9, low / high nibbles 10 / 11, their int16 pair sums 12 / 13, int16 ones 14, the super-block's
-    // 8 bsum pairs (int16) 15, row r's accumulator 16 + r, int32 sums 20 + r, min-term lanes 24 + r; [d, dmin]·d_y 28,
+    // 8 bsum pairs (int16) 15, row r's accumulator 16 + r, the row's two partial int32 sums 20 / 21 (each row in
+    // turn: register renaming keeps the rows apart), min-term lanes 24 + r; [d, dmin]·d_y 28,
     // d·d_y broadcast 29, dmin·d_y broadcast 30, the mins 31.
     private const int Mask = 8, Bits = 9, Low = 10, High = 11, PairsLow = 12, PairsHigh = 13, Ones = 14, BsumPairs = 15,
         AccBase = 16, SumBase = 20, MinAccBase = 24, Scales = 28, D = 29, DMin = 30, Mins = 31;
@@ -151,8 +152,12 @@ internal static unsafe class VnniQ4KColumns
             e.Vpmaddwd(Mins, Mins, BsumPairs);
             e.Vcvtdq2ps(Mins, Mins, VecWidth.X);
             e.Vfnmadd231ps(MinAccBase + r, Mins, DMin, VecWidth.X);
-            int sum = SumBase + r;
+            // The super-block's int32 lanes in two partial sums (low-nibble and high-nibble sub-blocks), added at the
+            // end: integer sums, so the same lanes, but a chain of 4 VPDPWSSD per row instead of 8 (the step is long
+            // enough that the next step's rows barely overlap it, so its latency showed).
+            int sum = SumBase, sumHigh = sum + 1;
             e.Vpxord(sum, sum, sum);
+            e.Vpxord(sumHigh, sumHigh, sumHigh);
             for (int j = 0; j < 4; j++)
             {
                 // chunk j: 32 bytes whose low nibbles are sub-block 2j and high nibbles sub-block 2j + 1
@@ -163,8 +168,9 @@ internal static unsafe class VnniQ4KColumns
                 e.Vpmaddubsw(PairsLow, Low, j);
                 e.VpdpwssdBroadcast(sum, PairsLow, Mem.At(scr, ScaleBytes * r + 8 * j));
                 e.Vpmaddubsw(PairsHigh, High, 4 + j);
-                e.VpdpwssdBroadcast(sum, PairsHigh, Mem.At(scr, ScaleBytes * r + 8 * j + 4));
+                e.VpdpwssdBroadcast(sumHigh, PairsHigh, Mem.At(scr, ScaleBytes * r + 8 * j + 4));
             }
+            e.Vpaddd(sum, sum, sumHigh);
             e.Vcvtdq2ps(sum, sum);
             e.Vfmadd231ps(AccBase + r, sum, D);
         }
