@@ -70,6 +70,24 @@ internal static unsafe class KQuantColumns
         return Fold(s);
     }
 
+    /// <summary>
+    /// A Q8_K super-block's activation bytes as the Q4_K/Q5_K column kernels meet them: chunk c's low nibbles meet
+    /// q8[64c, 64c+32), its high nibbles q8[64c+32, 64c+64); chunks 0 and 1 share a register, as do 2 and 3.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static (Vector512<sbyte> Lo01, Vector512<sbyte> Hi01, Vector512<sbyte> Lo23, Vector512<sbyte> Hi23) NibbleChunks(byte* y) =>
+        (Load2(y + 4, y + 68), Load2(y + 36, y + 100), Load2(y + 132, y + 196), Load2(y + 164, y + 228));
+
+    /// <summary>get_scale_min_k4 of one super-block of each of 4 rows: row r's 8 scales and 8 mins at sm + 16r.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void UnpackScalesMins4(byte* x0, byte* x1, byte* x2, byte* x3, byte* sm)
+    {
+        Avx2KQuantDots.UnpackScalesMinsK4(x0 + 4, sm);
+        Avx2KQuantDots.UnpackScalesMinsK4(x1 + 4, sm + 16);
+        Avx2KQuantDots.UnpackScalesMinsK4(x2 + 4, sm + 32);
+        Avx2KQuantDots.UnpackScalesMinsK4(x3 + 4, sm + 48);
+    }
+
     /// <summary><paramref name="groups"/> groups of 4 rows of <see cref="Avx2KQuantDots.Q4_K"/> (rows x + i·xs); outputs s[0..4·groups).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Q4_K(byte* x, nint xs, byte* y, int n, float* s, int groups)
@@ -85,15 +103,8 @@ internal static unsafe class KQuantColumns
             {
                 PrefetchAhead(x, distance, i, 144);
                 float yd = *(float*)yb;
-                // activation groups: chunk c's low nibbles meet q8[64c, 64c+32), its high nibbles q8[64c+32, 64c+64)
-                var yLo01 = Load2(yb + 4, yb + 68);
-                var yHi01 = Load2(yb + 36, yb + 100);
-                var yLo23 = Load2(yb + 132, yb + 196);
-                var yHi23 = Load2(yb + 164, yb + 228);
-                Avx2KQuantDots.UnpackScalesMinsK4(x0 + 4, sm);
-                Avx2KQuantDots.UnpackScalesMinsK4(x1 + 4, sm + 16);
-                Avx2KQuantDots.UnpackScalesMinsK4(x2 + 4, sm + 32);
-                Avx2KQuantDots.UnpackScalesMinsK4(x3 + 4, sm + 48);
+                var (yLo01, yHi01, yLo23, yHi23) = NibbleChunks(yb);
+                UnpackScalesMins4(x0, x1, x2, x3, sm);
                 accM0 = Fma.MultiplyAdd(Vector128.Create(-yd * Half(x0 + 2)), Sse2.ConvertToVector128Single(Avx2KQuantDots.MinLanes(yb + 260, sm + 8)), accM0);
                 accM1 = Fma.MultiplyAdd(Vector128.Create(-yd * Half(x1 + 2)), Sse2.ConvertToVector128Single(Avx2KQuantDots.MinLanes(yb + 260, sm + 24)), accM1);
                 accM2 = Fma.MultiplyAdd(Vector128.Create(-yd * Half(x2 + 2)), Sse2.ConvertToVector128Single(Avx2KQuantDots.MinLanes(yb + 260, sm + 40)), accM2);
@@ -148,14 +159,8 @@ internal static unsafe class KQuantColumns
             {
                 PrefetchAhead(x, distance, i, 176);
                 float yd = *(float*)yb;
-                var yLo01 = Load2(yb + 4, yb + 68);
-                var yHi01 = Load2(yb + 36, yb + 100);
-                var yLo23 = Load2(yb + 132, yb + 196);
-                var yHi23 = Load2(yb + 164, yb + 228);
-                Avx2KQuantDots.UnpackScalesMinsK4(x0 + 4, sm);
-                Avx2KQuantDots.UnpackScalesMinsK4(x1 + 4, sm + 16);
-                Avx2KQuantDots.UnpackScalesMinsK4(x2 + 4, sm + 32);
-                Avx2KQuantDots.UnpackScalesMinsK4(x3 + 4, sm + 48);
+                var (yLo01, yHi01, yLo23, yHi23) = NibbleChunks(yb);
+                UnpackScalesMins4(x0, x1, x2, x3, sm);
                 summs0 += -yd * Half(x0 + 2) * Avx2KQuantDots.MinSum(yb + 260, sm + 8);
                 summs1 += -yd * Half(x1 + 2) * Avx2KQuantDots.MinSum(yb + 260, sm + 24);
                 summs2 += -yd * Half(x2 + 2) * Avx2KQuantDots.MinSum(yb + 260, sm + 40);
