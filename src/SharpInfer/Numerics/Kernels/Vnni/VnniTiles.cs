@@ -127,17 +127,15 @@ internal static unsafe class VnniTiles
             kernel(&args);
             if (q4)
             {
-                // pair p: lanes 0–3 of both rows in acc[2p], lanes 4–7 in acc[2p + 1]; low 128 bits row 2p, high 2p + 1
+                // pair p: lanes 0–3 of both rows in acc[2p], lanes 4–7 in acc[2p + 1]; low 128 bits row 2p, high 2p + 1,
+                // so row 2p is [acc[2p].lower | acc[2p+1].lower] and acc[2p + 1] holds both rows' upper halves
                 for (int p = 0; p < VnniPairColumnKernel.Rows / 2; p++)
-                {
-                    Vector256<float> low = acc[2 * p], high = acc[2 * p + 1];
-                    s[2 * p] = Simd256.HSum(Vector256.Create(low.GetLower(), high.GetLower()));
-                    s[2 * p + 1] = Simd256.HSum(Vector256.Create(low.GetUpper(), high.GetUpper()));
-                }
+                    (s[2 * p], s[2 * p + 1]) = Simd256.HSum2(acc[2 * p + 1], acc[2 * p]);
             }
             else
             {
-                for (int i = 0; i < VnniPairColumnKernel.Rows; i++) s[i] = Simd256.HSum(acc[i]);
+                (s[0], s[1]) = Simd256.HSumPair(acc[0], acc[1]);
+                (s[2], s[3]) = Simd256.HSumPair(acc[2], acc[3]);
             }
         }
     }
