@@ -101,9 +101,9 @@ public static unsafe class DotKernels
     }
 
     /// <summary>
-    /// The kernel that multiplies <see cref="SignedBlockTiles.Rows"/> weight rows by one activation row for
-    /// <paramref name="weightType"/> on this CPU, or null; bit-identical to <see cref="Best"/>'s outputs.
-    /// Arguments: (firstWeightRow, weightStride, activationRow, n, output[0..4)).
+    /// The kernel that multiplies groups of <see cref="SignedBlockTiles.Rows"/> consecutive weight rows by one activation
+    /// row for <paramref name="weightType"/> on this CPU, or null; bit-identical to <see cref="Best"/>'s outputs.
+    /// Arguments: (firstWeightRow, weightStride, activationRow, n, output[0..4·groups), groups).
     /// </summary>
     public static delegate*<byte*, nint, byte*, int, float*, int, void> BestColumn(GgmlType weightType) =>
         (delegate*<byte*, nint, byte*, int, float*, int, void>)s_bestColumn[(int)weightType];
