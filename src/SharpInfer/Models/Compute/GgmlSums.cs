@@ -97,22 +97,11 @@ internal static unsafe class GgmlSums
                 lo2 = Vector256.FusedMultiplyAdd(Vector256.Load(x2 + i), yl, lo2); hi2 = Vector256.FusedMultiplyAdd(Vector256.Load(x2 + i + 8), yh, hi2);
                 lo3 = Vector256.FusedMultiplyAdd(Vector256.Load(x3 + i), yl, lo3); hi3 = Vector256.FusedMultiplyAdd(Vector256.Load(x3 + i + 8), yh, hi3);
             }
-            ReduceAdd512Pair(hi0 + lo0, hi1 + lo1, dst);
-            ReduceAdd512Pair(hi2 + lo2, hi3 + lo3, dst + 2);
+            // ReduceAdd512's steps after t = hi + lo are hsum_float_8's: two rows' trees side by side
+            (dst[0], dst[1]) = Numerics.Kernels.Simd256.HSumPair(hi0 + lo0, hi1 + lo1);
+            (dst[2], dst[3]) = Numerics.Kernels.Simd256.HSumPair(hi2 + lo2, hi3 + lo3);
         }
         for (; j < count; j++) *dst++ = F32TinyBlas(x + j * stride, y, k);
-    }
-
-    /// <summary><see cref="ReduceAdd512"/>'s last steps for two rows at once, from t = hi + lo of each: dst[0], dst[1].</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void ReduceAdd512Pair(Vector256<float> t0, Vector256<float> t1, float* dst)
-    {
-        // u = upper 128 + lower 128 of each row: [u of row 0 | u of row 1]
-        var u = Vector256.Create(t0.GetUpper(), t1.GetUpper()) + Vector256.Create(t0.GetLower(), t1.GetLower());
-        var w = u + Vector256.Shuffle(u, Vector256.Create(2, 3, 0, 1, 6, 7, 4, 5)); // lanes 0, 1 of each half: u0 + u2, u1 + u3
-        var r = w + Vector256.Shuffle(w, Vector256.Create(1, 0, 3, 2, 5, 4, 7, 6)); // lane 0 of each half: (u0 + u2) + (u1 + u3)
-        dst[0] = r.ToScalar();
-        dst[1] = r.GetElement(4);
     }
 
     /// <summary>ggml_vec_dot_f16 over a row of <paramref name="nRow"/> elements of which only the first <paramref name="nValid"/> can be non-zero.</summary>
