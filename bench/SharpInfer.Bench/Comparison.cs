@@ -59,13 +59,14 @@ public static class Comparison
         var header = Header(o, lib, avx, sysInfo);
         Console.WriteLine(header);
         Console.WriteLine(TableHead);
+        using var reader = new DisposableLazy<ReadBandwidth>(() => new ReadBandwidth(o.Threads));
         foreach (var m in o.Models)
         {
             var shape = ModelShape.Find(m);
             foreach (var t in o.Types)
             {
                 var path = ModelFactory.Make(o, shape, t);
-                foreach (var row in RunModel(o, shape.Name, t, path))
+                foreach (var row in RunModel(o, shape.Name, t, path, reader))
                 {
                     rows.Add(row);
                     Console.WriteLine(FormatRow(row));
@@ -135,7 +136,7 @@ public static class Comparison
         return sb.ToString();
     }
 
-    private static IEnumerable<Row> RunModel(Options o, string model, string type, string path)
+    private static IEnumerable<Row> RunModel(Options o, string model, string type, string path, DisposableLazy<ReadBandwidth> reader)
     {
         var tests = new List<(string Name, bool Prompt, int Tokens)>();
         if (o.Prompt > 0) tests.Add(($"pp{o.Prompt}", true, o.Prompt));
@@ -152,7 +153,6 @@ public static class Comparison
         var settings = new EngineSettings(o.Threads, Math.Max(o.Prompt, o.Generate) + 1, FlashAttention: o.FlashAttention);
         Console.Error.WriteLine($"compare: {model} {type}: loading both runtimes");
         using var ours = new SharpInferEngine(path, settings);
-        using var reader = new DisposableLazy<ReadBandwidth>(() => new ReadBandwidth(o.Threads));
         using var theirs = Load(() => new LlamaCppEngine(path, settings));
         foreach (var (name, isPrompt, n) in tests)
         {
@@ -225,7 +225,7 @@ public static class Comparison
     }
 }
 
-/// <summary>A value made on first use and disposed with the holder (the 1 GiB bandwidth buffer exists only when a tg test runs).</summary>
+/// <summary>A value made on first use and disposed with the holder (the 1 GiB bandwidth buffer: made once per run, and only when a tg test runs).</summary>
 internal sealed class DisposableLazy<T>(Func<T> make) : IDisposable where T : class, IDisposable
 {
     private T? _value;
