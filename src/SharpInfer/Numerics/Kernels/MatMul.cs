@@ -221,9 +221,7 @@ public static unsafe class MatMul
             if (Side != null && VnniTiles.SupportsPairColumn(Type))
                 VnniTiles.PairColumns(Type, w, (nint)WeightRowBytes, groups, act, Side + j * SideStride, RowLength, o + r0);
             else if (Side != null)
-                for (int g = 0; g < groups; g++)
-                    VnniTiles.Column(Type, w + g * SignedBlockTiles.Rows * WeightRowBytes, (nint)WeightRowBytes, act, Side + j * SideStride,
-                                     RowLength, o + r0 + g * SignedBlockTiles.Rows);
+                VnniTiles.Column(Type, w, (nint)WeightRowBytes, groups, act, Side + j * SideStride, RowLength, o + r0);
             else if (groups > 0)
                 ColumnKernel(w, (nint)WeightRowBytes, act, RowLength, o + r0, groups);
             for (int r = r0 + groups * SignedBlockTiles.Rows; r < r1; r++) o[r] = Kernel(Weights + r * WeightRowBytes, act, RowLength);

@@ -192,16 +192,16 @@ public sealed unsafe class TileKernelTests(ITestOutputHelper output)
             foreach (int n in new[] { 32, 96, 2048 })
             {
                 Assert.False(VnniTiles.SupportsPairColumn(type));
-                // the tile checker's first activation row stands alone here; its other rows are unused
+                // each activation row of the tile checker alone; two groups of 4 rows in one call
                 Check(type, n, seed: 11 * n, DotKernels.Best(type), (x, xs, y, ys, side, ss, s, os) =>
                 {
-                    var col = stackalloc float[4];
+                    var col = stackalloc float[8];
                     for (int j = 0; j < 4; j++)
                     {
-                        VnniTiles.Column(type, x, xs, y + j * ys, side + j * ss, n, col);
-                        for (int i = 0; i < 4; i++) s[i + j * os] = col[i];
+                        VnniTiles.Column(type, x, xs, 2, y + j * ys, side + j * ss, n, col);
+                        for (int i = 0; i < 8; i++) s[i + j * os] = col[i];
                     }
-                });
+                }, weightRows: 8);
             }
     }
 

@@ -91,9 +91,13 @@ internal static unsafe class VnniTiles
                 s[i + j * ss] = Simd256.HSum(acc[4 * i + j]);
     }
 
-    /// <summary>Outputs s[0..4) for weight rows x + i·xs against the single activation row y (side record at side).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Column(GgmlType t, byte* x, nint xs, byte* y, byte* side, int n, float* s)
+    /// <summary>
+    /// Outputs s[0..4·groups) for weight rows x + i·xs (<paramref name="groups"/> groups of 4 consecutive rows) against
+    /// the single activation row y (side record at side), by the 4 × 1 form of <see cref="VnniTileKernel"/>; the
+    /// arguments are set up once for all groups, as <see cref="PairColumns"/> does.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization), SkipLocalsInit]
+    public static void Column(GgmlType t, byte* x, nint xs, int groups, byte* y, byte* side, int n, float* s)
     {
         var acc = stackalloc Vector256<float>[16];
         var args = new VnniTileArgs
@@ -101,8 +105,13 @@ internal static unsafe class VnniTiles
             Weights = x, WeightStride = xs, Activations = y, ActivationStride = 0,
             Side = side, SideStride = 0, Blocks = n / 32, Accumulators = (float*)acc,
         };
-        ((delegate* unmanaged[SuppressGCTransition]<VnniTileArgs*, void>)Entry(s_columnCode, t))(&args);
-        s[0] = Simd256.HSum(acc[0]); s[1] = Simd256.HSum(acc[4]); s[2] = Simd256.HSum(acc[8]); s[3] = Simd256.HSum(acc[12]);
+        var kernel = (delegate* unmanaged[SuppressGCTransition]<VnniTileArgs*, void>)Entry(s_columnCode, t);
+        for (int g = 0; g < groups; g++, s += Rows)
+        {
+            args.Weights = x + g * Rows * xs;
+            kernel(&args);
+            s[0] = Simd256.HSum(acc[0]); s[1] = Simd256.HSum(acc[4]); s[2] = Simd256.HSum(acc[8]); s[3] = Simd256.HSum(acc[12]);
+        }
     }
 
     /// <summary>
