@@ -245,11 +245,7 @@ internal static unsafe class F16MatMul
             p2 = Avx512F.FusedMultiplyAdd(FloatFormats.ScaledHalves(x + i + 32), Vector512.Load(a + i + 32), p2);
             p3 = Avx512F.FusedMultiplyAdd(FloatFormats.ScaledHalves(x + i + 48), Vector512.Load(a + i + 48), p3);
         }
-        double s = 0;
-        if (np > 0) s = Reduce((p0 + p2) + (p1 + p3)) * ResultScale;
-        var table = FloatFormats.HalfToFloatTable;
-        for (var i = np; i < k; i++) s += table[x[i]] * (a[i] * (1 / ActivationScale));
-        return (float)s;
+        return Finish(p0, p1, p2, p3, x, a, np, k);
     }
 
     /// <summary>
@@ -277,22 +273,8 @@ internal static unsafe class F16MatMul
             p3 = Avx512F.FusedMultiplyAdd(FloatFormats.ScaledHalves(x + i + 48), b, p3);
             q3 = Avx512F.FusedMultiplyAdd(FloatFormats.ScaledHalves(z + i + 48), b, q3);
         }
-        double s0 = 0, s1 = 0;
-        if (np > 0)
-        {
-            // GGML_F32x16_REDUCE with GGML_F32_ARR 4: x0 += x2, x1 += x3, then x0 += x1
-            s0 = Reduce((p0 + p2) + (p1 + p3)) * ResultScale;
-            s1 = Reduce((q0 + q2) + (q1 + q3)) * ResultScale;
-        }
-        var table = FloatFormats.HalfToFloatTable;
-        for (var i = np; i < k; i++)
-        {
-            var ai = a[i] * (1 / ActivationScale);
-            s0 += table[x[i]] * ai;
-            s1 += table[z[i]] * ai;
-        }
-        y0 = (float)s0;
-        y1 = (float)s1;
+        y0 = Finish(p0, p1, p2, p3, x, a, np, k);
+        y1 = Finish(q0, q1, q2, q3, z, a, np, k);
     }
 
     /// <summary>ggml_vec_dot_f16 of four consecutive weight rows (stride k) with one activation row.</summary>
@@ -335,27 +317,26 @@ internal static unsafe class F16MatMul
             c23 = Avx512F.FusedMultiplyAdd(FloatFormats.ScaledHalves(x2 + i + 48), b, c23);
             c33 = Avx512F.FusedMultiplyAdd(FloatFormats.ScaledHalves(x3 + i + 48), b, c33);
         }
-        double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-        if (np > 0)
-        {
-            s0 = Reduce((c00 + c02) + (c01 + c03)) * ResultScale;
-            s1 = Reduce((c10 + c12) + (c11 + c13)) * ResultScale;
-            s2 = Reduce((c20 + c22) + (c21 + c23)) * ResultScale;
-            s3 = Reduce((c30 + c32) + (c31 + c33)) * ResultScale;
-        }
+        y[0] = Finish(c00, c01, c02, c03, x0, a, np, k);
+        y[1] = Finish(c10, c11, c12, c13, x1, a, np, k);
+        y[2] = Finish(c20, c21, c22, c23, x2, a, np, k);
+        y[3] = Finish(c30, c31, c32, c33, x3, a, np, k);
+    }
+
+    /// <summary>
+    /// The end of one row's ggml_vec_dot_f16 from its four accumulators: GGML_F32x16_REDUCE with GGML_F32_ARR 4 (x0 += x2,
+    /// x1 += x3, then x0 += x1, then _mm512_reduce_add_ps), scaled back (<see cref="ResultScale"/>), then the leftovers
+    /// past the last 64-step added in double.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float Finish(Vector512<float> c0, Vector512<float> c1, Vector512<float> c2, Vector512<float> c3,
+                                ushort* x, float* a, int np, int k)
+    {
+        double s = 0;
+        if (np > 0) s = Reduce((c0 + c2) + (c1 + c3)) * ResultScale;
         var table = FloatFormats.HalfToFloatTable;
-        for (var i = np; i < k; i++)
-        {
-            var ai = a[i] * (1 / ActivationScale);
-            s0 += table[x0[i]] * ai;
-            s1 += table[x1[i]] * ai;
-            s2 += table[x2[i]] * ai;
-            s3 += table[x3[i]] * ai;
-        }
-        y[0] = (float)s0;
-        y[1] = (float)s1;
-        y[2] = (float)s2;
-        y[3] = (float)s3;
+        for (var i = np; i < k; i++) s += table[x[i]] * (a[i] * (1 / ActivationScale));
+        return (float)s;
     }
 
     // ---- conversions and the reduce ----
