@@ -2,6 +2,7 @@ using SharpInfer.Backends;
 using SharpInfer.Backends.Cpu.Amx;
 using SharpInfer.Backends.Cpu.Amx.Kernels;
 using SharpInfer.Format.Gguf;
+using SharpInfer.Models.Compute;
 using SharpInfer.Numerics;
 using SharpInfer.Platform.X64;
 using SharpInfer.Placement;
@@ -33,16 +34,20 @@ public sealed unsafe class F16AmxGemmTests(ITestOutputHelper output)
     [InlineData(6, 16, 1)]
     [InlineData(9, 48, 3)]
     [InlineData(32, 2048, 5)]
+    [InlineData(37, 2064, 1)]   // one token, rows past SingleRowMaxK: four at a time, then single rows
+    [InlineData(37, 2064, 6)]   // batch: tiles of 16, 16 and 5 weight rows; 4 + 2 tokens
+    [InlineData(21, 4096, 2)]
     public void VectorPathEqualsTheScalarReferenceToTheBit(int n, int k, int m)
     {
         var (w, x) = RandomProblem(n, k, m, seed: n * k + m);
         var vector = new float[m * n];
         var scalar = new float[m * n];
+        var scratch = new float[F16MatMul.ScratchFloats(k)];
         fixed (ushort* pw = w)
-        fixed (float* px = x, pv = vector, ps = scalar)
+        fixed (float* px = x, pv = vector, ps = scalar, pscratch = scratch)
         {
             F16AmxGemm.Multiply(pw, n, k, px, m, pv, 0, 3);   // split as two threads would, not on 4-row groups
-            F16AmxGemm.Multiply(pw, n, k, px, m, pv, 3, n);
+            F16AmxGemm.Multiply(pw, n, k, px, m, pv, 3, n, pscratch);
             F16AmxGemm.MultiplyScalar(pw, n, k, px, m, ps, 0, n);
         }
         for (int i = 0; i < vector.Length; i++)

@@ -71,7 +71,12 @@ internal static unsafe class F16MatMul
 
     // ---- batches: tinyBLAS order ----
 
-    private static void TinyBlasRows(ushort* w, int m, int k, float* act, int n, float* y, int r0, int r1, float* scratch)
+    /// <summary>
+    /// Rows [r0, r1) of y = W·x in tinyBLAS's order (each output one 16-lane accumulator through k, then
+    /// _mm512_reduce_add_ps) for any float activations: <paramref name="scratch"/> holds <see cref="ScratchFloats"/>(k).
+    /// Needs <see cref="IsSupported"/>.
+    /// </summary>
+    internal static void TinyBlasRows(ushort* w, int m, int k, float* act, int n, float* y, int r0, int r1, float* scratch)
     {
         for (var t0 = r0; t0 < r1; t0 += TileRows)
         {

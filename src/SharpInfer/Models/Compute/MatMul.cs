@@ -75,7 +75,8 @@ internal static unsafe class MatMul
     }
 
     /// <summary>Rows [r0, r1) of the product: the unit of work one thread takes.</summary>
-    internal static void MultiplyRows(WeightMatrix w, byte* a, long actRowBytes, int n, float* y, int r0, int r1, byte* activationSide = null)
+    internal static void MultiplyRows(WeightMatrix w, byte* a, long actRowBytes, int n, float* y, int r0, int r1, byte* activationSide = null,
+                                      float* f16Scratch = null)
     {
         if (w.BufferType is RepackBufferType)
         {
@@ -84,7 +85,7 @@ internal static unsafe class MatMul
         }
         if (w.BufferType is AmxBufferType amx)
         {
-            amx.Kernels.Multiply(w.Type, w.Data, w.Rows, w.Columns, a, n, y, r0, r1);
+            amx.Kernels.Multiply(w.Type, w.Data, w.Rows, w.Columns, a, n, y, r0, r1, f16Scratch);
             return;
         }
         if (w.Type == GgmlType.F32)
@@ -227,8 +228,14 @@ internal static unsafe class MatMul
                     F16MatMul.MultiplyRows(weights, w.Rows, w.Columns, _actF32Rows, _n, y + _yOffset, r0, r1, scratch, finite);
                 }
                 else
+                {
+                    // F16 batches in the AMX buffer convert a tile of weight rows into the part's scratch, as above
+                    var amxScratch = _n > 1 && w.Type == GgmlType.F16 && w.BufferType is AmxBufferType
+                        ? _scratch[part].Get(F16MatMul.ScratchFloats(w.Columns)) : null;
                     fixed (byte* side = _side)
-                        MultiplyRows(w, a, ActivationRowBytes(ConversionType(w), w.Columns), _n, y + _yOffset, r0, r1, _useSide ? side : null);
+                        MultiplyRows(w, a, ActivationRowBytes(ConversionType(w), w.Columns), _n, y + _yOffset, r0, r1, _useSide ? side : null,
+                                     amxScratch);
+                }
             }
         }
 

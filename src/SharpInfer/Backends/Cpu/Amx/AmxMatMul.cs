@@ -81,14 +81,15 @@ internal sealed unsafe class AmxMatMul(ITileProgramRunner runner)
 
     /// <summary>
     /// Weight rows [<paramref name="r0"/>, <paramref name="r1"/>) (multiples of 16) of
-    /// <c>y[t·n + r] = W[r] · x_t</c> for <paramref name="m"/> activation rows.
+    /// <c>y[t·n + r] = W[r] · x_t</c> for <paramref name="m"/> activation rows. <paramref name="f16Scratch"/>: the calling
+    /// thread's scratch for F16 batches (<see cref="F16AmxGemm.Multiply"/>), or null.
     /// </summary>
-    public void Multiply(GgmlType type, byte* packed, int n, int k, byte* activations, int m, float* y, int r0, int r1)
+    public void Multiply(GgmlType type, byte* packed, int n, int k, byte* activations, int m, float* y, int r0, int r1, float* f16Scratch = null)
     {
         if (!Supports(type)) throw new ArgumentException($"no AMX kernels for {type}");
         if (type == GgmlType.F16)
         {
-            F16AmxGemm.Multiply((ushort*)packed, n, k, (float*)activations, m, y, r0, r1);
+            F16AmxGemm.Multiply((ushort*)packed, n, k, (float*)activations, m, y, r0, r1, f16Scratch);
             return;
         }
         if (m == 1)

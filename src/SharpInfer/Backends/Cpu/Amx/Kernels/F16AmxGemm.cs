@@ -1,6 +1,8 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
+using SharpInfer.Models.Compute;
 using SharpInfer.Numerics.Kernels;
 
 namespace SharpInfer.Backends.Cpu.Amx.Kernels;
@@ -22,9 +24,10 @@ internal static unsafe class F16AmxGemm
 
     /// <summary>
     /// Weight rows [<paramref name="r0"/>, <paramref name="r1"/>) of <c>y[t·n + r] = W[r] · x_t</c>: W is n × k halves
-    /// (row-major), x is m × k floats.
+    /// (row-major), x is m × k floats. <paramref name="scratch"/>: <see cref="F16MatMul.ScratchFloats"/>(k) floats for
+    /// batches (m &gt; 1), or null to have one allocated for the call.
     /// </summary>
-    public static void Multiply(ushort* w, int n, int k, float* x, int m, float* y, int r0, int r1)
+    public static void Multiply(ushort* w, int n, int k, float* x, int m, float* y, int r0, int r1, float* scratch = null)
     {
         if (!CanHold(k)) throw new ArgumentException($"F16 AMX product needs k % {Lanes} == 0, got {k}");
         if (!Avx512F.IsSupported)
@@ -32,11 +35,42 @@ internal static unsafe class F16AmxGemm
             MultiplyScalar(w, n, k, x, m, y, r0, r1);
             return;
         }
+        if (m == 1)
+        {
+            OneToken(w, k, x, y, r0, r1);
+            return;
+        }
+        if (!F16MatMul.IsSupported)
+        {
+            for (int t = 0; t < m; t++) OneToken(w, k, x + (long)t * k, y + (long)t * n, r0, r1);
+            return;
+        }
+        // Batches: the plain path's tinyBLAS kernel (a tile of weight rows converted to float once, 4 × 4 outputs in
+        // registers), whose per-output order is this one; only its activations differ (F32 here, F16-rounded there).
+        float* own = null;
+        if (scratch == null) scratch = own = (float*)NativeMemory.AlignedAlloc((nuint)F16MatMul.ScratchFloats(k) * sizeof(float), 64);
+        try
+        {
+            F16MatMul.TinyBlasRows(w, n, k, x, m, y, r0, r1, scratch);
+        }
+        finally
+        {
+            if (own != null) NativeMemory.AlignedFree(own);
+        }
+    }
+
+    /// <summary>
+    /// One activation row. Rows up to <see cref="F16MatMul.SingleRowMaxK"/> long one at a time: a single sequential stream
+    /// the hardware prefetcher follows at full read bandwidth, with the activations in L1 beside it (as the plain path's
+    /// one-token F16 kernel). Longer rows four at a time, each activation load used four times, the next four rows
+    /// prefetched into L2 (four streams alone confuse the hardware prefetcher).
+    /// </summary>
+    private static void OneToken(ushort* w, int k, float* x, float* y, int r0, int r1)
+    {
         int r = r0;
-        for (; r + 4 <= r1; r += 4)
-            for (int t = 0; t < m; t++) Rows4(w + (long)r * k, k, x + (long)t * k, y + (long)t * n + r);
-        for (; r < r1; r++)
-            for (int t = 0; t < m; t++) y[(long)t * n + r] = Row(w + (long)r * k, k, x + (long)t * k);
+        if (k > F16MatMul.SingleRowMaxK)
+            for (; r + 4 <= r1; r += 4) Rows4(w + (long)r * k, k, x, y + r);
+        for (; r < r1; r++) y[r] = Row(w + (long)r * k, k, x);
     }
 
     /// <summary>Scalar reference: the same lane accumulation and reduction tree, one value at a time.</summary>
@@ -83,14 +117,21 @@ internal static unsafe class F16AmxGemm
         return Reduce(acc);
     }
 
-    /// <summary>4 weight rows (stride k) against one activation row; the activation loaded once per step for all four.</summary>
+    /// <summary>
+    /// 4 weight rows (stride k) against one activation row; the activation loaded once per step for all four. Each
+    /// 16-value step prefetches its 128-byte share of the next four rows (one contiguous region) into L2.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Rows4(ushort* w, int k, float* x, float* y)
     {
         var a0 = Vector512<float>.Zero; var a1 = a0; var a2 = a0; var a3 = a0;
         ushort* w1 = w + k, w2 = w + 2 * k, w3 = w + 3 * k;
+        var next = (byte*)(w + 4 * (nint)k);
         for (int k0 = 0; k0 < k; k0 += Lanes)
         {
+            var p = next + 8 * k0;
+            Sse.Prefetch1(p);
+            Sse.Prefetch1(p + 64);
             var xv = Vector512.Load(x + k0);
             a0 = Avx512F.FusedMultiplyAdd(xv, Simd512.LoadHalves((byte*)(w + k0)), a0);
             a1 = Avx512F.FusedMultiplyAdd(xv, Simd512.LoadHalves((byte*)(w1 + k0)), a1);
