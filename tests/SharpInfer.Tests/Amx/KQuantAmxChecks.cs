@@ -22,7 +22,6 @@ public abstract unsafe class KQuantAmxChecks
     private protected abstract double WeightLow { get; }
     /// <summary>Values per K step of the tile program (the type's scale granularity).</summary>
     private protected abstract int StepElements { get; }
-    private protected abstract int TileBytes { get; }
     private protected abstract byte[] Pack(byte[] rows, int n, int k);
     private protected abstract long PackedBytes(int n, int k);
     /// <summary>The tile path: every K-quant and IQ4_XS goes through <see cref="KQuantTileMatmul"/>.</summary>
@@ -93,7 +92,7 @@ public abstract unsafe class KQuantAmxChecks
         var rng = new Random(9);
         var sums = new int[steps * 1024];
         for (int i = 0; i < sums.Length; i++) sums[i] = rng.Next(-30000, 30000);
-        long rowBytes = k / 256 * ActivationBlockBytes, panelBytes = (long)steps * TileBytes;
+        long rowBytes = k / 256 * ActivationBlockBytes, panelBytes = PackedBytes(16, k);
         var vector = new float[rows * cols];
         var scalar = new float[rows * cols];
         fixed (byte* pa = act) fixed (byte* pw = packed) fixed (int* ps = sums)
@@ -204,7 +203,6 @@ public abstract unsafe class KMinsAmxChecks : KQuantAmxChecks
 {
     private protected abstract KMinsAmxMath.Layout Layout { get; }
     private protected override int StepElements => 32;
-    private protected override int TileBytes => Layout.TileBytes;
     private protected override void GemvScalar(byte* packed, int k, byte* activation, float* y, int r0, int r1) =>
         KMinsAmxMath.GemvScalar(Layout, packed, k, activation, y, r0, r1);
     private protected override void GemvAvx512(byte* packed, int k, byte* activation, float* y, int r0, int r1) =>
@@ -223,7 +221,6 @@ public abstract unsafe class KScalesAmxChecks : KQuantAmxChecks
 {
     private protected abstract KScalesAmxMath.Layout Layout { get; }
     private protected override int StepElements => Layout.SubBlockElements;
-    private protected override int TileBytes => Layout.TileBytes;
     private protected override void GemvScalar(byte* packed, int k, byte* activation, float* y, int r0, int r1) =>
         KScalesAmxMath.GemvScalar(Layout, packed, k, activation, y, r0, r1);
     private protected override void GemvAvx512(byte* packed, int k, byte* activation, float* y, int r0, int r1) =>

@@ -17,12 +17,14 @@ namespace SharpInfer.Backends.Cpu.Amx.Kernels;
 internal static unsafe class KMinsAmxMath
 {
     /// <summary>Where a type's tile keeps what, the signed bias of its tile quants, and whether its quants are nibbles.</summary>
-    internal readonly record struct Layout(int TileBytes, int ScalesOffset, int MinsOffset, int DOffset, int DminOffset, int Bias, bool Nibbles)
+    /// <remarks>Tile offsets are within a tile, d and dmin within the packed super-block (eight tiles, then d, then dmin).</remarks>
+    internal readonly record struct Layout(int TileBytes, int SuperBlockBytes, int ScalesOffset, int MinsOffset, int DOffset, int DminOffset,
+        int Bias, bool Nibbles)
     {
-        public static readonly Layout Q4_K = new(Q4_KAmxLayout.TileBytes, Q4_KAmxLayout.ScalesOffset, Q4_KAmxLayout.MinsOffset,
-            Q4_KAmxLayout.DOffset, Q4_KAmxLayout.DminOffset, Bias: 8, Nibbles: true);
-        public static readonly Layout Q5_K = new(Q5_KAmxLayout.TileBytes, Q5_KAmxLayout.ScalesOffset, Q5_KAmxLayout.MinsOffset,
-            Q5_KAmxLayout.DOffset, Q5_KAmxLayout.DminOffset, Bias: 16, Nibbles: false);
+        public static readonly Layout Q4_K = new(Q4_KAmxLayout.TileBytes, Q4_KAmxLayout.PackedSuperBlockBytes, Q4_KAmxLayout.ScalesOffset,
+            Q4_KAmxLayout.MinsOffset, Q4_KAmxLayout.DOffset, Q4_KAmxLayout.DminOffset, Bias: 8, Nibbles: true);
+        public static readonly Layout Q5_K = new(Q5_KAmxLayout.TileBytes, Q5_KAmxLayout.PackedSuperBlockBytes, Q5_KAmxLayout.ScalesOffset,
+            Q5_KAmxLayout.MinsOffset, Q5_KAmxLayout.DOffset, Q5_KAmxLayout.DminOffset, Bias: 16, Nibbles: false);
     }
 
     private const int Panel = 16, SubBlock = 32, ActBlock = Q8_KFormat.BlockBytes;
@@ -61,15 +63,16 @@ internal static unsafe class KMinsAmxMath
                 float acc = 0f;
                 for (int s = 0; s < steps / 8; s++)
                 {
+                    byte* first = panel + (long)s * L.SuperBlockBytes;
                     int sumi = 0, summ = 0;
                     for (int j = 0; j < 8; j++)
                     {
                         int b = 8 * s + j, sa = ActivationSum(aRow, s, j);
-                        byte* tile = panel + (long)b * L.TileBytes;
+                        byte* tile = first + (long)j * L.TileBytes;
                         sumi += tile[L.ScalesOffset + r] * (sums[b * 1024 + i * 32 + col] + L.Bias * sa);
                         summ += tile[L.MinsOffset + r] * sa;
                     }
-                    acc = SuperBlock(L, acc, sumi, summ, Q8_KFormat.Scale(aRow, s), panel + (long)8 * s * L.TileBytes, r);
+                    acc = SuperBlock(L, acc, sumi, summ, Q8_KFormat.Scale(aRow, s), first, r);
                 }
                 c[i * ldc + col] = acc;
             }
@@ -89,7 +92,7 @@ internal static unsafe class KMinsAmxMath
             for (int s = 0; s < steps / 8; s++)
                 for (int col = 0; col < cols; col += 16)
                 {
-                    byte* first = panels + (col / 16) * panelBytes + (long)8 * s * L.TileBytes;
+                    byte* first = panels + (col / 16) * panelBytes + (long)s * L.SuperBlockBytes;
                     for (int j = 0; j < 8; j++)
                     {
                         sc[j] = Avx512F.ConvertToVector512Int32(Vector128.Load(first + (long)j * L.TileBytes + L.ScalesOffset));
@@ -127,14 +130,14 @@ internal static unsafe class KMinsAmxMath
     {
         if (r0 % Panel != 0 || r1 % Panel != 0) throw new ArgumentException($"rows [{r0}, {r1}) must fall on {Panel}-row panels");
         int steps = k / SubBlock;
-        long panelBytes = (long)steps * L.TileBytes;
+        long panelBytes = (long)(steps / 8) * L.SuperBlockBytes;
         for (int p = r0 / Panel; p < r1 / Panel; p++)
             for (int row = 0; row < Panel; row++)
             {
                 float acc = 0f;
                 for (int s = 0; s < steps / 8; s++)
                 {
-                    byte* first = packed + p * panelBytes + (long)8 * s * L.TileBytes;
+                    byte* first = packed + p * panelBytes + (long)s * L.SuperBlockBytes;
                     int sumi = 0, summ = 0;
                     for (int j = 0; j < 8; j++)
                     {
@@ -170,14 +173,15 @@ internal static unsafe class KMinsAmxMath
     {
         if (r0 % Panel != 0 || r1 % Panel != 0) throw new ArgumentException($"rows [{r0}, {r1}) must fall on {Panel}-row panels");
         int steps = k / SubBlock;
-        long panelBytes = (long)steps * L.TileBytes;
+        long panelBytes = (long)(steps / 8) * L.SuperBlockBytes;
         var low = Vector512.Create((byte)0x0F);
+        var bias = Vector512.Create((byte)L.Bias);
         for (int p = r0 / Panel; p < r1 / Panel; p++)
         {
             var acc = Vector512<float>.Zero;
             for (int s = 0; s < steps / 8; s++)
             {
-                byte* first = packed + p * panelBytes + (long)8 * s * L.TileBytes;
+                byte* first = packed + p * panelBytes + (long)s * L.SuperBlockBytes;
                 var sumi = Vector512<int>.Zero;
                 var summ = Vector512<int>.Zero;
                 for (int j = 0; j < 8; j++)
@@ -197,9 +201,10 @@ internal static unsafe class KMinsAmxMath
                     }
                     else
                     {
+                        // Σ (s + bias)·a = isum: the stored s + bias is the unsigned quant again (0…31), and u8·s8 pairs stay
+                        // within int16 (2·31·128), so VPMADDUBSW's product is exact and the sign trick of DotI8 not needed
                         for (int g = 0; g < SubBlock / 4; g++)
-                            isum += Simd512.DotI8(Vector512.Load((sbyte*)tile + 64 * g), Vector512.Create(a[g]).AsSByte());
-                        isum += Vector512.Create(L.Bias * sa);
+                            isum += Simd512.DotU8I8(Vector512.Load(tile + 64 * g) + bias, Vector512.Create(a[g]).AsSByte());
                     }
                     sumi += Avx512F.ConvertToVector512Int32(Vector128.Load(tile + L.ScalesOffset)) * isum;
                     summ += Avx512F.ConvertToVector512Int32(Vector128.Load(tile + L.MinsOffset)) * Vector512.Create(sa);

@@ -18,19 +18,19 @@ internal sealed unsafe class KQuantTileMatmul
     private readonly ITileProgramRunner _runner;
     private readonly TileProgramCache _programs;
     private readonly GgmlType _type;
-    private readonly int _step, _tileBytes;
+    private readonly int _step, _tileBytes, _packedSuperBlockBytes;
 
     public KQuantTileMatmul(ITileProgramRunner runner, GgmlType type)
     {
         _runner = runner;
         _programs = new TileProgramCache(runner.Abi);
         _type = type;
-        (_step, _tileBytes) = type switch
+        (_step, _tileBytes, _packedSuperBlockBytes) = type switch
         {
-            GgmlType.Q4_K => (Q4_KAmxLayout.SubBlockElements, Q4_KAmxLayout.TileBytes),
-            GgmlType.Q5_K => (Q5_KAmxLayout.SubBlockElements, Q5_KAmxLayout.TileBytes),
-            GgmlType.Q6_K => (Q6_KAmxLayout.SubBlockElements, Q6_KAmxLayout.TileBytes),
-            GgmlType.IQ4_XS => (IQ4_XSAmxLayout.SubBlockElements, IQ4_XSAmxLayout.TileBytes),
+            GgmlType.Q4_K => (Q4_KAmxLayout.SubBlockElements, Q4_KAmxLayout.TileBytes, Q4_KAmxLayout.PackedSuperBlockBytes),
+            GgmlType.Q5_K => (Q5_KAmxLayout.SubBlockElements, Q5_KAmxLayout.TileBytes, Q5_KAmxLayout.PackedSuperBlockBytes),
+            GgmlType.Q6_K => (Q6_KAmxLayout.SubBlockElements, Q6_KAmxLayout.TileBytes, Q6_KAmxLayout.PackedSuperBlockBytes),
+            GgmlType.IQ4_XS => (IQ4_XSAmxLayout.SubBlockElements, IQ4_XSAmxLayout.TileBytes, IQ4_XSAmxLayout.PackedSuperBlockBytes),
             _ => throw new ArgumentException($"no K-quant AMX layout for {type}"),
         };
     }
@@ -43,13 +43,15 @@ internal sealed unsafe class KQuantTileMatmul
         TileGemmShape.RequireColumnRange(columnStart, columnCount, n);
         int steps = k / _step, stepsPerSuperBlock = SuperBlock / _step, superBlocks = k / SuperBlock;
         long rowBytes = (long)superBlocks * Q8_KFormat.BlockBytes;
-        long panelBytes = (long)steps * _tileBytes;
+        long panelBytes = (long)superBlocks * _packedSuperBlockBytes;
         if (activations.Length < m * rowBytes || packedWeights.Length < n / 16 * panelBytes || c.Length < (long)m * n)
             throw new ArgumentException("buffer too small for the given shape");
         bool unpack = _type == GgmlType.Q4_K;
         // where the program reads B: the unpacked scratch ({panel, step, 512 bytes}) or the packed tiles themselves
+        // (a super-block's tiles are consecutive; d and dmin follow them)
         long bPanel = unpack ? (long)steps * Unpacked : panelBytes;
         int bStep = unpack ? Unpacked : _tileBytes;
+        long bSuperBlock = unpack ? (long)stepsPerSuperBlock * Unpacked : _packedSuperBlockBytes;
 
         var sums = Q8_0TileMatmul.ThreadScratch(steps);
         var unpacked = unpack ? Q4TileMatmul.ThreadUnpackScratch(steps) : [];
@@ -63,7 +65,9 @@ internal sealed unsafe class KQuantTileMatmul
             {
                 int cols = Math.Min(32, columnStart + columnCount - nb);
                 byte* panel0 = pw + nb / 16 * panelBytes;
-                if (unpack) AmxNibbleTile.UnpackPanels(panel0, panelBytes, cols / 16, steps, _tileBytes, pu, Q4_0AmxLayout.Offset);
+                if (unpack)
+                    AmxNibbleTile.UnpackPanels(panel0, panelBytes, cols / 16, steps, _tileBytes, pu, Q4_0AmxLayout.Offset,
+                        stepsPerSuperBlock, _packedSuperBlockBytes);
                 byte* b0 = unpack ? pu : panel0;
                 for (int mb = 0; mb < m; mb += 32)
                 {
@@ -76,8 +80,8 @@ internal sealed unsafe class KQuantTileMatmul
                         {
                             A = pa + mb * rowBytes + s * Q8_KFormat.BlockBytes + Q8_KFormat.OffQs,
                             Lda = rowBytes,
-                            B0 = b0 + first * bStep,
-                            B1 = (shape.N1 > 0 ? b0 + bPanel : b0) + first * bStep,
+                            B0 = b0 + s * bSuperBlock,
+                            B1 = (shape.N1 > 0 ? b0 + bPanel : b0) + s * bSuperBlock,
                             AStep = _step,
                             BStep = bStep,
                             C = ps + first * 1024,

@@ -15,10 +15,18 @@ namespace SharpInfer.Backends.Cpu.Amx.Kernels;
 internal static unsafe class KScalesAmxMath
 {
     /// <summary>Where a type's tile keeps its signed scales and fp16 d, and how a super-block divides into sub-blocks.</summary>
-    internal readonly record struct Layout(int TileBytes, int ScalesOffset, int DOffset, int SubBlocks, int SubBlockElements)
+    /// <remarks>The scales' offset is within a tile, d's within the packed super-block (its sub-block tiles, then d).</remarks>
+    /// <remarks>
+    /// <see cref="UnsignedBias"/>: a b with s + b in 0…63 for every stored s (Q6_K's 32), so that the gemv multiplies unsigned
+    /// bytes exactly on VPMADDUBSW and takes b·Σa back; 0 where no such b exists (IQ4_XS's −127…113).
+    /// </remarks>
+    internal readonly record struct Layout(int TileBytes, int SuperBlockBytes, int ScalesOffset, int DOffset, int SubBlocks, int SubBlockElements,
+        int UnsignedBias)
     {
-        public static readonly Layout Q6_K = new(Q6_KAmxLayout.TileBytes, Q6_KAmxLayout.ScalesOffset, Q6_KAmxLayout.DOffset, 16, 16);
-        public static readonly Layout IQ4_XS = new(IQ4_XSAmxLayout.TileBytes, IQ4_XSAmxLayout.ScalesOffset, IQ4_XSAmxLayout.DOffset, 8, 32);
+        public static readonly Layout Q6_K = new(Q6_KAmxLayout.TileBytes, Q6_KAmxLayout.PackedSuperBlockBytes, Q6_KAmxLayout.ScalesOffset,
+            Q6_KAmxLayout.DOffset, 16, 16, UnsignedBias: 32);
+        public static readonly Layout IQ4_XS = new(IQ4_XSAmxLayout.TileBytes, IQ4_XSAmxLayout.PackedSuperBlockBytes, IQ4_XSAmxLayout.ScalesOffset,
+            IQ4_XSAmxLayout.DOffset, 8, 32, UnsignedBias: 0);
     }
 
     private const int Panel = 16, ActBlock = Q8_KFormat.BlockBytes;
@@ -43,13 +51,14 @@ internal static unsafe class KScalesAmxMath
                 float acc = 0f;
                 for (int s = 0; s < steps / L.SubBlocks; s++)
                 {
+                    byte* first = panel + (long)s * L.SuperBlockBytes;
                     int sumi = 0;
                     for (int j = 0; j < L.SubBlocks; j++)
                     {
                         int b = L.SubBlocks * s + j;
-                        sumi += (sbyte)panel[(long)b * L.TileBytes + L.ScalesOffset + r] * sums[b * 1024 + i * 32 + col];
+                        sumi += (sbyte)first[(long)j * L.TileBytes + L.ScalesOffset + r] * sums[b * 1024 + i * 32 + col];
                     }
-                    acc = SuperBlock(L, acc, sumi, Q8_KFormat.Scale(aRow, s), panel + (long)L.SubBlocks * s * L.TileBytes, r);
+                    acc = SuperBlock(L, acc, sumi, Q8_KFormat.Scale(aRow, s), first, r);
                 }
                 c[i * ldc + col] = acc;
             }
@@ -68,7 +77,7 @@ internal static unsafe class KScalesAmxMath
             for (int s = 0; s < steps / L.SubBlocks; s++)
                 for (int col = 0; col < cols; col += 16)
                 {
-                    byte* first = panels + (col / 16) * panelBytes + (long)L.SubBlocks * s * L.TileBytes;
+                    byte* first = panels + (col / 16) * panelBytes + (long)s * L.SuperBlockBytes;
                     for (int j = 0; j < L.SubBlocks; j++) sc[j] = Scales(L, first + (long)j * L.TileBytes);
                     var d = Simd512.LoadHalves(first + L.DOffset);
                     for (int i = 0; i < rows; i++)
@@ -93,14 +102,14 @@ internal static unsafe class KScalesAmxMath
     {
         if (r0 % Panel != 0 || r1 % Panel != 0) throw new ArgumentException($"rows [{r0}, {r1}) must fall on {Panel}-row panels");
         int steps = k / L.SubBlockElements;
-        long panelBytes = (long)steps * L.TileBytes;
+        long panelBytes = (long)(steps / L.SubBlocks) * L.SuperBlockBytes;
         for (int p = r0 / Panel; p < r1 / Panel; p++)
             for (int row = 0; row < Panel; row++)
             {
                 float acc = 0f;
                 for (int s = 0; s < steps / L.SubBlocks; s++)
                 {
-                    byte* first = packed + p * panelBytes + (long)L.SubBlocks * s * L.TileBytes;
+                    byte* first = packed + p * panelBytes + (long)s * L.SuperBlockBytes;
                     int sumi = 0;
                     for (int j = 0; j < L.SubBlocks; j++)
                     {
@@ -120,27 +129,45 @@ internal static unsafe class KScalesAmxMath
     {
         if (r0 % Panel != 0 || r1 % Panel != 0) throw new ArgumentException($"rows [{r0}, {r1}) must fall on {Panel}-row panels");
         int steps = k / L.SubBlockElements;
-        long panelBytes = (long)steps * L.TileBytes;
+        long panelBytes = (long)(steps / L.SubBlocks) * L.SuperBlockBytes;
+        var bias = Vector512.Create((byte)L.UnsignedBias);
         for (int p = r0 / Panel; p < r1 / Panel; p++)
         {
             var acc = Vector512<float>.Zero;
             for (int s = 0; s < steps / L.SubBlocks; s++)
             {
-                byte* first = packed + p * panelBytes + (long)L.SubBlocks * s * L.TileBytes;
+                byte* first = packed + p * panelBytes + (long)s * L.SuperBlockBytes;
                 var sumi = Vector512<int>.Zero;
                 for (int j = 0; j < L.SubBlocks; j++)
                 {
                     byte* tile = first + (long)j * L.TileBytes;
                     int* a = (int*)(activation + (long)s * ActBlock + Q8_KFormat.OffQs + L.SubBlockElements * j);
                     var isum = Vector512<int>.Zero;
-                    for (int g = 0; g < L.SubBlockElements / 4; g++)
-                        isum += Simd512.DotI8(Vector512.Load((sbyte*)tile + 64 * g), Vector512.Create(a[g]).AsSByte());
+                    if (L.UnsignedBias != 0)
+                    {
+                        // Σ s·a = Σ (s + b)·a − b·Σa, with s + b in 0…63: u8·s8 pairs within int16, exact on VPMADDUBSW
+                        for (int g = 0; g < L.SubBlockElements / 4; g++)
+                            isum += Simd512.DotU8I8(Vector512.Load(tile + 64 * g) + bias, Vector512.Create(a[g]).AsSByte());
+                        isum -= Vector512.Create(L.UnsignedBias * ActivationSum(activation, s, j, L.SubBlockElements));
+                    }
+                    else
+                        for (int g = 0; g < L.SubBlockElements / 4; g++)
+                            isum += Simd512.DotI8(Vector512.Load((sbyte*)tile + 64 * g), Vector512.Create(a[g]).AsSByte());
                     sumi += Scales(L, tile) * isum;
                 }
                 acc = SuperBlock(acc, sumi, Q8_KFormat.Scale(activation, s), Simd512.LoadHalves(first + L.DOffset));
             }
             acc.Store(y + p * Panel);
         }
+    }
+
+    /// <summary>Σ a over sub-block <paramref name="j"/> (of <paramref name="elements"/> values, a multiple of 16) of a super-block, from the Q8_K bsums.</summary>
+    private static int ActivationSum(byte* aRow, int superBlock, int j, int elements)
+    {
+        short* bsums = (short*)(aRow + (long)superBlock * ActBlock + Q8_KFormat.OffBsums) + j * (elements / 16);
+        int sum = 0;
+        for (int i = 0; i < elements / 16; i++) sum += bsums[i];
+        return sum;
     }
 
     private static Vector512<int> Scales(in Layout L, byte* tile) => Avx512F.ConvertToVector512Int32(Vector128.Load((sbyte*)(tile + L.ScalesOffset)));
