@@ -12,10 +12,13 @@ using SharpInfer.Numerics.Threading;
 //        dotnet run -c Release --project bench/kernels -- pool   (WorkerPool.Run latency)
 //        dotnet run -c Release --project bench/kernels -- gemm [Q8_0,...]  (pp-shaped product, one thread)
 //        dotnet run -c Release --project bench/kernels -- gemv [Q8_0,...]  (one activation row, weights in L2, one thread)
+//        dotnet run -c Release --project bench/kernels -- amx-layout MODEL [threads tokens reps] [--prompt]
+//            (generation on the AMX buffer's layouts against the plain path and CPU_REPACK, no AMX needed)
 // On a shared machine read the "best" columns: the means include time the OS gave to other processes.
 if (args.Length > 0 && args[0] == "dot") { DotBench.Run(); return; }
 if (args.Length > 0 && args[0] == "pool") { PoolBench.Run(); return; }
 if (args.Length > 0 && args[0] is "gemm" or "gemv") { GemmBench.Run(args); return; }
+if (args.Length > 0 && args[0] == "amx-layout") { AmxLayoutBench.Run(args); return; }
 int rows = args.Length > 0 ? int.Parse(args[0]) : 8192;
 int rowLength = args.Length > 1 ? int.Parse(args[1]) : 2048;
 Console.WriteLine($"ISA {CpuKernels.Best}, physical cores {WorkerPool.DefaultThreadCount}, matrix {rowLength}x{rows} (row length x rows)");

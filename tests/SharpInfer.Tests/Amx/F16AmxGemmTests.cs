@@ -40,18 +40,38 @@ public sealed unsafe class F16AmxGemmTests(ITestOutputHelper output)
     public void VectorPathEqualsTheScalarReferenceToTheBit(int n, int k, int m)
     {
         var (w, x) = RandomProblem(n, k, m, seed: n * k + m);
+        w[1] = 0x0001; // the smallest subnormal half, and a large activation beside it
+        x[1] = 60000f;
+        foreach (bool finite in new[] { false, true })
+            AssertVectorEqualsScalar(w, x, n, k, m, finite);
+    }
+
+    [Theory]
+    [InlineData(0x7C00)]    // +inf
+    [InlineData(0xFC00)]    // -inf
+    public void RowsWithInfinitiesGiveTheScalarBitsWhenNotDeclaredFinite(int special)
+    {
+        const int n = 12, k = 2064, m = 1;     // long rows: the four-row kernel and single rows
+        var (w, x) = RandomProblem(n, k, m, seed: special);
+        w[5 * k + 100] = (ushort)special;
+        AssertVectorEqualsScalar(w, x, n, k, m, finite: false);
+    }
+
+    private static void AssertVectorEqualsScalar(ushort[] w, float[] x, int n, int k, int m, bool finite)
+    {
         var vector = new float[m * n];
         var scalar = new float[m * n];
         var scratch = new float[F16MatMul.ScratchFloats(k)];
         fixed (ushort* pw = w)
         fixed (float* px = x, pv = vector, ps = scalar, pscratch = scratch)
         {
-            F16AmxGemm.Multiply(pw, n, k, px, m, pv, 0, 3);   // split as two threads would, not on 4-row groups
-            F16AmxGemm.Multiply(pw, n, k, px, m, pv, 3, n, pscratch);
+            F16AmxGemm.Multiply(pw, n, k, px, m, pv, 0, 3, finite: finite);   // split as two threads would, not on 4-row groups
+            F16AmxGemm.Multiply(pw, n, k, px, m, pv, 3, n, pscratch, finite);
             F16AmxGemm.MultiplyScalar(pw, n, k, px, m, ps, 0, n);
         }
         for (int i = 0; i < vector.Length; i++)
-            Assert.True(BitConverter.SingleToInt32Bits(scalar[i]) == BitConverter.SingleToInt32Bits(vector[i]), $"[{i}]: {vector[i]} vs scalar {scalar[i]}");
+            Assert.True(BitConverter.SingleToInt32Bits(scalar[i]) == BitConverter.SingleToInt32Bits(vector[i]),
+                $"[{i}] (finite: {finite}): {vector[i]} vs scalar {scalar[i]}");
     }
 
     [Fact]

@@ -76,7 +76,7 @@ internal static unsafe class MatMul
 
     /// <summary>Rows [r0, r1) of the product: the unit of work one thread takes.</summary>
     internal static void MultiplyRows(WeightMatrix w, byte* a, long actRowBytes, int n, float* y, int r0, int r1, byte* activationSide = null,
-                                      float* f16Scratch = null)
+                                      float* f16Scratch = null, bool f16Finite = false)
     {
         if (w.BufferType is RepackBufferType)
         {
@@ -85,7 +85,7 @@ internal static unsafe class MatMul
         }
         if (w.BufferType is AmxBufferType amx)
         {
-            amx.Kernels.Multiply(w.Type, w.Data, w.Rows, w.Columns, a, n, y, r0, r1, f16Scratch);
+            amx.Kernels.Multiply(w.Type, w.Data, w.Rows, w.Columns, a, n, y, r0, r1, f16Scratch, f16Finite);
             return;
         }
         if (w.Type == GgmlType.F32)
@@ -222,21 +222,28 @@ internal static unsafe class MatMul
                 {
                     var weights = (ushort*)w.Row(0);
                     var scratch = _scratch[part].Get(F16MatMul.ScratchFloats(w.Columns));
-                    var known = _finite[part];
-                    if (!known.TryGetValue(w, out var finite))
-                        known[w] = finite = F16MatMul.RowsAreFinite(weights, w.Columns, r0, r1);
-                    F16MatMul.MultiplyRows(weights, w.Rows, w.Columns, _actF32Rows, _n, y + _yOffset, r0, r1, scratch, finite);
+                    F16MatMul.MultiplyRows(weights, w.Rows, w.Columns, _actF32Rows, _n, y + _yOffset, r0, r1, scratch, IsFinite(w, part, r0, r1));
+                }
+                else if (w.Type == GgmlType.F16 && w.BufferType is AmxBufferType)
+                {
+                    // F16 in the AMX buffer: batches convert a tile of weight rows into the part's scratch, as above;
+                    // one token converts finite rows the short way
+                    var scratch = _n > 1 ? _scratch[part].Get(F16MatMul.ScratchFloats(w.Columns)) : null;
+                    MultiplyRows(w, a, ActivationRowBytes(ConversionType(w), w.Columns), _n, y + _yOffset, r0, r1, null, scratch,
+                                 _n == 1 && IsFinite(w, part, r0, r1));
                 }
                 else
-                {
-                    // F16 batches in the AMX buffer convert a tile of weight rows into the part's scratch, as above
-                    var amxScratch = _n > 1 && w.Type == GgmlType.F16 && w.BufferType is AmxBufferType
-                        ? _scratch[part].Get(F16MatMul.ScratchFloats(w.Columns)) : null;
                     fixed (byte* side = _side)
-                        MultiplyRows(w, a, ActivationRowBytes(ConversionType(w), w.Columns), _n, y + _yOffset, r0, r1, _useSide ? side : null,
-                                     amxScratch);
-                }
+                        MultiplyRows(w, a, ActivationRowBytes(ConversionType(w), w.Columns), _n, y + _yOffset, r0, r1, _useSide ? side : null);
             }
+        }
+
+        private bool IsFinite(WeightMatrix w, int part, int r0, int r1)
+        {
+            var known = _finite[part];
+            if (!known.TryGetValue(w, out var finite))
+                known[w] = finite = F16MatMul.RowsAreFinite((ushort*)w.Data, w.Columns, r0, r1); // F16 keeps its rows in either buffer
+            return finite;
         }
 
         private static bool UsesF16Kernels(WeightMatrix w) => w.Type == GgmlType.F16 && w.KeepsFileLayout && F16MatMul.IsSupported;

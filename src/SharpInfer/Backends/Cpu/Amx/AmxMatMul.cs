@@ -81,15 +81,17 @@ internal sealed unsafe class AmxMatMul(ITileProgramRunner runner)
 
     /// <summary>
     /// Weight rows [<paramref name="r0"/>, <paramref name="r1"/>) (multiples of 16) of
-    /// <c>y[t·n + r] = W[r] · x_t</c> for <paramref name="m"/> activation rows. <paramref name="f16Scratch"/>: the calling
-    /// thread's scratch for F16 batches (<see cref="F16AmxGemm.Multiply"/>), or null.
+    /// <c>y[t·n + r] = W[r] · x_t</c> for <paramref name="m"/> activation rows. <paramref name="f16Scratch"/>,
+    /// <paramref name="f16Finite"/>: the calling thread's scratch for F16 batches and whether its F16 rows are finite
+    /// (<see cref="F16AmxGemm.Multiply"/>).
     /// </summary>
-    public void Multiply(GgmlType type, byte* packed, int n, int k, byte* activations, int m, float* y, int r0, int r1, float* f16Scratch = null)
+    public void Multiply(GgmlType type, byte* packed, int n, int k, byte* activations, int m, float* y, int r0, int r1, float* f16Scratch = null,
+        bool f16Finite = false)
     {
         if (!Supports(type)) throw new ArgumentException($"no AMX kernels for {type}");
         if (type == GgmlType.F16)
         {
-            F16AmxGemm.Multiply((ushort*)packed, n, k, (float*)activations, m, y, r0, r1, f16Scratch);
+            F16AmxGemm.Multiply((ushort*)packed, n, k, (float*)activations, m, y, r0, r1, f16Scratch, f16Finite);
             return;
         }
         if (m == 1)

@@ -25,9 +25,10 @@ internal static unsafe class F16AmxGemm
     /// <summary>
     /// Weight rows [<paramref name="r0"/>, <paramref name="r1"/>) of <c>y[t·n + r] = W[r] · x_t</c>: W is n × k halves
     /// (row-major), x is m × k floats. <paramref name="scratch"/>: <see cref="F16MatMul.ScratchFloats"/>(k) floats for
-    /// batches (m &gt; 1), or null to have one allocated for the call.
+    /// batches (m &gt; 1), or null to have one allocated for the call. <paramref name="finite"/>: rows [r0, r1) hold no
+    /// infinity or NaN (<see cref="F16MatMul.RowsAreFinite"/>), so one token may convert them the short way.
     /// </summary>
-    public static void Multiply(ushort* w, int n, int k, float* x, int m, float* y, int r0, int r1, float* scratch = null)
+    public static void Multiply(ushort* w, int n, int k, float* x, int m, float* y, int r0, int r1, float* scratch = null, bool finite = false)
     {
         if (!CanHold(k)) throw new ArgumentException($"F16 AMX product needs k % {Lanes} == 0, got {k}");
         if (!Avx512F.IsSupported)
@@ -35,14 +36,11 @@ internal static unsafe class F16AmxGemm
             MultiplyScalar(w, n, k, x, m, y, r0, r1);
             return;
         }
-        if (m == 1)
+        if (m == 1 || !F16MatMul.IsSupported)
         {
-            OneToken(w, k, x, y, r0, r1);
-            return;
-        }
-        if (!F16MatMul.IsSupported)
-        {
-            for (int t = 0; t < m; t++) OneToken(w, k, x + (long)t * k, y + (long)t * n, r0, r1);
+            for (int t = 0; t < m; t++)
+                if (finite) OneToken<FiniteHalves>(w, k, x + (long)t * k, y + (long)t * n, r0, r1);
+                else OneToken<AnyHalves>(w, k, x + (long)t * k, y + (long)t * n, r0, r1);
             return;
         }
         // Batches: the plain path's tinyBLAS kernel (a tile of weight rows converted to float once, 4 × 4 outputs in
@@ -65,12 +63,32 @@ internal static unsafe class F16AmxGemm
     /// one-token F16 kernel). Longer rows four at a time, each activation load used four times, the next four rows
     /// prefetched into L2 (four streams alone confuse the hardware prefetcher).
     /// </summary>
-    private static void OneToken(ushort* w, int k, float* x, float* y, int r0, int r1)
+    private static void OneToken<T>(ushort* w, int k, float* x, float* y, int r0, int r1) where T : struct, IHalves
     {
         int r = r0;
         if (k > F16MatMul.SingleRowMaxK)
-            for (; r + 4 <= r1; r += 4) Rows4(w + (long)r * k, k, x, y + r);
-        for (; r < r1; r++) y[r] = Row(w + (long)r * k, k, x);
+            for (; r + 4 <= r1; r += 4) Rows4<T>(w + (long)r * k, k, x, y + r);
+        for (; r < r1; r++) y[r] = Row<T>(w + (long)r * k, k, x);
+    }
+
+    /// <summary>16 halves to floats, exactly; the conversion is the one-token kernels' main cost once the rows stream.</summary>
+    private interface IHalves
+    {
+        static abstract Vector512<float> Load(ushort* p);
+    }
+
+    /// <summary>Every half, infinities and NaNs included.</summary>
+    private struct AnyHalves : IHalves
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector512<float> Load(ushort* p) => Simd512.LoadHalves((byte*)p);
+    }
+
+    /// <summary>Finite halves only, in four operations: the bits moved into float position (2^-112 too small), then × 2^112 (exact).</summary>
+    private struct FiniteHalves : IHalves
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector512<float> Load(ushort* p) => FloatFormats.ScaledHalves(p) * Vector512.Create(0x77800000).AsSingle();
     }
 
     /// <summary>Scalar reference: the same lane accumulation and reduction tree, one value at a time.</summary>
@@ -109,11 +127,11 @@ internal static unsafe class F16AmxGemm
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static float Row(ushort* w, int k, float* x)
+    private static float Row<T>(ushort* w, int k, float* x) where T : struct, IHalves
     {
         var acc = Vector512<float>.Zero;
         for (int k0 = 0; k0 < k; k0 += Lanes)
-            acc = Avx512F.FusedMultiplyAdd(Vector512.Load(x + k0), Simd512.LoadHalves((byte*)(w + k0)), acc);
+            acc = Avx512F.FusedMultiplyAdd(Vector512.Load(x + k0), T.Load(w + k0), acc);
         return Reduce(acc);
     }
 
@@ -122,7 +140,7 @@ internal static unsafe class F16AmxGemm
     /// 16-value step prefetches its 128-byte share of the next four rows (one contiguous region) into L2.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Rows4(ushort* w, int k, float* x, float* y)
+    private static void Rows4<T>(ushort* w, int k, float* x, float* y) where T : struct, IHalves
     {
         var a0 = Vector512<float>.Zero; var a1 = a0; var a2 = a0; var a3 = a0;
         ushort* w1 = w + k, w2 = w + 2 * k, w3 = w + 3 * k;
@@ -133,10 +151,10 @@ internal static unsafe class F16AmxGemm
             Sse.Prefetch1(p);
             Sse.Prefetch1(p + 64);
             var xv = Vector512.Load(x + k0);
-            a0 = Avx512F.FusedMultiplyAdd(xv, Simd512.LoadHalves((byte*)(w + k0)), a0);
-            a1 = Avx512F.FusedMultiplyAdd(xv, Simd512.LoadHalves((byte*)(w1 + k0)), a1);
-            a2 = Avx512F.FusedMultiplyAdd(xv, Simd512.LoadHalves((byte*)(w2 + k0)), a2);
-            a3 = Avx512F.FusedMultiplyAdd(xv, Simd512.LoadHalves((byte*)(w3 + k0)), a3);
+            a0 = Avx512F.FusedMultiplyAdd(xv, T.Load(w + k0), a0);
+            a1 = Avx512F.FusedMultiplyAdd(xv, T.Load(w1 + k0), a1);
+            a2 = Avx512F.FusedMultiplyAdd(xv, T.Load(w2 + k0), a2);
+            a3 = Avx512F.FusedMultiplyAdd(xv, T.Load(w3 + k0), a3);
         }
         y[0] = Reduce(a0); y[1] = Reduce(a1); y[2] = Reduce(a2); y[3] = Reduce(a3);
     }
