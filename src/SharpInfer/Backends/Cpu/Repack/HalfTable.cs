@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using System.Runtime.Intrinsics;
 
 namespace SharpInfer.Backends.Cpu.Repack;
 
@@ -23,13 +22,4 @@ internal static unsafe class HalfTable
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float ToFloat(byte* p) => Table[*(ushort*)p];
-
-    /// <summary>Eight consecutive fp16 values as floats.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector256<float> Load8(byte* p)
-    {
-        var h = (ushort*)p;
-        var t = Table;
-        return Vector256.Create(t[h[0]], t[h[1]], t[h[2]], t[h[3]], t[h[4]], t[h[5]], t[h[6]], t[h[7]]);
-    }
 }

@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
+using SharpInfer.Numerics.Kernels;
 
 namespace SharpInfer.Backends.Cpu.Repack;
 
@@ -22,7 +23,7 @@ internal static unsafe class RepackAvx2
     private static Vector256<sbyte> Broadcast8(byte* p) => Vector256.Create(*(long*)p).AsSByte();
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<float> Scales(byte* d) => HalfTable.Load8(d);
+    private static Vector256<float> Scales(byte* d) => Simd256.LoadHalves(d);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector256<float> Accumulate(Vector256<float> acc, Vector256<int> rows0123, Vector256<int> rows4567, byte* d, float da, bool scalesFirst)

@@ -1,13 +1,15 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
+using SharpInfer.Numerics.Kernels;
 
 namespace SharpInfer.Backends.Cpu.Repack;
 
 /// <summary>
 /// AVX-512 twins of <see cref="RepackScalar"/>: one register holds a chunk of all eight rows. AVX-512
-/// has no byte sign instruction, so Q4_0 multiplies the unsigned nibble q and subtracts 8·Σa, and
-/// Q8_0 widens to 16 bits; both keep the integer sums exact and the float step identical to scalar.
+/// has no byte sign instruction, so Q4_0 multiplies the unsigned nibble q and subtracts 8·Σa (once per
+/// activation block, <see cref="NibbleBias"/>), and Q8_0 widens to 16 bits; both keep the integer sums
+/// exact and the float step identical to scalar (the scales converted exactly, vector-wise).
 /// </summary>
 internal static unsafe class RepackAvx512
 {
@@ -19,7 +21,7 @@ internal static unsafe class RepackAvx512
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector256<float> Accumulate(Vector256<float> acc, Vector256<int> sumi, byte* d, float da, bool scalesFirst) =>
-        Accumulate(acc, sumi, HalfTable.Load8(d), da, scalesFirst);
+        Accumulate(acc, sumi, Simd256.LoadHalves(d), da, scalesFirst);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector256<float> Accumulate(Vector256<float> acc, Vector256<int> sumi, Vector256<float> scales, float da, bool scalesFirst)
@@ -31,82 +33,90 @@ internal static unsafe class RepackAvx512
         return Avx.Add(acc, term);
     }
 
+    /// <summary>
+    /// 8·Σa of every activation block: what the unsigned nibbles q = s + 8 add to Σ s·a, the same for every group of
+    /// rows, so a product computes it once per activation row rather than once per group.
+    /// </summary>
+    public static void NibbleBias(byte* a, int nb, int* bias)
+    {
+        for (int b = 0; b < nb; b++)
+        {
+            sbyte* aq = (sbyte*)(a + b * 34 + 2);
+            int sum = 0;
+            for (int i = 0; i < 32; i++) sum += aq[i];
+            bias[b] = 8 * sum;
+        }
+    }
+
+    /// <summary>The packed bytes with 0x88 undone: both nibbles of every byte unsigned (q = s + 8, 0…15).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<byte> Lo(Vector512<byte> v) => Avx512F.Xor(Avx512F.And(v, Vector512.Create((byte)0x0F)), Vector512.Create((byte)8));
+    private static Vector512<byte> UnsignedNibbles(byte* p) => Avx512F.LoadVector512(p) ^ Vector512.Create((byte)0x88);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<byte> Hi(Vector512<byte> v) => Lo(Avx512BW.ShiftRightLogical(v.AsUInt16(), 4).AsByte());
+    private static Vector512<byte> Lo(Vector512<byte> q) => q & Vector512.Create((byte)0x0F);
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<byte> Hi(Vector512<byte> q) => Lo(Avx512BW.ShiftRightLogical(q.AsUInt16(), 4).AsByte());
+
+    /// <summary>Single-group entry (the bias computed here); products call the overload with the bias computed once.</summary>
     public static void GroupQ4_0(byte* w, byte* a, int nb, float* out8)
     {
-        var eight = Vector512.Create((byte)8);
-        var ones = Vector512.Create((short)1);
+        int* bias = stackalloc int[nb];
+        NibbleBias(a, nb, bias);
+        GroupQ4_0(w, a, bias, nb, out8);
+    }
+
+    /// <summary>
+    /// Σ (q − 8)·a per row and block as Σ q·a − 8·Σa (<paramref name="bias"/> from <see cref="NibbleBias"/>): exact
+    /// integers, then the scalar twin's float step.
+    /// </summary>
+    public static void GroupQ4_0(byte* w, byte* a, int* bias, int nb, float* out8)
+    {
         var acc = Vector256<float>.Zero;
         for (int b = 0; b < nb; b++)
         {
             byte* blk = w + b * 144;
             byte* ab = a + b * 34;
-            byte* aq = ab + 2;
-            var aLo0 = Broadcast8(aq);
-            var aLo1 = Broadcast8(aq + 8);
-            var aHi0 = Broadcast8(aq + 16);
-            var aHi1 = Broadcast8(aq + 24);
-            // unsigned nibble q = p ^ 8, and Σ(q-8)·a = Σq·a − Σ8·a
-            var w0 = Avx512F.LoadVector512(blk + 16);  // rows 0-7, quant bytes 0..7
-            var w1 = Avx512F.LoadVector512(blk + 80);  // rows 0-7, quant bytes 8..15
-            var s = Avx512BW.Add(
-                Avx512BW.Add(Avx512BW.MultiplyAddAdjacent(Lo(w0), aLo0), Avx512BW.MultiplyAddAdjacent(Hi(w0), aHi0)),
-                Avx512BW.Add(Avx512BW.MultiplyAddAdjacent(Lo(w1), aLo1), Avx512BW.MultiplyAddAdjacent(Hi(w1), aHi1)));
-            var c = Avx512BW.Add(
-                Avx512BW.Add(Avx512BW.MultiplyAddAdjacent(eight, aLo0), Avx512BW.MultiplyAddAdjacent(eight, aHi0)),
-                Avx512BW.Add(Avx512BW.MultiplyAddAdjacent(eight, aLo1), Avx512BW.MultiplyAddAdjacent(eight, aHi1)));
-            var pairs = Avx512BW.MultiplyAddAdjacent(Avx512BW.Subtract(s, c), ones); // two ints per row, rows in order
-            var sumi = Avx2.PermuteVar8x32(Avx2.HorizontalAdd(pairs.GetLower(), pairs.GetUpper()), RowOrderPairs);
-            acc = Accumulate(acc, sumi, blk, HalfTable.ToFloat(ab), scalesFirst: false);
+            var q0 = UnsignedNibbles(blk + 16);  // rows 0-7, quant bytes 0..7
+            var q1 = UnsignedNibbles(blk + 80);  // rows 0-7, quant bytes 8..15
+            acc = Q4_0Act(acc, Lo(q0), Hi(q0), Lo(q1), Hi(q1), Simd256.LoadHalves(blk), ab, bias[b]);
         }
         Avx.Store(out8, acc);
     }
 
     /// <summary>
-    /// <see cref="GroupQ4_0"/> for 4 activation rows (a + t·aStride → out8 + t·outStride): each packed block is loaded,
-    /// unpacked and its scales converted once for the four; every row's arithmetic is GroupQ4_0's, bit for bit.
+    /// <see cref="GroupQ4_0(byte*, byte*, int*, int, float*)"/> for 4 activation rows (a + t·aStride → out8 + t·outStride,
+    /// their biases nb apart): each packed block is loaded, unpacked and its scales converted once for the four; every
+    /// row's arithmetic is GroupQ4_0's, bit for bit.
     /// </summary>
-    public static void GroupQ4_0x4(byte* w, byte* a, nint aStride, int nb, float* out8, nint outStride)
+    public static void GroupQ4_0x4(byte* w, byte* a, nint aStride, int* bias, int nb, float* out8, nint outStride)
     {
         var acc0 = Vector256<float>.Zero; var acc1 = acc0; var acc2 = acc0; var acc3 = acc0;
         for (int b = 0; b < nb; b++)
         {
             byte* blk = w + b * 144;
-            var w0 = Avx512F.LoadVector512(blk + 16);
-            var w1 = Avx512F.LoadVector512(blk + 80);
-            var lo0 = Lo(w0); var hi0 = Hi(w0); var lo1 = Lo(w1); var hi1 = Hi(w1);
-            var scales = HalfTable.Load8(blk);
-            acc0 = Q4_0Act(acc0, lo0, hi0, lo1, hi1, scales, a + b * 34);
-            acc1 = Q4_0Act(acc1, lo0, hi0, lo1, hi1, scales, a + aStride + b * 34);
-            acc2 = Q4_0Act(acc2, lo0, hi0, lo1, hi1, scales, a + 2 * aStride + b * 34);
-            acc3 = Q4_0Act(acc3, lo0, hi0, lo1, hi1, scales, a + 3 * aStride + b * 34);
+            var q0 = UnsignedNibbles(blk + 16);
+            var q1 = UnsignedNibbles(blk + 80);
+            var lo0 = Lo(q0); var hi0 = Hi(q0); var lo1 = Lo(q1); var hi1 = Hi(q1);
+            var scales = Simd256.LoadHalves(blk);
+            acc0 = Q4_0Act(acc0, lo0, hi0, lo1, hi1, scales, a + b * 34, bias[b]);
+            acc1 = Q4_0Act(acc1, lo0, hi0, lo1, hi1, scales, a + aStride + b * 34, bias[nb + b]);
+            acc2 = Q4_0Act(acc2, lo0, hi0, lo1, hi1, scales, a + 2 * aStride + b * 34, bias[2 * nb + b]);
+            acc3 = Q4_0Act(acc3, lo0, hi0, lo1, hi1, scales, a + 3 * aStride + b * 34, bias[3 * nb + b]);
         }
         Avx.Store(out8, acc0); Avx.Store(out8 + outStride, acc1); Avx.Store(out8 + 2 * outStride, acc2); Avx.Store(out8 + 3 * outStride, acc3);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector256<float> Q4_0Act(Vector256<float> acc, Vector512<byte> lo0, Vector512<byte> hi0, Vector512<byte> lo1, Vector512<byte> hi1,
-                                            Vector256<float> scales, byte* ab)
+                                            Vector256<float> scales, byte* ab, int bias)
     {
-        var eight = Vector512.Create((byte)8);
         byte* aq = ab + 2;
-        var aLo0 = Broadcast8(aq);
-        var aLo1 = Broadcast8(aq + 8);
-        var aHi0 = Broadcast8(aq + 16);
-        var aHi1 = Broadcast8(aq + 24);
         var s = Avx512BW.Add(
-            Avx512BW.Add(Avx512BW.MultiplyAddAdjacent(lo0, aLo0), Avx512BW.MultiplyAddAdjacent(hi0, aHi0)),
-            Avx512BW.Add(Avx512BW.MultiplyAddAdjacent(lo1, aLo1), Avx512BW.MultiplyAddAdjacent(hi1, aHi1)));
-        var c = Avx512BW.Add(
-            Avx512BW.Add(Avx512BW.MultiplyAddAdjacent(eight, aLo0), Avx512BW.MultiplyAddAdjacent(eight, aHi0)),
-            Avx512BW.Add(Avx512BW.MultiplyAddAdjacent(eight, aLo1), Avx512BW.MultiplyAddAdjacent(eight, aHi1)));
-        var pairs = Avx512BW.MultiplyAddAdjacent(Avx512BW.Subtract(s, c), Vector512.Create((short)1));
-        var sumi = Avx2.PermuteVar8x32(Avx2.HorizontalAdd(pairs.GetLower(), pairs.GetUpper()), RowOrderPairs);
+            Avx512BW.Add(Avx512BW.MultiplyAddAdjacent(lo0, Broadcast8(aq)), Avx512BW.MultiplyAddAdjacent(hi0, Broadcast8(aq + 16))),
+            Avx512BW.Add(Avx512BW.MultiplyAddAdjacent(lo1, Broadcast8(aq + 8)), Avx512BW.MultiplyAddAdjacent(hi1, Broadcast8(aq + 24))));
+        var pairs = Avx512BW.MultiplyAddAdjacent(s, Vector512.Create((short)1)); // two ints per row, rows in order
+        var sumi = Avx2.PermuteVar8x32(Avx2.HorizontalAdd(pairs.GetLower(), pairs.GetUpper()), RowOrderPairs) - Vector256.Create(bias);
         return Accumulate(acc, sumi, scales, HalfTable.ToFloat(ab), scalesFirst: false);
     }
 
@@ -151,7 +161,7 @@ internal static unsafe class RepackAvx512
             var w47c = Avx512BW.ConvertToVector512Int16(Avx.LoadVector256((sbyte*)(blk + 176)));
             var w03d = Avx512BW.ConvertToVector512Int16(Avx.LoadVector256((sbyte*)(blk + 208)));
             var w47d = Avx512BW.ConvertToVector512Int16(Avx.LoadVector256((sbyte*)(blk + 240)));
-            var scales = HalfTable.Load8(blk);
+            var scales = Simd256.LoadHalves(blk);
             acc0 = Q8_0Act(acc0, w03a, w47a, w03b, w47b, w03c, w47c, w03d, w47d, scales, a + b * 34);
             acc1 = Q8_0Act(acc1, w03a, w47a, w03b, w47b, w03c, w47c, w03d, w47d, scales, a + aStride + b * 34);
             acc2 = Q8_0Act(acc2, w03a, w47a, w03b, w47b, w03c, w47c, w03d, w47d, scales, a + 2 * aStride + b * 34);

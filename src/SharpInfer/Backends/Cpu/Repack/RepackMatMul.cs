@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using SharpInfer.Numerics;
 
 namespace SharpInfer.Backends.Cpu.Repack;
@@ -35,8 +36,30 @@ public static unsafe class RepackMatMul
         var kernel = Kernel(type, path);
         int nb = cols / 32;
         long groupBytes = (long)nb * RepackLayout.PackedBlockBytes(type);
+        if (type == GgmlType.Q4_0 && path == RepackKernelPath.Avx512)
+        {
+            int* bias = NibbleBias(activations, 1, ActivationRowBytes(cols), nb);
+            for (int g = firstGroup; g < firstGroup + groupCount; g++)
+                RepackAvx512.GroupQ4_0(weights + g * groupBytes, activations, bias, nb, output + g * RepackLayout.Rows);
+            return;
+        }
         for (int g = firstGroup; g < firstGroup + groupCount; g++)
             kernel(weights + g * groupBytes, activations, nb, output + g * RepackLayout.Rows);
+    }
+
+    [ThreadStatic] private static int[]? t_bias;
+
+    /// <summary>
+    /// <see cref="RepackAvx512.NibbleBias"/> of <paramref name="count"/> activation rows, nb apart, in this thread's
+    /// buffer (pinned; valid until the thread's next product).
+    /// </summary>
+    private static int* NibbleBias(byte* activations, int count, int actBytes, int nb)
+    {
+        int need = count * nb;
+        if (t_bias is null || t_bias.Length < need) t_bias = GC.AllocateUninitializedArray<int>(Math.Max(need, 1024), pinned: true);
+        int* bias = (int*)Unsafe.AsPointer(ref t_bias[0]);
+        for (int t = 0; t < count; t++) RepackAvx512.NibbleBias(activations + (long)t * actBytes, nb, bias + (long)t * nb);
+        return bias;
     }
 
     /// <summary>
@@ -66,9 +89,21 @@ public static unsafe class RepackMatMul
         // weights of one group stay in cache while every activation row passes over them; where a kernel takes four
         // activation rows at once it loads and unpacks each packed block once for the four (same bits per row)
         var kernel4 = Kernel4(type, path);
+        bool q4Bias = type == GgmlType.Q4_0 && path == RepackKernelPath.Avx512;
+        int* bias = q4Bias ? NibbleBias(activations, count, actBytes, nb) : null;
         for (int g = firstGroup; g < firstGroup + groupCount; g++)
         {
             int t = 0;
+            if (q4Bias)
+            {
+                for (; t + 4 <= count; t += 4)
+                    RepackAvx512.GroupQ4_0x4(weights + g * groupBytes, activations + (long)t * actBytes, actBytes, bias + (long)t * nb, nb,
+                        output + (long)t * rows + g * RepackLayout.Rows, rows);
+                for (; t < count; t++)
+                    RepackAvx512.GroupQ4_0(weights + g * groupBytes, activations + (long)t * actBytes, bias + (long)t * nb, nb,
+                        output + (long)t * rows + g * RepackLayout.Rows);
+                continue;
+            }
             if (kernel4 != null)
                 for (; t + 4 <= count; t += 4)
                     kernel4(weights + g * groupBytes, activations + (long)t * actBytes, actBytes, nb, output + (long)t * rows + g * RepackLayout.Rows, rows);
@@ -86,7 +121,6 @@ public static unsafe class RepackMatMul
 
     private static delegate*<byte*, byte*, nint, int, float*, nint, void> Kernel4(GgmlType type, RepackKernelPath path) => (type, path) switch
     {
-        (GgmlType.Q4_0, RepackKernelPath.Avx512) => &RepackAvx512.GroupQ4_0x4,
         (GgmlType.Q8_0, RepackKernelPath.Avx512) => &RepackAvx512.GroupQ8_0x4,
         _ => null,
     };
