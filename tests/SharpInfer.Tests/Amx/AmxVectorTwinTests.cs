@@ -179,6 +179,23 @@ public sealed unsafe class AmxVectorTwinTests(ITestOutputHelper output)
         Assert.Contains(scalar, b => (sbyte)b == 7 - offset + 8); // a nibble 15 came through
     }
 
+    [Fact]
+    public void Q6_KUnpack_VectorEqualsScalar()
+    {
+        RequireAvx512();
+        var tile = RandomBytes(new Random(66), Q6_KAmxLayout.TileBytes);
+        var vector = new byte[Q6_KAmxLayout.UnpackedTileBytes];
+        var scalar = new byte[Q6_KAmxLayout.UnpackedTileBytes];
+        fixed (byte* t = tile) fixed (byte* v = vector) fixed (byte* s = scalar)
+        {
+            Q6_KAmxLayout.UnpackVector512(t, (sbyte*)v);
+            Q6_KAmxLayout.UnpackScalar(t, (sbyte*)s);
+        }
+        Assert.Equal(scalar, vector);
+        Assert.Contains(scalar, b => (sbyte)b == 31);   // q = 63 came through
+        Assert.Contains(scalar, b => (sbyte)b == -32);  // and q = 0
+    }
+
     private static void AssertTwins(int n, Action<float[], int, int> vector, Action<float[], int, int> scalar)
     {
         var yv = new float[n];

@@ -17,16 +17,17 @@ internal static unsafe class KScalesAmxMath
     /// <summary>Where a type's tile keeps its signed scales and fp16 d, and how a super-block divides into sub-blocks.</summary>
     /// <remarks>The scales' offset is within a tile, d's within the packed super-block (its sub-block tiles, then d).</remarks>
     /// <remarks>
-    /// <see cref="UnsignedBias"/>: a b with s + b in 0…63 for every stored s (Q6_K's 32), so that the gemv multiplies unsigned
-    /// bytes exactly on VPMADDUBSW and takes b·Σa back; 0 where no such b exists (IQ4_XS's −127…113).
+    /// <see cref="SixBit"/>: the tile holds Q6_K's unsigned six-bit q (<see cref="Q6_KAmxLayout"/>; the value is q − 32),
+    /// which the gemv multiplies exactly on VPMADDUBSW (u8·s8 pairs within int16) and takes 32·Σa back; otherwise the
+    /// tile holds the signed int8 values themselves (IQ4_XS's −127…113).
     /// </remarks>
     internal readonly record struct Layout(int TileBytes, int SuperBlockBytes, int ScalesOffset, int DOffset, int SubBlocks, int SubBlockElements,
-        int UnsignedBias)
+        bool SixBit)
     {
         public static readonly Layout Q6_K = new(Q6_KAmxLayout.TileBytes, Q6_KAmxLayout.PackedSuperBlockBytes, Q6_KAmxLayout.ScalesOffset,
-            Q6_KAmxLayout.DOffset, 16, 16, UnsignedBias: 32);
+            Q6_KAmxLayout.DOffset, 16, 16, SixBit: true);
         public static readonly Layout IQ4_XS = new(IQ4_XSAmxLayout.TileBytes, IQ4_XSAmxLayout.PackedSuperBlockBytes, IQ4_XSAmxLayout.ScalesOffset,
-            IQ4_XSAmxLayout.DOffset, 8, 32, UnsignedBias: 0);
+            IQ4_XSAmxLayout.DOffset, 8, 32, SixBit: false);
     }
 
     private const int Panel = 16, ActBlock = Q8_KFormat.BlockBytes;
@@ -113,11 +114,15 @@ internal static unsafe class KScalesAmxMath
                     int sumi = 0;
                     for (int j = 0; j < L.SubBlocks; j++)
                     {
-                        sbyte* tile = (sbyte*)(first + (long)j * L.TileBytes);
+                        byte* tile = first + (long)j * L.TileBytes;
                         sbyte* a = (sbyte*)(activation + (long)s * ActBlock + Q8_KFormat.OffQs + L.SubBlockElements * j);
                         int isum = 0;
-                        for (int e = 0; e < L.SubBlockElements; e++) isum += tile[(e / 4) * 64 + row * 4 + e % 4] * a[e];
-                        sumi += tile[L.ScalesOffset + row] * isum;
+                        for (int e = 0; e < L.SubBlockElements; e++)
+                        {
+                            int w = L.SixBit ? Q6_KAmxLayout.Quant(tile, row, e) - Q6_KAmxLayout.Offset : (sbyte)tile[(e / 4) * 64 + row * 4 + e % 4];
+                            isum += w * a[e];
+                        }
+                        sumi += (sbyte)tile[L.ScalesOffset + row] * isum;
                     }
                     acc = SuperBlock(L, acc, sumi, Q8_KFormat.Scale(activation, s), first, row);
                 }
@@ -130,7 +135,6 @@ internal static unsafe class KScalesAmxMath
         if (r0 % Panel != 0 || r1 % Panel != 0) throw new ArgumentException($"rows [{r0}, {r1}) must fall on {Panel}-row panels");
         int steps = k / L.SubBlockElements;
         long panelBytes = (long)(steps / L.SubBlocks) * L.SuperBlockBytes;
-        var bias = Vector512.Create((byte)L.UnsignedBias);
         for (int p = r0 / Panel; p < r1 / Panel; p++)
         {
             var acc = Vector512<float>.Zero;
@@ -143,12 +147,17 @@ internal static unsafe class KScalesAmxMath
                     byte* tile = first + (long)j * L.TileBytes;
                     int* a = (int*)(activation + (long)s * ActBlock + Q8_KFormat.OffQs + L.SubBlockElements * j);
                     var isum = Vector512<int>.Zero;
-                    if (L.UnsignedBias != 0)
+                    if (L.SixBit)
                     {
-                        // Σ s·a = Σ (s + b)·a − b·Σa, with s + b in 0…63: u8·s8 pairs within int16, exact on VPMADDUBSW
-                        for (int g = 0; g < L.SubBlockElements / 4; g++)
-                            isum += Simd512.DotU8I8(Vector512.Load(tile + 64 * g) + bias, Vector512.Create(a[g]).AsSByte());
-                        isum -= Vector512.Create(L.UnsignedBias * ActivationSum(activation, s, j, L.SubBlockElements));
+                        // Σ (q − 32)·a = Σ q·a − 32·Σa, q in 0…63: u8·s8 pairs within int16, exact on VPMADDUBSW
+                        var low0 = Vector512.Load(tile);
+                        var low1 = Vector512.Load(tile + 64);
+                        var high = Vector512.Load(tile + Q6_KAmxLayout.HighBitsOffset);
+                        isum += Simd512.DotU8I8(Q6_KAmxLayout.Line(low0, high, 0), Vector512.Create(a[0]).AsSByte());
+                        isum += Simd512.DotU8I8(Q6_KAmxLayout.Line(low0, high, 1), Vector512.Create(a[1]).AsSByte());
+                        isum += Simd512.DotU8I8(Q6_KAmxLayout.Line(low1, high, 2), Vector512.Create(a[2]).AsSByte());
+                        isum += Simd512.DotU8I8(Q6_KAmxLayout.Line(low1, high, 3), Vector512.Create(a[3]).AsSByte());
+                        isum -= Vector512.Create(Q6_KAmxLayout.Offset * ActivationSum(activation, s, j, L.SubBlockElements));
                     }
                     else
                         for (int g = 0; g < L.SubBlockElements / 4; g++)
