@@ -196,6 +196,23 @@ public sealed unsafe class AmxVectorTwinTests(ITestOutputHelper output)
         Assert.Contains(scalar, b => (sbyte)b == -32);  // and q = 0
     }
 
+    [Fact]
+    public void Q5_KUnpack_VectorEqualsScalar()
+    {
+        RequireAvx512();
+        var tile = RandomBytes(new Random(55), Q5_KAmxLayout.TileBytes);
+        var vector = new byte[AmxNibbleTile.UnpackedBytes];
+        var scalar = new byte[AmxNibbleTile.UnpackedBytes];
+        fixed (byte* t = tile) fixed (byte* v = vector) fixed (byte* s = scalar)
+        {
+            Q5_KAmxLayout.UnpackVector512(t, (sbyte*)v);
+            Q5_KAmxLayout.UnpackScalar(t, (sbyte*)s);
+        }
+        Assert.Equal(scalar, vector);
+        Assert.Contains(scalar, b => (sbyte)b == 15);   // q = 31 came through
+        Assert.Contains(scalar, b => (sbyte)b == -16);  // and q = 0
+    }
+
     private static void AssertTwins(int n, Action<float[], int, int> vector, Action<float[], int, int> scalar)
     {
         var yv = new float[n];

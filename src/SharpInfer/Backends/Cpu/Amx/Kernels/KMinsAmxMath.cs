@@ -16,15 +16,19 @@ namespace SharpInfer.Backends.Cpu.Amx.Kernels;
 /// </summary>
 internal static unsafe class KMinsAmxMath
 {
-    /// <summary>Where a type's tile keeps what, the signed bias of its tile quants, and whether its quants are nibbles.</summary>
+    /// <summary>
+    /// Where a type's tile keeps what, and the bias the unpacked tiles of the tile program subtract. Every tile holds the
+    /// low four bits of its unsigned quants as <see cref="AmxNibbleTile"/>; <see cref="HighBitsOffset"/> (Q5_K) places
+    /// their fifth bits (0: none, Q4_K).
+    /// </summary>
     /// <remarks>Tile offsets are within a tile, d and dmin within the packed super-block (eight tiles, then d, then dmin).</remarks>
     internal readonly record struct Layout(int TileBytes, int SuperBlockBytes, int ScalesOffset, int MinsOffset, int DOffset, int DminOffset,
-        int Bias, bool Nibbles)
+        int Bias, int HighBitsOffset)
     {
         public static readonly Layout Q4_K = new(Q4_KAmxLayout.TileBytes, Q4_KAmxLayout.PackedSuperBlockBytes, Q4_KAmxLayout.ScalesOffset,
-            Q4_KAmxLayout.MinsOffset, Q4_KAmxLayout.DOffset, Q4_KAmxLayout.DminOffset, Bias: 8, Nibbles: true);
+            Q4_KAmxLayout.MinsOffset, Q4_KAmxLayout.DOffset, Q4_KAmxLayout.DminOffset, Bias: 8, HighBitsOffset: 0);
         public static readonly Layout Q5_K = new(Q5_KAmxLayout.TileBytes, Q5_KAmxLayout.PackedSuperBlockBytes, Q5_KAmxLayout.ScalesOffset,
-            Q5_KAmxLayout.MinsOffset, Q5_KAmxLayout.DOffset, Q5_KAmxLayout.DminOffset, Bias: 16, Nibbles: false);
+            Q5_KAmxLayout.MinsOffset, Q5_KAmxLayout.DOffset, Q5_KAmxLayout.DminOffset, Bias: 16, HighBitsOffset: Q5_KAmxLayout.HighBitsOffset);
     }
 
     private const int Panel = 16, SubBlock = 32, ActBlock = Q8_KFormat.BlockBytes;
@@ -144,7 +148,7 @@ internal static unsafe class KMinsAmxMath
                         byte* tile = first + (long)j * L.TileBytes;
                         sbyte* a = (sbyte*)(activation + (long)s * ActBlock + Q8_KFormat.OffQs + 32 * j);
                         int isum = 0, sa = ActivationSum(activation, s, j);
-                        if (L.Nibbles)
+                        if (L.HighBitsOffset == 0)
                         {
                             // byte pair·64 + row·4 + i: element 8·pair + i in the low nibble, 8·pair + 4 + i in the high one
                             for (int pair = 0; pair < 4; pair++)
@@ -155,11 +159,7 @@ internal static unsafe class KMinsAmxMath
                                 }
                         }
                         else
-                        {
-                            // signed q − bias, byte g·64 + row·4 + i for element 4g + i
-                            for (int e = 0; e < SubBlock; e++) isum += (sbyte)tile[(e / 4) * 64 + row * 4 + e % 4] * a[e];
-                            isum += L.Bias * sa;
-                        }
+                            for (int e = 0; e < SubBlock; e++) isum += Q5_KAmxLayout.Quant(tile, row, e) * a[e];
                         sumi += tile[L.ScalesOffset + row] * isum;
                         summ += tile[L.MinsOffset + row] * sa;
                     }
@@ -175,7 +175,6 @@ internal static unsafe class KMinsAmxMath
         int steps = k / SubBlock;
         long panelBytes = (long)(steps / 8) * L.SuperBlockBytes;
         var low = Vector512.Create((byte)0x0F);
-        var bias = Vector512.Create((byte)L.Bias);
         for (int p = r0 / Panel; p < r1 / Panel; p++)
         {
             var acc = Vector512<float>.Zero;
@@ -190,7 +189,7 @@ internal static unsafe class KMinsAmxMath
                     int* a = (int*)(activation + (long)s * ActBlock + Q8_KFormat.OffQs + 32 * j);
                     var isum = Vector512<int>.Zero;
                     int sa = ActivationSum(activation, s, j);
-                    if (L.Nibbles)
+                    if (L.HighBitsOffset == 0)
                     {
                         for (int pair = 0; pair < 4; pair++)
                         {
@@ -201,10 +200,10 @@ internal static unsafe class KMinsAmxMath
                     }
                     else
                     {
-                        // Σ (s + bias)·a = isum: the stored s + bias is the unsigned quant again (0…31), and u8·s8 pairs stay
-                        // within int16 (2·31·128), so VPMADDUBSW's product is exact and the sign trick of DotI8 not needed
+                        // q in 0…31: u8·s8 pairs stay within int16 (2·31·128), so VPMADDUBSW's product is exact
+                        var high = Vector512.Load(tile + L.HighBitsOffset);
                         for (int g = 0; g < SubBlock / 4; g++)
-                            isum += Simd512.DotU8I8(Vector512.Load(tile + 64 * g) + bias, Vector512.Create(a[g]).AsSByte());
+                            isum += Simd512.DotU8I8(Q5_KAmxLayout.Line(Vector512.Load(tile + (g / 2) * 64), high, g), Vector512.Create(a[g]).AsSByte());
                     }
                     sumi += Avx512F.ConvertToVector512Int32(Vector128.Load(tile + L.ScalesOffset)) * isum;
                     summ += Avx512F.ConvertToVector512Int32(Vector128.Load(tile + L.MinsOffset)) * Vector512.Create(sa);

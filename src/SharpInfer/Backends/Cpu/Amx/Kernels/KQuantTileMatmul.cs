@@ -5,9 +5,9 @@ namespace SharpInfer.Backends.Cpu.Amx.Kernels;
 
 /// <summary>
 /// K-quant weights × Q8_K activations → fp32 on the AMX tiles: Q4_K (<see cref="Q4_KAmxLayout"/>: nibble tiles unpacked
-/// to signed q − 8) and Q6_K (<see cref="Q6_KAmxLayout"/>: six-bit tiles unpacked to q − 32) in a per-thread scratch,
-/// once per 32-column block for all row blocks; Q5_K (<see cref="Q5_KAmxLayout"/>) and IQ4_XS (<see cref="IQ4_XSAmxLayout"/>),
-/// whose signed int8 tiles the program reads in place. The tile program (tdpbssd,
+/// to signed q − 8), Q5_K (<see cref="Q5_KAmxLayout"/>: five-bit tiles unpacked to q − 16) and Q6_K
+/// (<see cref="Q6_KAmxLayout"/>: six-bit tiles unpacked to q − 32) in a per-thread scratch, once per 32-column block for
+/// all row blocks; IQ4_XS (<see cref="IQ4_XSAmxLayout"/>), whose signed int8 tiles the program reads in place. The tile program (tdpbssd,
 /// fresh accumulators per K step) gives each step's Σ (q − bias)·a; <see cref="KMinsAmxMath"/> / <see cref="KScalesAmxMath"/>
 /// apply the scales (and mins). A K step is one sub-block: 32 values, 16 for Q6_K (its scale granularity). Q8_K rows
 /// hold 292 bytes per 256 values, so the program runs once per super-block.
@@ -46,8 +46,13 @@ internal sealed unsafe class KQuantTileMatmul
         long panelBytes = (long)superBlocks * _packedSuperBlockBytes;
         if (activations.Length < m * rowBytes || packedWeights.Length < n / 16 * panelBytes || c.Length < (long)m * n)
             throw new ArgumentException("buffer too small for the given shape");
-        // Q4_K and Q6_K keep their quants in four and six bits: each thread unpacks a 32-column block's tiles to int8 first
-        int unpackedTile = _type switch { GgmlType.Q4_K => Unpacked, GgmlType.Q6_K => Q6_KAmxLayout.UnpackedTileBytes, _ => 0 };
+        // Q4_K, Q5_K and Q6_K keep their quants in four, five and six bits: each thread unpacks a 32-column block's tiles to int8 first
+        int unpackedTile = _type switch
+        {
+            GgmlType.Q4_K or GgmlType.Q5_K => Unpacked,
+            GgmlType.Q6_K => Q6_KAmxLayout.UnpackedTileBytes,
+            _ => 0,
+        };
         bool unpack = unpackedTile > 0;
         // where the program reads B: the unpacked scratch ({panel, step, tile}) or the packed tiles themselves
         // (a super-block's tiles are consecutive; d and dmin follow them)
@@ -70,6 +75,8 @@ internal sealed unsafe class KQuantTileMatmul
                 if (_type == GgmlType.Q4_K)
                     AmxNibbleTile.UnpackPanels(panel0, panelBytes, cols / 16, steps, _tileBytes, pu, Q4_0AmxLayout.Offset,
                         stepsPerSuperBlock, _packedSuperBlockBytes);
+                else if (_type == GgmlType.Q5_K)
+                    Q5_KAmxLayout.UnpackPanels(panel0, panelBytes, cols / 16, superBlocks, pu);
                 else if (_type == GgmlType.Q6_K)
                     Q6_KAmxLayout.UnpackPanels(panel0, panelBytes, cols / 16, superBlocks, pu);
                 byte* b0 = unpack ? pu : panel0;

@@ -1,24 +1,30 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 using SharpInfer.Numerics.Quants;
 
 namespace SharpInfer.Backends.Cpu.Amx.Kernels;
 
 /// <summary>
 /// Q5_K weights repacked for the AMX tiles, laid out {panel, super-block}: per 16-row panel and 256-value super-block
-/// eight tiles, one per 32-element sub-block, then the rows' fp16 d (bytes 4352–4383) and fp16 dmin (4384–4415). A
-/// tile's bytes 0–511: the quants q − 16 (−16…15; q = nibble + 16·high bit) as the signed int8 VNNI tile {8, 16, 4}
-/// that tdpbssd reads in place (byte g·64 + row·4 + i holds element 4g + i); 512–527: the rows' 6-bit scales sc_j,
-/// 528–543: their 6-bit mins m_j. ggml's AMX buffer takes Q5_K too, with a layout of its own. Requires N % 16 == 0 and K % 256 == 0.
+/// eight tiles, one per 32-element sub-block, then the rows' fp16 d (bytes 2816–2847) and fp16 dmin (2848–2879) — 2%
+/// more than the file's 176 bytes per row and super-block. A tile keeps the unsigned quants q (0…31) in five bits as
+/// the file does: bytes 0–255 their low four bits as <see cref="AmxNibbleTile"/> (byte p·64 + row·4 + i: element 8p + i
+/// in the low nibble, 8p + 4 + i in the high one), bytes 256–319 their fifth bits (byte row·4 + i: bit g for element
+/// 4g + i), 320–335 the rows' 6-bit scales sc_j, 336–351 their 6-bit mins m_j. The tile program reads the signed tile
+/// q − 16 that <see cref="Unpack"/> writes per thread; one-token products read the five bits directly. ggml's AMX
+/// buffer takes Q5_K too, with a layout of its own. Requires N % 16 == 0 and K % 256 == 0.
 /// </summary>
-internal static class Q5_KAmxLayout
+internal static unsafe class Q5_KAmxLayout
 {
     public const int SuperBlockElements = 256, SuperBlockBytes = 176, SubBlockElements = 32, PanelRows = 16;
-    public const int QuantBytes = PanelRows * SubBlockElements;      // 512
-    public const int ScalesOffset = QuantBytes;                      // 512
-    public const int MinsOffset = ScalesOffset + PanelRows;          // 528
-    public const int TileBytes = MinsOffset + PanelRows;             // 544
-    public const int DOffset = 8 * TileBytes;                        // 4352 in the super-block: fp16 per row
-    public const int DminOffset = DOffset + PanelRows * 2;           // 4384: fp16 per row
-    public const int PackedSuperBlockBytes = DminOffset + PanelRows * 2; // 4416
+    public const int HighBitsOffset = AmxNibbleTile.PackedBytes;     // 256: one bit per element
+    public const int ScalesOffset = HighBitsOffset + 64;             // 320
+    public const int MinsOffset = ScalesOffset + PanelRows;          // 336
+    public const int TileBytes = MinsOffset + PanelRows;             // 352
+    public const int DOffset = 8 * TileBytes;                        // 2816 in the super-block: fp16 per row
+    public const int DminOffset = DOffset + PanelRows * 2;           // 2848: fp16 per row
+    public const int PackedSuperBlockBytes = DminOffset + PanelRows * 2; // 2880
+    public const int Offset = 16;
 
     public static bool CanPack(int n, int k) => n > 0 && k > 0 && n % PanelRows == 0 && k % SuperBlockElements == 0;
 
@@ -32,6 +38,7 @@ internal static class Q5_KAmxLayout
         long rowBytes = (long)superBlocks * SuperBlockBytes;
         if (q5_KRows.Length < n * rowBytes) throw new ArgumentException("weights shorter than N rows of K");
         var packed = new byte[PackedBytes(n, k)];
+        Span<byte> sub = stackalloc byte[16];
         for (int p = 0; p < n / PanelRows; p++)
             for (int nn = 0; nn < PanelRows; nn++)
                 for (int s = 0; s < superBlocks; s++)
@@ -46,17 +53,74 @@ internal static class Q5_KAmxLayout
                     for (int j = 0; j < 8; j++)
                     {
                         var tile = packedBlock.Slice(j * TileBytes, TileBytes);
+                        // element e of sub-block j: nibble of qs[32·(j/2) + e] (low for even j), fifth bit j of qh[e];
+                        // Q4_0's nibble arrangement puts elements i and i + 16 in one byte
+                        int shift = 4 * (j % 2);
+                        for (int i = 0; i < 16; i++)
+                            sub[i] = (byte)(((qs[32 * (j / 2) + i] >> shift) & 0xF) | (((qs[32 * (j / 2) + i + 16] >> shift) & 0xF) << 4));
+                        AmxNibbleTile.PackRow(sub, tile, nn);
                         for (int e = 0; e < SubBlockElements; e++)
-                        {
-                            // element e of sub-block j: nibble of qs[32·(j/2) + e] (low for even j), fifth bit j of qh[e]
-                            int q = ((qs[32 * (j / 2) + e] >> (4 * (j % 2))) & 0xF) + (((qh[e] >> j) & 1) << 4);
-                            tile[(e / 4) * 64 + nn * 4 + e % 4] = (byte)(sbyte)(q - 16);
-                        }
+                            tile[HighBitsOffset + nn * 4 + e % 4] |= (byte)(((qh[e] >> j) & 1) << (e / 4));
                         QuantMath.GetScaleMinK4(j, scales, out byte sc, out byte m);
                         tile[ScalesOffset + nn] = sc;
                         tile[MinsOffset + nn] = m;
                     }
                 }
         return packed;
+    }
+
+    /// <summary>The unsigned quant q (0…31) of element <paramref name="e"/> of row <paramref name="row"/> in a packed tile.</summary>
+    public static int Quant(byte* tile, int row, int e)
+    {
+        int g = e / 4, i = e % 4;
+        int low = (tile[(g / 2) * 64 + row * 4 + i] >> (4 * (g % 2))) & 0xF;
+        return low | ((tile[HighBitsOffset + row * 4 + i] >> g) & 1) << 4;
+    }
+
+    /// <summary>Line g (0…7) of the VNNI tile as unsigned q from its nibble byte line and the tile's fifth bits.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<byte> Line(Vector512<byte> nibbles, Vector512<byte> high, int g)
+    {
+        var nibble = g % 2 == 0 ? nibbles : Vector512.ShiftRightLogical(nibbles.AsUInt16(), 4).AsByte();
+        // bit g of the element's byte to bit 4 (16-bit shifts: what crosses the byte boundary lands outside bit 4)
+        var bit = g <= 4 ? Vector512.ShiftLeft(high.AsUInt16(), 4 - g).AsByte() : Vector512.ShiftRightLogical(high.AsUInt16(), g - 4).AsByte();
+        return (nibble & Vector512.Create((byte)0x0F)) | (bit & Vector512.Create((byte)0x10));
+    }
+
+    /// <summary>One packed tile to the signed int8 VNNI tile q − 16 (512 bytes) the tile program reads.</summary>
+    public static void Unpack(byte* tile, sbyte* vnni)
+    {
+        if (Vector512.IsHardwareAccelerated) UnpackVector512(tile, vnni);
+        else UnpackScalar(tile, vnni);
+    }
+
+    internal static void UnpackVector512(byte* tile, sbyte* vnni)
+    {
+        var high = Vector512.Load(tile + HighBitsOffset);
+        var offset = Vector512.Create((byte)Offset);
+        for (int g = 0; g < 8; g++)
+            (Line(Vector512.Load(tile + (g / 2) * 64), high, g) - offset).Store((byte*)vnni + 64 * g);
+    }
+
+    internal static void UnpackScalar(byte* tile, sbyte* vnni)
+    {
+        for (int row = 0; row < PanelRows; row++)
+            for (int e = 0; e < SubBlockElements; e++)
+                vnni[(e / 4) * 64 + row * 4 + e % 4] = (sbyte)(Quant(tile, row, e) - Offset);
+    }
+
+    /// <summary>
+    /// The tiles of <paramref name="panels"/> consecutive 16-row panels (<paramref name="panelBytes"/> apart) over
+    /// <paramref name="superBlocks"/> super-blocks unpacked into {panel, step, 512 bytes} at <paramref name="dst"/>.
+    /// </summary>
+    public static void UnpackPanels(byte* panel0, long panelBytes, int panels, int superBlocks, byte* dst)
+    {
+        const int unpacked = AmxNibbleTile.UnpackedBytes;
+        long unpackedPanelBytes = (long)superBlocks * 8 * unpacked;
+        for (int p = 0; p < panels; p++)
+            for (int s = 0; s < superBlocks; s++)
+                for (int j = 0; j < 8; j++)
+                    Unpack(panel0 + p * panelBytes + (long)s * PackedSuperBlockBytes + (long)j * TileBytes,
+                        (sbyte*)(dst + p * unpackedPanelBytes + ((long)s * 8 + j) * unpacked));
     }
 }
