@@ -179,38 +179,37 @@ public sealed unsafe class AmxVectorTwinTests(ITestOutputHelper output)
         Assert.Contains(scalar, b => (sbyte)b == 7 - offset + 8); // a nibble 15 came through
     }
 
-    [Fact]
-    public void Q6_KUnpack_VectorEqualsScalar()
+    /// <summary>The K-quant layouts' tile unpacking (file bits to the tile program's int8): vector = scalar, both extremes reached.</summary>
+    [Theory]
+    [InlineData("Q5_K", -16, 15)]
+    [InlineData("Q6_K", -32, 31)]
+    [InlineData("IQ4_XS", -127, 113)]
+    public void KQuantUnpack_VectorEqualsScalar(string type, int lowest, int highest)
     {
         RequireAvx512();
-        var tile = RandomBytes(new Random(66), Q6_KAmxLayout.TileBytes);
-        var vector = new byte[Q6_KAmxLayout.UnpackedTileBytes];
-        var scalar = new byte[Q6_KAmxLayout.UnpackedTileBytes];
+        int tileBytes = type switch { "Q5_K" => Q5_KAmxLayout.TileBytes, "Q6_K" => Q6_KAmxLayout.TileBytes, _ => IQ4_XSAmxLayout.TileBytes };
+        int unpackedBytes = type == "Q6_K" ? Q6_KAmxLayout.UnpackedTileBytes : AmxNibbleTile.UnpackedBytes;
+        var tile = RandomBytes(new Random(tileBytes), tileBytes);
+        var vector = new byte[unpackedBytes];
+        var scalar = new byte[unpackedBytes];
         fixed (byte* t = tile) fixed (byte* v = vector) fixed (byte* s = scalar)
         {
-            Q6_KAmxLayout.UnpackVector512(t, (sbyte*)v);
-            Q6_KAmxLayout.UnpackScalar(t, (sbyte*)s);
+            Unpack(type, vectorPath: true, t, (sbyte*)v);
+            Unpack(type, vectorPath: false, t, (sbyte*)s);
         }
         Assert.Equal(scalar, vector);
-        Assert.Contains(scalar, b => (sbyte)b == 31);   // q = 63 came through
-        Assert.Contains(scalar, b => (sbyte)b == -32);  // and q = 0
+        Assert.Contains(scalar, b => (sbyte)b == lowest);
+        Assert.Contains(scalar, b => (sbyte)b == highest);
     }
 
-    [Fact]
-    public void Q5_KUnpack_VectorEqualsScalar()
+    private static void Unpack(string type, bool vectorPath, byte* tile, sbyte* vnni)
     {
-        RequireAvx512();
-        var tile = RandomBytes(new Random(55), Q5_KAmxLayout.TileBytes);
-        var vector = new byte[AmxNibbleTile.UnpackedBytes];
-        var scalar = new byte[AmxNibbleTile.UnpackedBytes];
-        fixed (byte* t = tile) fixed (byte* v = vector) fixed (byte* s = scalar)
+        switch (type)
         {
-            Q5_KAmxLayout.UnpackVector512(t, (sbyte*)v);
-            Q5_KAmxLayout.UnpackScalar(t, (sbyte*)s);
+            case "Q5_K": if (vectorPath) Q5_KAmxLayout.UnpackVector512(tile, vnni); else Q5_KAmxLayout.UnpackScalar(tile, vnni); break;
+            case "Q6_K": if (vectorPath) Q6_KAmxLayout.UnpackVector512(tile, vnni); else Q6_KAmxLayout.UnpackScalar(tile, vnni); break;
+            default: if (vectorPath) IQ4_XSAmxLayout.UnpackVector512(tile, vnni); else IQ4_XSAmxLayout.UnpackScalar(tile, vnni); break;
         }
-        Assert.Equal(scalar, vector);
-        Assert.Contains(scalar, b => (sbyte)b == 15);   // q = 31 came through
-        Assert.Contains(scalar, b => (sbyte)b == -16);  // and q = 0
     }
 
     private static void AssertTwins(int n, Action<float[], int, int> vector, Action<float[], int, int> scalar)

@@ -42,19 +42,14 @@ internal static unsafe class AmxNibbleTile
 
     /// <summary>
     /// The tiles of <paramref name="panels"/> consecutive 16-row panels (<paramref name="panelBytes"/> apart, one tile of
-    /// <paramref name="tileBytes"/> per K step) unpacked into {panel, step, 512 bytes} at <paramref name="dst"/>. A panel's
-    /// tiles come in groups of <paramref name="groupSteps"/> consecutive tiles, <paramref name="groupBytes"/> apart (a
-    /// K-quant super-block and its scales); by default the whole panel is one group.
+    /// <paramref name="tileBytes"/> per K step) unpacked into {panel, step, 512 bytes} at <paramref name="dst"/>.
     /// </summary>
-    public static void UnpackPanels(byte* panel0, long panelBytes, int panels, int steps, int tileBytes, byte* dst, int offset,
-        int groupSteps = 0, long groupBytes = 0)
+    public static void UnpackPanels(byte* panel0, long panelBytes, int panels, int steps, int tileBytes, byte* dst, int offset)
     {
-        if (groupSteps <= 0) (groupSteps, groupBytes) = (steps, (long)steps * tileBytes);
         long unpackedPanelBytes = (long)steps * UnpackedBytes;
         for (int q = 0; q < panels; q++)
             for (int b = 0; b < steps; b++)
-                Unpack(panel0 + q * panelBytes + b / groupSteps * groupBytes + (long)(b % groupSteps) * tileBytes,
-                    (sbyte*)(dst + q * unpackedPanelBytes + (long)b * UnpackedBytes), offset);
+                Unpack(panel0 + q * panelBytes + (long)b * tileBytes, (sbyte*)(dst + q * unpackedPanelBytes + (long)b * UnpackedBytes), offset);
     }
 
     internal static void UnpackVector512(byte* tile, sbyte* vnni, int offset)

@@ -4,34 +4,42 @@ using SharpInfer.Numerics.Quants;
 namespace SharpInfer.Backends.Cpu.Amx.Kernels;
 
 /// <summary>
-/// K-quant weights × Q8_K activations → fp32 on the AMX tiles: Q4_K (<see cref="Q4_KAmxLayout"/>: nibble tiles unpacked
-/// to signed q − 8), Q5_K (<see cref="Q5_KAmxLayout"/>: five-bit tiles unpacked to q − 16) and Q6_K
-/// (<see cref="Q6_KAmxLayout"/>: six-bit tiles unpacked to q − 32) in a per-thread scratch, once per 32-column block for
-/// all row blocks; IQ4_XS (<see cref="IQ4_XSAmxLayout"/>), whose signed int8 tiles the program reads in place. The tile program (tdpbssd,
+/// K-quant weights × Q8_K activations → fp32 on the AMX tiles. The layouts keep the file's bits — Q4_K
+/// (<see cref="Q4_KAmxLayout"/>) nibbles, Q5_K (<see cref="Q5_KAmxLayout"/>) five bits, Q6_K (<see cref="Q6_KAmxLayout"/>)
+/// six, IQ4_XS (<see cref="IQ4_XSAmxLayout"/>) 4-bit indices — so each thread first unpacks a 32-column block's tiles into
+/// signed int8 VNNI tiles (q − bias, or IQ4_XS's values) in its scratch, once for all row blocks. The tile program (tdpbssd,
 /// fresh accumulators per K step) gives each step's Σ (q − bias)·a; <see cref="KMinsAmxMath"/> / <see cref="KScalesAmxMath"/>
 /// apply the scales (and mins). A K step is one sub-block: 32 values, 16 for Q6_K (its scale granularity). Q8_K rows
 /// hold 292 bytes per 256 values, so the program runs once per super-block.
 /// </summary>
 internal sealed unsafe class KQuantTileMatmul
 {
-    private const int SuperBlock = 256, Unpacked = AmxNibbleTile.UnpackedBytes;
+    private const int SuperBlock = 256;
     private readonly ITileProgramRunner _runner;
     private readonly TileProgramCache _programs;
     private readonly GgmlType _type;
-    private readonly int _step, _tileBytes, _packedSuperBlockBytes;
+    private readonly int _step, _tileBytes, _packedSuperBlockBytes, _unpackedTileBytes;
+    private readonly delegate*<byte*, sbyte*, void> _unpack;
 
     public KQuantTileMatmul(ITileProgramRunner runner, GgmlType type)
     {
         _runner = runner;
         _programs = new TileProgramCache(runner.Abi);
         _type = type;
-        (_step, _tileBytes, _packedSuperBlockBytes) = type switch
+        (_step, _tileBytes, _packedSuperBlockBytes, _unpackedTileBytes) = type switch
         {
-            GgmlType.Q4_K => (Q4_KAmxLayout.SubBlockElements, Q4_KAmxLayout.TileBytes, Q4_KAmxLayout.PackedSuperBlockBytes),
-            GgmlType.Q5_K => (Q5_KAmxLayout.SubBlockElements, Q5_KAmxLayout.TileBytes, Q5_KAmxLayout.PackedSuperBlockBytes),
-            GgmlType.Q6_K => (Q6_KAmxLayout.SubBlockElements, Q6_KAmxLayout.TileBytes, Q6_KAmxLayout.PackedSuperBlockBytes),
-            GgmlType.IQ4_XS => (IQ4_XSAmxLayout.SubBlockElements, IQ4_XSAmxLayout.TileBytes, IQ4_XSAmxLayout.PackedSuperBlockBytes),
+            GgmlType.Q4_K => (Q4_KAmxLayout.SubBlockElements, Q4_KAmxLayout.TileBytes, Q4_KAmxLayout.PackedSuperBlockBytes, AmxNibbleTile.UnpackedBytes),
+            GgmlType.Q5_K => (Q5_KAmxLayout.SubBlockElements, Q5_KAmxLayout.TileBytes, Q5_KAmxLayout.PackedSuperBlockBytes, AmxNibbleTile.UnpackedBytes),
+            GgmlType.Q6_K => (Q6_KAmxLayout.SubBlockElements, Q6_KAmxLayout.TileBytes, Q6_KAmxLayout.PackedSuperBlockBytes, Q6_KAmxLayout.UnpackedTileBytes),
+            GgmlType.IQ4_XS => (IQ4_XSAmxLayout.SubBlockElements, IQ4_XSAmxLayout.TileBytes, IQ4_XSAmxLayout.PackedSuperBlockBytes, AmxNibbleTile.UnpackedBytes),
             _ => throw new ArgumentException($"no K-quant AMX layout for {type}"),
+        };
+        _unpack = type switch
+        {
+            GgmlType.Q4_K => &Q4_KAmxLayout.Unpack,
+            GgmlType.Q5_K => &Q5_KAmxLayout.Unpack,
+            GgmlType.Q6_K => &Q6_KAmxLayout.Unpack,
+            _ => &IQ4_XSAmxLayout.Unpack,
         };
     }
 
@@ -46,22 +54,12 @@ internal sealed unsafe class KQuantTileMatmul
         long panelBytes = (long)superBlocks * _packedSuperBlockBytes;
         if (activations.Length < m * rowBytes || packedWeights.Length < n / 16 * panelBytes || c.Length < (long)m * n)
             throw new ArgumentException("buffer too small for the given shape");
-        // Q4_K, Q5_K and Q6_K keep their quants in four, five and six bits: each thread unpacks a 32-column block's tiles to int8 first
-        int unpackedTile = _type switch
-        {
-            GgmlType.Q4_K or GgmlType.Q5_K => Unpacked,
-            GgmlType.Q6_K => Q6_KAmxLayout.UnpackedTileBytes,
-            _ => 0,
-        };
-        bool unpack = unpackedTile > 0;
-        // where the program reads B: the unpacked scratch ({panel, step, tile}) or the packed tiles themselves
-        // (a super-block's tiles are consecutive; d and dmin follow them)
-        long bPanel = unpack ? (long)steps * unpackedTile : panelBytes;
-        int bStep = unpack ? unpackedTile : _tileBytes;
-        long bSuperBlock = unpack ? (long)stepsPerSuperBlock * unpackedTile : _packedSuperBlockBytes;
+        // the program reads B from the unpacked scratch: {panel, step, unpacked tile}
+        long bPanel = (long)steps * _unpackedTileBytes;
+        long bSuperBlock = (long)stepsPerSuperBlock * _unpackedTileBytes;
 
         var sums = Q8_0TileMatmul.ThreadScratch(steps);
-        var unpacked = unpack ? Q4TileMatmul.ThreadUnpackScratch(steps) : [];
+        var unpacked = Q4TileMatmul.ThreadUnpackScratch(steps);
         fixed (byte* pa = activations)
         fixed (byte* pw = packedWeights)
         fixed (int* ps = sums)
@@ -72,14 +70,8 @@ internal sealed unsafe class KQuantTileMatmul
             {
                 int cols = Math.Min(32, columnStart + columnCount - nb);
                 byte* panel0 = pw + nb / 16 * panelBytes;
-                if (_type == GgmlType.Q4_K)
-                    AmxNibbleTile.UnpackPanels(panel0, panelBytes, cols / 16, steps, _tileBytes, pu, Q4_0AmxLayout.Offset,
-                        stepsPerSuperBlock, _packedSuperBlockBytes);
-                else if (_type == GgmlType.Q5_K)
-                    Q5_KAmxLayout.UnpackPanels(panel0, panelBytes, cols / 16, superBlocks, pu);
-                else if (_type == GgmlType.Q6_K)
-                    Q6_KAmxLayout.UnpackPanels(panel0, panelBytes, cols / 16, superBlocks, pu);
-                byte* b0 = unpack ? pu : panel0;
+                UnpackPanels(panel0, panelBytes, cols / 16, superBlocks, stepsPerSuperBlock, pu);
+                byte* b0 = pu;
                 for (int mb = 0; mb < m; mb += 32)
                 {
                     int rows = Math.Min(32, m - mb);
@@ -94,7 +86,7 @@ internal sealed unsafe class KQuantTileMatmul
                             B0 = b0 + s * bSuperBlock,
                             B1 = (shape.N1 > 0 ? b0 + bPanel : b0) + s * bSuperBlock,
                             AStep = _step,
-                            BStep = bStep,
+                            BStep = _unpackedTileBytes,
                             C = ps + first * 1024,
                             Ldc = 32 * sizeof(int),
                             CStep = 32 * 32 * sizeof(int),
@@ -114,5 +106,15 @@ internal sealed unsafe class KQuantTileMatmul
                 }
             }
         }
+    }
+
+    /// <summary>The tiles of <paramref name="panels"/> consecutive 16-row panels to {panel, step, unpacked tile} at <paramref name="dst"/>.</summary>
+    private void UnpackPanels(byte* panel0, long panelBytes, int panels, int superBlocks, int tilesPerSuperBlock, byte* dst)
+    {
+        for (int p = 0; p < panels; p++)
+            for (int s = 0; s < superBlocks; s++)
+                for (int j = 0; j < tilesPerSuperBlock; j++)
+                    _unpack(panel0 + p * panelBytes + (long)s * _packedSuperBlockBytes + (long)j * _tileBytes,
+                        (sbyte*)(dst + ((long)p * superBlocks * tilesPerSuperBlock + (long)s * tilesPerSuperBlock + j) * _unpackedTileBytes));
     }
 }

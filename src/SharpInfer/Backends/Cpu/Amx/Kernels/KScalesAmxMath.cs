@@ -18,8 +18,9 @@ internal static unsafe class KScalesAmxMath
     /// <remarks>The scales' offset is within a tile, d's within the packed super-block (its sub-block tiles, then d).</remarks>
     /// <remarks>
     /// <see cref="SixBit"/>: the tile holds Q6_K's unsigned six-bit q (<see cref="Q6_KAmxLayout"/>; the value is q − 32),
-    /// which the gemv multiplies exactly on VPMADDUBSW (u8·s8 pairs within int16) and takes 32·Σa back; otherwise the
-    /// tile holds the signed int8 values themselves (IQ4_XS's −127…113).
+    /// which the gemv multiplies exactly on VPMADDUBSW (u8·s8 pairs within int16) and takes 32·Σa back; otherwise it holds
+    /// IQ4_XS's 4-bit indices (<see cref="IQ4_XSAmxLayout"/>), whose values (−127…113) the gemv looks up and multiplies
+    /// signed.
     /// </remarks>
     internal readonly record struct Layout(int TileBytes, int SuperBlockBytes, int ScalesOffset, int DOffset, int SubBlocks, int SubBlockElements,
         bool SixBit)
@@ -119,7 +120,7 @@ internal static unsafe class KScalesAmxMath
                         int isum = 0;
                         for (int e = 0; e < L.SubBlockElements; e++)
                         {
-                            int w = L.SixBit ? Q6_KAmxLayout.Quant(tile, row, e) - Q6_KAmxLayout.Offset : (sbyte)tile[(e / 4) * 64 + row * 4 + e % 4];
+                            int w = L.SixBit ? Q6_KAmxLayout.Quant(tile, row, e) - Q6_KAmxLayout.Offset : IQ4_XSAmxLayout.Value(tile, row, e);
                             isum += w * a[e];
                         }
                         sumi += (sbyte)tile[L.ScalesOffset + row] * isum;
@@ -160,8 +161,12 @@ internal static unsafe class KScalesAmxMath
                         isum -= Vector512.Create(Q6_KAmxLayout.Offset * ActivationSum(activation, s, j, L.SubBlockElements));
                     }
                     else
-                        for (int g = 0; g < L.SubBlockElements / 4; g++)
-                            isum += Simd512.DotI8(Vector512.Load((sbyte*)tile + 64 * g), Vector512.Create(a[g]).AsSByte());
+                        for (int pair = 0; pair < L.SubBlockElements / 8; pair++)
+                        {
+                            var (low, high) = IQ4_XSAmxLayout.Lines(Vector512.Load(tile + 64 * pair));
+                            isum += Simd512.DotI8(low, Vector512.Create(a[2 * pair]).AsSByte());
+                            isum += Simd512.DotI8(high, Vector512.Create(a[2 * pair + 1]).AsSByte());
+                        }
                     sumi += Scales(L, tile) * isum;
                 }
                 acc = SuperBlock(acc, sumi, Q8_KFormat.Scale(activation, s), Simd512.LoadHalves(first + L.DOffset));

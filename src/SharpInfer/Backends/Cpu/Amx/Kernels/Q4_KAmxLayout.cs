@@ -23,6 +23,9 @@ internal static class Q4_KAmxLayout
     public const int DminOffset = DOffset + PanelRows * 2;           // 2336: fp16 per row
     public const int PackedSuperBlockBytes = DminOffset + PanelRows * 2; // 2368
 
+    /// <summary>One packed tile to the signed int8 VNNI tile q − 8 (512 bytes) the tile program reads.</summary>
+    public static unsafe void Unpack(byte* tile, sbyte* vnni) => AmxNibbleTile.Unpack(tile, vnni, Q4_0AmxLayout.Offset);
+
     public static bool CanPack(int n, int k) => n > 0 && k > 0 && n % PanelRows == 0 && k % SuperBlockElements == 0;
 
     public static long PackedBytes(int n, int k) => (long)(n / PanelRows) * (k / SuperBlockElements) * PackedSuperBlockBytes;

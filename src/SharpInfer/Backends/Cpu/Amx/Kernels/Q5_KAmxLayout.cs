@@ -108,19 +108,4 @@ internal static unsafe class Q5_KAmxLayout
             for (int e = 0; e < SubBlockElements; e++)
                 vnni[(e / 4) * 64 + row * 4 + e % 4] = (sbyte)(Quant(tile, row, e) - Offset);
     }
-
-    /// <summary>
-    /// The tiles of <paramref name="panels"/> consecutive 16-row panels (<paramref name="panelBytes"/> apart) over
-    /// <paramref name="superBlocks"/> super-blocks unpacked into {panel, step, 512 bytes} at <paramref name="dst"/>.
-    /// </summary>
-    public static void UnpackPanels(byte* panel0, long panelBytes, int panels, int superBlocks, byte* dst)
-    {
-        const int unpacked = AmxNibbleTile.UnpackedBytes;
-        long unpackedPanelBytes = (long)superBlocks * 8 * unpacked;
-        for (int p = 0; p < panels; p++)
-            for (int s = 0; s < superBlocks; s++)
-                for (int j = 0; j < 8; j++)
-                    Unpack(panel0 + p * panelBytes + (long)s * PackedSuperBlockBytes + (long)j * TileBytes,
-                        (sbyte*)(dst + p * unpackedPanelBytes + ((long)s * 8 + j) * unpacked));
-    }
 }

@@ -112,20 +112,6 @@ internal static unsafe class Q6_KAmxLayout
                 vnni[(e / 4) * 64 + row * 4 + e % 4] = (sbyte)(Quant(tile, row, e) - Offset);
     }
 
-    /// <summary>
-    /// The tiles of <paramref name="panels"/> consecutive 16-row panels (<paramref name="panelBytes"/> apart) over
-    /// <paramref name="superBlocks"/> super-blocks unpacked into {panel, step, 256 bytes} at <paramref name="dst"/>.
-    /// </summary>
-    public static void UnpackPanels(byte* panel0, long panelBytes, int panels, int superBlocks, byte* dst)
-    {
-        long unpackedPanelBytes = (long)superBlocks * 16 * UnpackedTileBytes;
-        for (int p = 0; p < panels; p++)
-            for (int s = 0; s < superBlocks; s++)
-                for (int j = 0; j < 16; j++)
-                    Unpack(panel0 + p * panelBytes + (long)s * PackedSuperBlockBytes + (long)j * TileBytes,
-                        (sbyte*)(dst + p * unpackedPanelBytes + ((long)s * 16 + j) * UnpackedTileBytes));
-    }
-
     /// <summary>A super-block's 256 signed quants q − 32 in element order (ggml's dequantize_row_q6_K walk).</summary>
     internal static void Quants(ReadOnlySpan<byte> b, Span<sbyte> q)
     {
