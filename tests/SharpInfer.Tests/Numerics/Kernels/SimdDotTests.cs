@@ -82,6 +82,30 @@ public class SimdDotTests(ITestOutputHelper output)
         }
     }
 
+    /// <summary>
+    /// IQ4_XS's AVX-512 kernel keeps the AVX2 kernel's int32 lanes, float lanes and FMA order (ggml's AVX2 code, which
+    /// llama.cpp's AVX-512 builds run), so on random rows it gives the AVX2 kernel's bits, not merely a close value.
+    /// </summary>
+    [Fact]
+    public void IQ4_XSAvx512EqualsTheAvx2KernelToTheBit()
+    {
+        if (!CpuKernels.Available.Contains(KernelIsa.Avx512))
+            throw new PlatformNotSupportedException("this test compares the AVX-512 kernel, and this CPU has no AVX-512");
+        const int n = 2816;
+        for (int seed = 0; seed < 8; seed++)
+        {
+            var wf = QuantizationRoundTripTests.RandomRow(n, seed: 5 + seed, scale: 0.5f);
+            var xf = QuantizationRoundTripTests.RandomRow(n, seed: 50 + seed, scale: 2f);
+            var w = new byte[GgmlTypeInfo.Get(GgmlType.IQ4_XS).RowBytes(n)];
+            Quantization.Quantize(GgmlType.IQ4_XS, wf, w);
+            var a = new byte[VecDot.ActivationRowBytes(GgmlType.IQ4_XS, n)];
+            VecDot.QuantizeActivations(GgmlType.IQ4_XS, xf, a);
+            float avx2 = VecDot.DotWith(KernelIsa.Avx2, GgmlType.IQ4_XS, w, a, n);
+            float avx512 = VecDot.DotWith(KernelIsa.Avx512, GgmlType.IQ4_XS, w, a, n);
+            Assert.True(BitConverter.SingleToInt32Bits(avx2) == BitConverter.SingleToInt32Bits(avx512), $"seed {seed}: AVX-512 {avx512} vs AVX2 {avx2}");
+        }
+    }
+
     /// <summary>Σ|wᵢ·aᵢ| of the dequantized operands, in double.</summary>
     internal static double AbsSum(GgmlType type, byte[] w, byte[] a, int n)
     {

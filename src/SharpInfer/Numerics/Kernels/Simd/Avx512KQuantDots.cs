@@ -6,9 +6,10 @@ using static SharpInfer.Numerics.Kernels.Simd256;
 namespace SharpInfer.Numerics.Kernels;
 
 /// <summary>
-/// AVX-512 twin of the Q6_K dot (Q4_K/Q5_K run the AVX2 kernel at both levels: a 512-bit version measured no faster): 64 quants per register, the same int16 pair sums × sub-block scale
-/// → int32 lanes as <see cref="Avx2KQuantDots"/>, with per-lane scales spread by one VPERMW per register.
-/// The super-block's int32 lanes are exact; only the float summation order differs from the scalar code.
+/// AVX-512 twins of the Q6_K and IQ4_XS dots (Q4_K/Q5_K run the AVX2 kernel at both levels: a 512-bit version measured
+/// no faster). Q6_K: 64 quants per register, the same int16 pair sums × sub-block scale → int32 lanes as
+/// <see cref="Avx2KQuantDots"/>, with per-lane scales spread by one VPERMW per register; the super-block's int32 lanes
+/// are exact, only the float summation order differs from the scalar code. IQ4_XS: see there.
 /// </summary>
 internal static unsafe class Avx512KQuantDots
 {
@@ -53,5 +54,49 @@ internal static unsafe class Avx512KQuantDots
             acc = Avx512F.FusedMultiplyAdd(Vector512.Create(d), Avx512F.ConvertToVector512Single(sumi), acc);
         }
         return Simd512.HSum(acc);
+    }
+
+    /// <summary>
+    /// IQ4_XS two sub-blocks per register: the values looked up with VPSHUFB (the table in every 128-bit lane), |q|·(y
+    /// signed as q) pair sums, × each sub-block's scale into int32 lanes. The lower and upper halves hold the two
+    /// sub-blocks' lanes in <see cref="Avx2KQuantDots.IQ4_XS"/>'s arrangement (lane l: bytes 4l…4l + 3), and their sum
+    /// over a super-block is the same exact integer per lane, so the eight float lanes, the FMA per super-block and the
+    /// final sum are the AVX2 kernel's (ggml's) to the bit.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static float IQ4_XS(byte* x, byte* y, int n)
+    {
+        var t = Vector128.Create((sbyte)-127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113);
+        var table = Vector512.Create(Vector256.Create(t, t), Vector256.Create(t, t));
+        var m4 = Vector256.Create((byte)0x0F);
+        // qwords [low a, low b, high a, high b] → [low a, high a, low b, high b]: the activations' element order
+        var order = Vector512.Create(0ul, 1, 4, 5, 2, 3, 6, 7);
+        // int16 lane i of a register takes sub-block 2p's scale (i < 16) or 2p + 1's
+        var half = Vector512.Create((short)0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1);
+        var acc = Vector256<float>.Zero;
+        for (int ibl = 0; ibl < n / 256; ibl++, x += 136, y += Q8Bytes)
+        {
+            // the eight 6-bit scales, byte j = low nibble j of scales_l | scales_h bits 2j, 2j + 1 at bits 4, 5
+            ulong ls = Bmi2.X64.ParallelBitDeposit(*(uint*)(x + 4), 0x0F0F0F0F0F0F0F0Ful)
+                     | Bmi2.X64.ParallelBitDeposit(*(ushort*)(x + 2), 0x3030303030303030ul);
+            var scales = (Sse41.ConvertToVector128Int16(Vector128.CreateScalar(ls).AsByte()) - Vector128.Create((short)32))
+                .ToVector256Unsafe().ToVector512Unsafe();
+            var sumi = Vector512<int>.Zero;
+            sbyte* q8 = (sbyte*)(y + Q8Qs);
+            for (int p = 0; p < 4; p++, q8 += 64)
+            {
+                var qs = Vector256.Load(x + 8 + 32 * p);
+                var idx = Vector512.Create((qs & m4).AsUInt64(), (Vector256.ShiftRightLogical(qs.AsUInt16(), 4).AsByte() & m4).AsUInt64());
+                var q = Avx512BW.Shuffle(table, Avx512F.PermuteVar8x64(idx, order).AsSByte());
+                var ys = Vector512.Load(q8);
+                // |q| ≤ 127 and |y| ≤ 127 (Q8_K): the pair sums stay within int16, as in the AVX2 kernel
+                var signedY = Vector512.ConditionalSelect(Vector512.LessThan(q, Vector512<sbyte>.Zero), Vector512<sbyte>.Zero - ys, ys);
+                var pairs = Simd512.PairsU8I8(Vector512.Abs(q).AsByte(), signedY);
+                sumi += Avx512BW.MultiplyAddAdjacent(pairs, Avx512BW.PermuteVar32x16(scales, half + Vector512.Create((short)(2 * p))));
+            }
+            float d = Half(x) * *(float*)y;
+            acc = Fma.MultiplyAdd(Vector256.Create(d), Avx.ConvertToVector256Single(sumi.GetLower() + sumi.GetUpper()), acc);
+        }
+        return HSum(acc);
     }
 }
