@@ -165,6 +165,7 @@ public static unsafe class DotKernels
             (KernelIsa.Avx512 or KernelIsa.Avx2, GgmlType.Q5_K) => &MultiRowDots.Q5_KAvx2,
             (KernelIsa.Avx2, GgmlType.Q6_K) => &MultiRowDots.Q6_KAvx2,
             (KernelIsa.Avx512, GgmlType.Q6_K) => &MultiRowDots.Q6_KAvx512,
+            (KernelIsa.Avx512, GgmlType.IQ4_XS) when Bmi2.X64.IsSupported => &MultiRowDots.IQ4_XSAvx512,
             _ => null,
         };
     }

@@ -411,6 +411,46 @@ internal static unsafe class MultiRowDots
         }
         for (int j = 0; j < Rows; j++) s[j * ss] = Simd512.HSum(acc[j]);
     }
+    /// <summary>Rows of <see cref="Avx512KQuantDots.IQ4_XS"/>: the values, their magnitudes and signs and the scales once per weight block.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void IQ4_XSAvx512(byte* x, byte* y, nint ys, int n, float* s, nint ss)
+    {
+        var acc = stackalloc Vector256<float>[Rows];
+        var sumi = stackalloc Vector512<int>[Rows];
+        for (int j = 0; j < Rows; j++) acc[j] = Vector256<float>.Zero;
+        var t = Vector128.Create((sbyte)-127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113);
+        var table = Vector512.Create(Vector256.Create(t, t), Vector256.Create(t, t));
+        var m4 = Vector256.Create((byte)0x0F);
+        var order = Vector512.Create(0ul, 1, 4, 5, 2, 3, 6, 7);
+        var half = Vector512.Create((short)0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1);
+        for (int ibl = 0; ibl < n / 256; ibl++, x += 136, y += 292)
+        {
+            ulong ls = Bmi2.X64.ParallelBitDeposit(*(uint*)(x + 4), 0x0F0F0F0F0F0F0F0Ful)
+                     | Bmi2.X64.ParallelBitDeposit(*(ushort*)(x + 2), 0x3030303030303030ul);
+            var scales = (Sse41.ConvertToVector128Int16(Vector128.CreateScalar(ls).AsByte()) - Vector128.Create((short)32))
+                .ToVector256Unsafe().ToVector512Unsafe();
+            for (int j = 0; j < Rows; j++) sumi[j] = Vector512<int>.Zero;
+            for (int p = 0; p < 4; p++)
+            {
+                var qs = Vector256.Load(x + 8 + 32 * p);
+                var idx = Vector512.Create((qs & m4).AsUInt64(), (Vector256.ShiftRightLogical(qs.AsUInt16(), 4).AsByte() & m4).AsUInt64());
+                var q = Avx512BW.Shuffle(table, Avx512F.PermuteVar8x64(idx, order).AsSByte());
+                var negative = Vector512.LessThan(q, Vector512<sbyte>.Zero);
+                var magnitude = Vector512.Abs(q).AsByte();
+                var sc = Avx512BW.PermuteVar32x16(scales, half + Vector512.Create((short)(2 * p)));
+                for (int j = 0; j < Rows; j++)
+                {
+                    var yv = Vector512.Load((sbyte*)(y + j * ys + 4 + 64 * p));
+                    var pairs = Simd512.PairsU8I8(magnitude, Vector512.ConditionalSelect(negative, Vector512<sbyte>.Zero - yv, yv));
+                    sumi[j] += Avx512BW.MultiplyAddAdjacent(pairs, sc);
+                }
+            }
+            float hd = Half(x);
+            for (int j = 0; j < Rows; j++)
+                acc[j] = Fma.MultiplyAdd(Vector256.Create(hd * *(float*)(y + j * ys)), Avx.ConvertToVector256Single(sumi[j].GetLower() + sumi[j].GetUpper()), acc[j]);
+        }
+        for (int j = 0; j < Rows; j++) s[j * ss] = HSum(acc[j]);
+    }
 }
 
 /// <summary>Q4_K or Q5_K, as a type so the shared kernels are compiled once per kind with the branch folded.</summary>
