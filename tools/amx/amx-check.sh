@@ -7,11 +7,12 @@
 #      models written here by the bench tool.
 # On a machine without AMX, step 2 fails with the detection's reason. Runs with the .NET SDK, or
 # without it from .prebuilt/ (tools/pack-prebuilt.sh; see tools/lib/dotnet-env.sh).
-# F16 is in the default list because the AMX buffer takes F16 weights too (file layout, F32 activations, as ggml).
-# Usage: tools/amx/amx-check.sh [--types Q8_0,Q4_0,Q4_K_M,F16] [--models DIR] [-r N] [-p N] [-n N] [-t N] [--no-bench]
+# F16 is in the default list because the AMX buffer takes F16 weights too (file layout, F32 activations, as ggml);
+# Q6_K, Q5_K_M and IQ4_XS for the K-quant layouts (the file's bits, unpacked per thread for the tiles).
+# Usage: tools/amx/amx-check.sh [--types Q8_0,Q4_0,Q4_K_M,Q6_K,Q5_K_M,IQ4_XS,F16] [--models DIR] [-r N] [-p N] [-n N] [-t N] [--no-bench]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-types=Q8_0,Q4_0,Q4_K_M,F16 models=bench/out reps=3 pp=512 tg=128 threads="" bench=1
+types=Q8_0,Q4_0,Q4_K_M,Q6_K,Q5_K_M,IQ4_XS,F16 models=bench/out reps=3 pp=512 tg=128 threads="" bench=1
 while [ $# -gt 0 ]; do
   case "$1" in
     --types) types=$2; shift 2 ;;
