@@ -66,37 +66,76 @@ internal static unsafe class Avx512KQuantDots
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float IQ4_XS(byte* x, byte* y, int n)
     {
-        var t = Vector128.Create((sbyte)-127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113);
-        var table = Vector512.Create(Vector256.Create(t, t), Vector256.Create(t, t));
-        var m4 = Vector256.Create((byte)0x0F);
-        // qwords [low a, low b, high a, high b] → [low a, high a, low b, high b]: the activations' element order
-        var order = Vector512.Create(0ul, 1, 4, 5, 2, 3, 6, 7);
-        // int16 lane i of a register takes sub-block 2p's scale (i < 16) or 2p + 1's
-        var half = Vector512.Create((short)0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1);
         var acc = Vector256<float>.Zero;
+        var table = IQ4_XSTable();
         for (int ibl = 0; ibl < n / 256; ibl++, x += 136, y += Q8Bytes)
         {
-            // the eight 6-bit scales, byte j = low nibble j of scales_l | scales_h bits 2j, 2j + 1 at bits 4, 5
-            ulong ls = Bmi2.X64.ParallelBitDeposit(*(uint*)(x + 4), 0x0F0F0F0F0F0F0F0Ful)
-                     | Bmi2.X64.ParallelBitDeposit(*(ushort*)(x + 2), 0x3030303030303030ul);
-            var scales = (Sse41.ConvertToVector128Int16(Vector128.CreateScalar(ls).AsByte()) - Vector128.Create((short)32))
-                .ToVector256Unsafe().ToVector512Unsafe();
+            var scales = IQ4_XSScales(x);
             var sumi = Vector512<int>.Zero;
-            sbyte* q8 = (sbyte*)(y + Q8Qs);
-            for (int p = 0; p < 4; p++, q8 += 64)
+            for (int h = 0; h < 2; h++)
             {
-                var qs = Vector256.Load(x + 8 + 32 * p);
-                var idx = Vector512.Create((qs & m4).AsUInt64(), (Vector256.ShiftRightLogical(qs.AsUInt16(), 4).AsByte() & m4).AsUInt64());
-                var q = Avx512BW.Shuffle(table, Avx512F.PermuteVar8x64(idx, order).AsSByte());
-                var ys = Vector512.Load(q8);
-                // |q| ≤ 127 and |y| ≤ 127 (Q8_K): the pair sums stay within int16, as in the AVX2 kernel
-                var signedY = Vector512.ConditionalSelect(Vector512.LessThan(q, Vector512<sbyte>.Zero), Vector512<sbyte>.Zero - ys, ys);
-                var pairs = Simd512.PairsU8I8(Vector512.Abs(q).AsByte(), signedY);
-                sumi += Avx512BW.MultiplyAddAdjacent(pairs, Avx512BW.PermuteVar32x16(scales, half + Vector512.Create((short)(2 * p))));
+                var (q0, q1) = IQ4_XSValues(table, x + 8 + 64 * h);
+                sumi += IQ4_XSTerms(Vector512.Abs(q0).AsByte(), Vector512.LessThan(q0, Vector512<sbyte>.Zero),
+                    Vector512.Load((sbyte*)(y + Q8Qs + 128 * h)), IQ4_XSPairScales(scales, 2 * h));
+                sumi += IQ4_XSTerms(Vector512.Abs(q1).AsByte(), Vector512.LessThan(q1, Vector512<sbyte>.Zero),
+                    Vector512.Load((sbyte*)(y + Q8Qs + 128 * h + 64)), IQ4_XSPairScales(scales, 2 * h + 1));
             }
             float d = Half(x) * *(float*)y;
             acc = Fma.MultiplyAdd(Vector256.Create(d), Avx.ConvertToVector256Single(sumi.GetLower() + sumi.GetUpper()), acc);
         }
         return HSum(acc);
     }
+
+    /// <summary>kvalues_iq4nl in every 128-bit lane, for VPSHUFB.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static Vector512<sbyte> IQ4_XSTable()
+    {
+        var t = Vector128.Create((sbyte)-127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113);
+        return Vector512.Create(Vector256.Create(t, t), Vector256.Create(t, t));
+    }
+
+    /// <summary>
+    /// A super-block's eight scales ls − 32 as int16 lanes 0–7 (byte j = low nibble j of scales_l | bits 2j, 2j + 1 of
+    /// scales_h at bits 4, 5, by PDEP).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static Vector512<short> IQ4_XSScales(byte* x)
+    {
+        ulong ls = Bmi2.X64.ParallelBitDeposit(*(uint*)(x + 4), 0x0F0F0F0F0F0F0F0Ful)
+                 | Bmi2.X64.ParallelBitDeposit(*(ushort*)(x + 2), 0x3030303030303030ul);
+        return (Sse41.ConvertToVector128Int16(Vector128.CreateScalar(ls).AsByte()) - Vector128.Create((short)32))
+            .ToVector256Unsafe().ToVector512Unsafe();
+    }
+
+    /// <summary>
+    /// The values of four sub-blocks (64 index bytes): sub-blocks 0, 1 and 2, 3 as two registers in the activations'
+    /// element order [low nibbles of a, high of a, low of b, high of b] (16 bytes each).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static (Vector512<sbyte> First, Vector512<sbyte> Second) IQ4_XSValues(Vector512<sbyte> table, byte* qs)
+    {
+        var v = Vector512.Load(qs);
+        var m4 = Vector512.Create((byte)0x0F);
+        var low = (v & m4).AsUInt64();
+        var high = (Vector512.ShiftRightLogical(v.AsUInt16(), 4).AsByte() & m4).AsUInt64();
+        var first = Avx512F.PermuteVar8x64x2(low, Vector512.Create(0ul, 1, 8, 9, 2, 3, 10, 11), high);
+        var second = Avx512F.PermuteVar8x64x2(low, Vector512.Create(4ul, 5, 12, 13, 6, 7, 14, 15), high);
+        return (Avx512BW.Shuffle(table, first.AsSByte()), Avx512BW.Shuffle(table, second.AsSByte()));
+    }
+
+    /// <summary>The scales of register <paramref name="pair"/>: sub-block 2·pair's in its lower int16 lanes, 2·pair + 1's in the upper.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static Vector512<short> IQ4_XSPairScales(Vector512<short> scales, int pair)
+    {
+        var lane = Vector512.Create((short)0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1);
+        return Avx512BW.PermuteVar32x16(scales, lane + Vector512.Create((short)(2 * pair)));
+    }
+
+    /// <summary>
+    /// Two sub-blocks' int32 lanes: |q|·(y signed as q) pair sums (|q|, |y| ≤ 127: within int16, as the AVX2 kernel's)
+    /// × their scales (<see cref="IQ4_XSPairScales"/>).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static Vector512<int> IQ4_XSTerms(Vector512<byte> magnitude, Vector512<sbyte> negative, Vector512<sbyte> y, Vector512<short> pairScales) =>
+        Avx512BW.MultiplyAddAdjacent(Simd512.PairsU8I8(magnitude, Vector512.ConditionalSelect(negative, Vector512<sbyte>.Zero - y, y)), pairScales);
 }

@@ -418,31 +418,22 @@ internal static unsafe class MultiRowDots
         var acc = stackalloc Vector256<float>[Rows];
         var sumi = stackalloc Vector512<int>[Rows];
         for (int j = 0; j < Rows; j++) acc[j] = Vector256<float>.Zero;
-        var t = Vector128.Create((sbyte)-127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113);
-        var table = Vector512.Create(Vector256.Create(t, t), Vector256.Create(t, t));
-        var m4 = Vector256.Create((byte)0x0F);
-        var order = Vector512.Create(0ul, 1, 4, 5, 2, 3, 6, 7);
-        var half = Vector512.Create((short)0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1);
+        var table = Avx512KQuantDots.IQ4_XSTable();
         for (int ibl = 0; ibl < n / 256; ibl++, x += 136, y += 292)
         {
-            ulong ls = Bmi2.X64.ParallelBitDeposit(*(uint*)(x + 4), 0x0F0F0F0F0F0F0F0Ful)
-                     | Bmi2.X64.ParallelBitDeposit(*(ushort*)(x + 2), 0x3030303030303030ul);
-            var scales = (Sse41.ConvertToVector128Int16(Vector128.CreateScalar(ls).AsByte()) - Vector128.Create((short)32))
-                .ToVector256Unsafe().ToVector512Unsafe();
+            var scales = Avx512KQuantDots.IQ4_XSScales(x);
             for (int j = 0; j < Rows; j++) sumi[j] = Vector512<int>.Zero;
-            for (int p = 0; p < 4; p++)
+            for (int h = 0; h < 2; h++)
             {
-                var qs = Vector256.Load(x + 8 + 32 * p);
-                var idx = Vector512.Create((qs & m4).AsUInt64(), (Vector256.ShiftRightLogical(qs.AsUInt16(), 4).AsByte() & m4).AsUInt64());
-                var q = Avx512BW.Shuffle(table, Avx512F.PermuteVar8x64(idx, order).AsSByte());
-                var negative = Vector512.LessThan(q, Vector512<sbyte>.Zero);
-                var magnitude = Vector512.Abs(q).AsByte();
-                var sc = Avx512BW.PermuteVar32x16(scales, half + Vector512.Create((short)(2 * p)));
-                for (int j = 0; j < Rows; j++)
+                var (q0, q1) = Avx512KQuantDots.IQ4_XSValues(table, x + 8 + 64 * h);
+                for (int r = 0; r < 2; r++)
                 {
-                    var yv = Vector512.Load((sbyte*)(y + j * ys + 4 + 64 * p));
-                    var pairs = Simd512.PairsU8I8(magnitude, Vector512.ConditionalSelect(negative, Vector512<sbyte>.Zero - yv, yv));
-                    sumi[j] += Avx512BW.MultiplyAddAdjacent(pairs, sc);
+                    var q = r == 0 ? q0 : q1;
+                    var magnitude = Vector512.Abs(q).AsByte();
+                    var negative = Vector512.LessThan(q, Vector512<sbyte>.Zero);
+                    var sc = Avx512KQuantDots.IQ4_XSPairScales(scales, 2 * h + r);
+                    for (int j = 0; j < Rows; j++)
+                        sumi[j] += Avx512KQuantDots.IQ4_XSTerms(magnitude, negative, Vector512.Load((sbyte*)(y + j * ys + 4 + 128 * h + 64 * r)), sc);
                 }
             }
             float hd = Half(x);
