@@ -71,7 +71,6 @@ internal sealed unsafe class KQuantTileMatmul
                 int cols = Math.Min(32, columnStart + columnCount - nb);
                 byte* panel0 = pw + nb / 16 * panelBytes;
                 UnpackPanels(panel0, panelBytes, cols / 16, superBlocks, stepsPerSuperBlock, pu);
-                byte* b0 = pu;
                 for (int mb = 0; mb < m; mb += 32)
                 {
                     int rows = Math.Min(32, m - mb);
@@ -83,8 +82,8 @@ internal sealed unsafe class KQuantTileMatmul
                         {
                             A = pa + mb * rowBytes + s * Q8_KFormat.BlockBytes + Q8_KFormat.OffQs,
                             Lda = rowBytes,
-                            B0 = b0 + s * bSuperBlock,
-                            B1 = (shape.N1 > 0 ? b0 + bPanel : b0) + s * bSuperBlock,
+                            B0 = pu + s * bSuperBlock,
+                            B1 = (shape.N1 > 0 ? pu + bPanel : pu) + s * bSuperBlock,
                             AStep = _step,
                             BStep = _unpackedTileBytes,
                             C = ps + first * 1024,
