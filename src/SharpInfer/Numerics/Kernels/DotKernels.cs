@@ -48,12 +48,15 @@ public static unsafe class DotKernels
     /// llama.cpp's AVX-512 builds run the same AVX2 code): same lanes, same FMA order, hence the same float result as
     /// llama.cpp. Measured on the target (AMD Zen 4, which executes 512-bit operations as two 256-bit halves) they are
     /// also 5–25% faster than our two-blocks-per-register AVX-512 kernels for the 32-value types; only Q6_K's
-    /// AVX-512 kernel is faster (~20%). The AVX-512 kernels stay selectable through <see cref="For"/>. IQ4_XS is the
-    /// exception: its AVX-512 kernel keeps the AVX2 kernel's lanes and FMA order (the same bits) and runs 1.9× faster
-    /// (gemv bench 13.7 → 25.5 GMAC/s).
+    /// AVX-512 kernel is faster (~20%). The AVX-512 kernels stay selectable through <see cref="For"/>. IQ4_XS, Q2_K and
+    /// Q3_K are the exceptions: their AVX-512 kernels keep the AVX2 kernels' lanes and FMA order (the same bits) and run
+    /// faster (gemv bench IQ4_XS 13.7 → 25.5 GMAC/s; Q2_K, Q3_K see <see cref="Avx512LowBitKQuantDots"/>).
     /// </summary>
     internal static KernelIsa PreferredIsa(GgmlType t, KernelIsa best) =>
-        best == KernelIsa.Avx512 && VecDot.Supports(t) && GgmlTypeInfo.Get(t).IsQuantized && t != GgmlType.IQ4_XS ? KernelIsa.Avx2 : best;
+        best == KernelIsa.Avx512 && VecDot.Supports(t) && GgmlTypeInfo.Get(t).IsQuantized && !KeepsAvx2Bits(t) ? KernelIsa.Avx2 : best;
+
+    /// <summary>The quantized types whose AVX-512 kernels give the AVX2 (ggml) kernels' bits, faster.</summary>
+    private static bool KeepsAvx2Bits(GgmlType t) => t is GgmlType.IQ4_XS or GgmlType.Q2_K or GgmlType.Q3_K;
 
     /// <summary>
     /// The kernel that dots one weight row with <see cref="MultiRowDots.Rows"/> activation rows at once for
@@ -166,6 +169,8 @@ public static unsafe class DotKernels
             (KernelIsa.Avx2, GgmlType.Q6_K) => &MultiRowDots.Q6_KAvx2,
             (KernelIsa.Avx512, GgmlType.Q6_K) => &MultiRowDots.Q6_KAvx512,
             (KernelIsa.Avx512, GgmlType.IQ4_XS) when Bmi2.X64.IsSupported => &MultiRowDots.IQ4_XSAvx512,
+            (KernelIsa.Avx512, GgmlType.Q2_K) => &Avx512LowBitKQuantDots.Q2_KRows,
+            (KernelIsa.Avx512, GgmlType.Q3_K) => &Avx512LowBitKQuantDots.Q3_KRows,
             _ => null,
         };
     }
@@ -212,6 +217,8 @@ public static unsafe class DotKernels
                 case GgmlType.IQ4_NL: return &Avx512LegacyDots.IQ4_NL;
                 case GgmlType.Q6_K: return &Avx512KQuantDots.Q6_K;
                 case GgmlType.IQ4_XS when Bmi2.X64.IsSupported: return &Avx512KQuantDots.IQ4_XS;
+                case GgmlType.Q2_K: return &Avx512LowBitKQuantDots.Q2_K;
+                case GgmlType.Q3_K: return &Avx512LowBitKQuantDots.Q3_K;
             }
             isa = KernelIsa.Avx2;
         }

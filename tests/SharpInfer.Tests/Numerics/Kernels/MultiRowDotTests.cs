@@ -10,7 +10,8 @@ public unsafe class MultiRowDotTests
         (from t in new[] { GgmlType.Q4_0, GgmlType.Q8_0, GgmlType.Q4_K, GgmlType.Q5_K }
          from isa in CpuKernels.Available.Where(i => i != KernelIsa.Scalar)
          select new object[] { t, isa })
-        .Append([GgmlType.Q6_K, KernelIsa.Avx512]).Append([GgmlType.Q6_K, KernelIsa.Avx2]).Append([GgmlType.IQ4_XS, KernelIsa.Avx512]);
+        .Append([GgmlType.Q6_K, KernelIsa.Avx512]).Append([GgmlType.Q6_K, KernelIsa.Avx2]).Append([GgmlType.IQ4_XS, KernelIsa.Avx512])
+        .Append([GgmlType.Q2_K, KernelIsa.Avx512]).Append([GgmlType.Q3_K, KernelIsa.Avx512]);
 
     /// <summary>Each row of a multi-row kernel must equal the single-row kernel of the same level bit for bit.</summary>
     [Theory]

@@ -83,11 +83,15 @@ public class SimdDotTests(ITestOutputHelper output)
     }
 
     /// <summary>
-    /// IQ4_XS's AVX-512 kernel keeps the AVX2 kernel's int32 lanes, float lanes and FMA order (ggml's AVX2 code, which
-    /// llama.cpp's AVX-512 builds run), so on random rows it gives the AVX2 kernel's bits, not merely a close value.
+    /// The AVX-512 kernels of IQ4_XS, Q2_K and Q3_K keep the AVX2 kernels' int32 lanes, float lanes and FMA order (ggml's
+    /// AVX2 code, which llama.cpp's AVX-512 builds run), so on random rows they give the AVX2 kernels' bits, not merely a
+    /// close value.
     /// </summary>
-    [Fact]
-    public void IQ4_XSAvx512EqualsTheAvx2KernelToTheBit()
+    [Theory]
+    [InlineData(GgmlType.IQ4_XS)]
+    [InlineData(GgmlType.Q2_K)]
+    [InlineData(GgmlType.Q3_K)]
+    public void Avx512KernelEqualsTheAvx2KernelToTheBit(GgmlType type)
     {
         if (!CpuKernels.Available.Contains(KernelIsa.Avx512))
             throw new PlatformNotSupportedException("this test compares the AVX-512 kernel, and this CPU has no AVX-512");
@@ -96,13 +100,13 @@ public class SimdDotTests(ITestOutputHelper output)
         {
             var wf = QuantizationRoundTripTests.RandomRow(n, seed: 5 + seed, scale: 0.5f);
             var xf = QuantizationRoundTripTests.RandomRow(n, seed: 50 + seed, scale: 2f);
-            var w = new byte[GgmlTypeInfo.Get(GgmlType.IQ4_XS).RowBytes(n)];
-            Quantization.Quantize(GgmlType.IQ4_XS, wf, w);
-            var a = new byte[VecDot.ActivationRowBytes(GgmlType.IQ4_XS, n)];
-            VecDot.QuantizeActivations(GgmlType.IQ4_XS, xf, a);
-            float avx2 = VecDot.DotWith(KernelIsa.Avx2, GgmlType.IQ4_XS, w, a, n);
-            float avx512 = VecDot.DotWith(KernelIsa.Avx512, GgmlType.IQ4_XS, w, a, n);
-            Assert.True(BitConverter.SingleToInt32Bits(avx2) == BitConverter.SingleToInt32Bits(avx512), $"seed {seed}: AVX-512 {avx512} vs AVX2 {avx2}");
+            var w = new byte[GgmlTypeInfo.Get(type).RowBytes(n)];
+            Quantization.Quantize(type, wf, w);
+            var a = new byte[VecDot.ActivationRowBytes(type, n)];
+            VecDot.QuantizeActivations(type, xf, a);
+            float avx2 = VecDot.DotWith(KernelIsa.Avx2, type, w, a, n);
+            float avx512 = VecDot.DotWith(KernelIsa.Avx512, type, w, a, n);
+            Assert.True(BitConverter.SingleToInt32Bits(avx2) == BitConverter.SingleToInt32Bits(avx512), $"{type} seed {seed}: AVX-512 {avx512} vs AVX2 {avx2}");
         }
     }
 

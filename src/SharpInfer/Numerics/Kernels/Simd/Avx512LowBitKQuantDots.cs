@@ -1,0 +1,219 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+using static SharpInfer.Numerics.Kernels.Simd256;
+
+namespace SharpInfer.Numerics.Kernels;
+
+/// <summary>
+/// AVX-512 twins of <see cref="Avx2KQuantDots"/>'s Q2_K and Q3_K dots (ggml's AVX2 code, which llama.cpp's AVX-512
+/// builds run) that give its bits: a register holds two 32-value chunks, shifted apart by one VPSRLVW from the same
+/// 256-bit quant load; its int16 pair sums × the chunks' sub-block scales (spread by one VPERMW) are int32 lanes whose
+/// lower and upper halves are the AVX2 kernel's eight lanes for the two chunks, so their sum over a super-block is the
+/// AVX2 kernel's exact integers, and the float step (eight lanes, the same FMAs, hsum_float_8) is its own.
+/// Single rows and, for batches, four activation rows per weight row (the weight decoded once).
+/// </summary>
+internal static unsafe class Avx512LowBitKQuantDots
+{
+    private const int Q8Bytes = 292, Q8Qs = 4, Q8Bsums = 260, Rows = MultiRowDots.Rows;
+
+    /// <summary>int16 lane i takes scale i / 8 + 4·register: chunk 2r's two sub-block scales, then chunk 2r + 1's.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<short> ScaleLanes(int register) =>
+        Vector512.Create((short)0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3)
+        + Vector512.Create((short)(4 * register));
+
+    /// <summary>Shift counts: <paramref name="first"/> for the lower 256 bits, <paramref name="first"/> + step for the upper.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<ushort> Shifts(int first, int step) =>
+        Vector512.Create(Vector256.Create((ushort)first), Vector256.Create((ushort)(first + step)));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<byte> Twice(Vector256<byte> v) => Avx512F.InsertVector256(v.ToVector512Unsafe(), v, 1);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<byte> Shr(Vector512<byte> v, Vector512<ushort> counts) =>
+        Avx512BW.ShiftRightLogicalVariable(v.AsUInt16(), counts).AsByte();
+
+    /// <summary>The kernels' constant vectors (static readonly: the optimizing JIT embeds them).</summary>
+    private static class Constants
+    {
+        /// <summary>VPERMW indices of registers 0–3 (<see cref="ScaleLanes"/>).</summary>
+        public static readonly Vector512<short> Lanes0 = ScaleLanes(0), Lanes1 = ScaleLanes(1), Lanes2 = ScaleLanes(2), Lanes3 = ScaleLanes(3);
+        /// <summary>Low-bit shifts of the even and odd registers of a 32-byte quant half: chunks at bits 0, 2 and 4, 6.</summary>
+        public static readonly Vector512<ushort> LowEven = Shifts(0, 2), LowOdd = Shifts(4, 2);
+        /// <summary>Q3_K's hmask shifts of registers 0–3: bits 2r, 2r + 1.</summary>
+        public static readonly Vector512<ushort> High0 = Shifts(0, 1), High1 = Shifts(2, 1), High2 = Shifts(4, 1), High3 = Shifts(6, 1);
+    }
+
+    // ---- Q2_K: 16 sub-blocks of 16, 2-bit quants, 4-bit scales and mins ----
+
+    /// <summary>The 16 sub-block scales (low nibbles of scales[]) as int16 lanes 0–15.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<short> Q2_KScales(byte* x) =>
+        Avx2.ConvertToVector256Int16(Vector128.Load(x) & Vector128.Create((byte)0x0F)).ToVector512Unsafe();
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<short> Q2_KMinValues(byte* x) =>
+        Avx2.ConvertToVector256Int16(Vector128.ShiftRightLogical(Vector128.Load(x).AsUInt16(), 4).AsByte() & Vector128.Create((byte)0x0F));
+
+    /// <summary>ggml's min term: eight lanes of mins[2k]·bsums[2k] + mins[2k + 1]·bsums[2k + 1].</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> Q2_KMins(Vector256<short> mins, byte* y) =>
+        Avx.ConvertToVector256Single(Avx2.MultiplyAddAdjacent(mins, Vector256.Load((short*)(y + Q8Bsums))));
+
+    /// <summary>
+    /// A Q2_K super-block's four registers of 2-bit quants (chunks 2r, 2r + 1: qs half r / 2 shifted by 4·(r mod 2)
+    /// and 2 more) and their scales.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Q2_KDecode(byte* x, out Vector512<byte> q0, out Vector512<byte> q1, out Vector512<byte> q2, out Vector512<byte> q3,
+        out Vector512<short> s0, out Vector512<short> s1, out Vector512<short> s2, out Vector512<short> s3)
+    {
+        var m3 = Vector512.Create((byte)3);
+        var half0 = Twice(Vector256.Load(x + 16));
+        var half1 = Twice(Vector256.Load(x + 48));
+        q0 = Shr(half0, Constants.LowEven) & m3;
+        q1 = Shr(half0, Constants.LowOdd) & m3;
+        q2 = Shr(half1, Constants.LowEven) & m3;
+        q3 = Shr(half1, Constants.LowOdd) & m3;
+        var scales = Q2_KScales(x);
+        s0 = Avx512BW.PermuteVar32x16(scales, Constants.Lanes0);
+        s1 = Avx512BW.PermuteVar32x16(scales, Constants.Lanes1);
+        s2 = Avx512BW.PermuteVar32x16(scales, Constants.Lanes2);
+        s3 = Avx512BW.PermuteVar32x16(scales, Constants.Lanes3);
+    }
+
+    /// <summary>One register's int32 lanes: the pair sums of q·y × the chunks' scales.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<int> Terms(Vector512<byte> q, byte* q8, Vector512<short> scales) =>
+        Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(q, Vector512.Load((sbyte*)q8)), scales);
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static float Q2_K(byte* x, byte* y, int n)
+    {
+                var acc = Vector256<float>.Zero;
+        for (int i = 0; i < n / 256; i++, x += 84, y += Q8Bytes)
+        {
+            float yd = *(float*)y;
+            float dall = yd * Half(x + 80), dmin = -yd * Half(x + 82);
+            acc = Fma.MultiplyAdd(Vector256.Create(dmin), Q2_KMins(Q2_KMinValues(x), y), acc);
+            Q2_KDecode(x, out var q0, out var q1, out var q2, out var q3, out var s0, out var s1, out var s2, out var s3);
+            byte* q8 = y + Q8Qs;
+            var sumi = (Terms(q0, q8, s0) + Terms(q1, q8 + 64, s1)) + (Terms(q2, q8 + 128, s2) + Terms(q3, q8 + 192, s3));
+            acc = Fma.MultiplyAdd(Vector256.Create(dall), Avx.ConvertToVector256Single(sumi.GetLower() + sumi.GetUpper()), acc);
+        }
+        return HSum(acc);
+    }
+
+    /// <summary><see cref="Q2_K"/> for <see cref="Rows"/> activation rows (y + j·ys → s[j·ss]), each row's arithmetic Q2_K's.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Q2_KRows(byte* x, byte* y, nint ys, int n, float* s, nint ss)
+    {
+                var acc = stackalloc Vector256<float>[Rows];
+        for (int j = 0; j < Rows; j++) acc[j] = Vector256<float>.Zero;
+        for (int i = 0; i < n / 256; i++, x += 84, y += Q8Bytes)
+        {
+            float hd = Half(x + 80), hmin = Half(x + 82);
+            var mins = Q2_KMinValues(x);
+            Q2_KDecode(x, out var q0, out var q1, out var q2, out var q3, out var s0, out var s1, out var s2, out var s3);
+            for (int j = 0; j < Rows; j++)
+            {
+                byte* yj = y + j * ys;
+                float yd = *(float*)yj;
+                var a = Fma.MultiplyAdd(Vector256.Create(-yd * hmin), Q2_KMins(mins, yj), acc[j]);
+                byte* q8 = yj + Q8Qs;
+                var sumi = (Terms(q0, q8, s0) + Terms(q1, q8 + 64, s1)) + (Terms(q2, q8 + 128, s2) + Terms(q3, q8 + 192, s3));
+                acc[j] = Fma.MultiplyAdd(Vector256.Create(yd * hd), Avx.ConvertToVector256Single(sumi.GetLower() + sumi.GetUpper()), a);
+            }
+        }
+        for (int j = 0; j < Rows; j++) s[j * ss] = HSum(acc[j]);
+    }
+
+    // ---- Q3_K: 16 sub-blocks of 16, 2 low bits + a high bit (set: +0, clear: −4), 6-bit scales − 32 ----
+
+    /// <summary>The 16 six-bit scales − 32 as int16 lanes 0–15 (ggml's 32-bit unpacking, as the AVX2 kernel).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<short> Q3_KScales(byte* x)
+    {
+        const uint kmask1 = 0x03030303, kmask2 = 0x0f0f0f0f;
+        uint a0 = *(uint*)(x + 96), a1 = *(uint*)(x + 100), a2 = *(uint*)(x + 104);
+        var packed = Vector128.Create(
+            (a0 & kmask2) | ((a2 & kmask1) << 4),
+            (a1 & kmask2) | (((a2 >> 2) & kmask1) << 4),
+            ((a0 >> 4) & kmask2) | (((a2 >> 4) & kmask1) << 4),
+            ((a1 >> 4) & kmask2) | (((a2 >> 6) & kmask1) << 4));
+        return (Avx2.ConvertToVector256Int16(packed.AsByte()) - Vector256.Create((short)32)).ToVector512Unsafe();
+    }
+
+    /// <summary>
+    /// A Q3_K super-block's four registers as unsigned low2 + 4·bit (0…7; chunks 2r, 2r + 1: low bits as Q2_K's, high
+    /// bits hmask bits 2r and 2r + 1) and their scales.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Q3_KDecode(byte* x, out Vector512<byte> q0, out Vector512<byte> q1, out Vector512<byte> q2, out Vector512<byte> q3,
+        out Vector512<short> s0, out Vector512<short> s1, out Vector512<short> s2, out Vector512<short> s3)
+    {
+        var m3 = Vector512.Create((byte)3);
+        var one = Vector512.Create((byte)1);
+        var half0 = Twice(Vector256.Load(x + 32));
+        var half1 = Twice(Vector256.Load(x + 64));
+        var hmask = Twice(Vector256.Load(x));
+        // the high bit to bit 2 (shifted left by two in 16-bit lanes after masking, so nothing crosses a byte)
+        q0 = (Shr(half0, Constants.LowEven) & m3) | Vector512.ShiftLeft((Shr(hmask, Constants.High0) & one).AsUInt16(), 2).AsByte();
+        q1 = (Shr(half0, Constants.LowOdd) & m3) | Vector512.ShiftLeft((Shr(hmask, Constants.High1) & one).AsUInt16(), 2).AsByte();
+        q2 = (Shr(half1, Constants.LowEven) & m3) | Vector512.ShiftLeft((Shr(hmask, Constants.High2) & one).AsUInt16(), 2).AsByte();
+        q3 = (Shr(half1, Constants.LowOdd) & m3) | Vector512.ShiftLeft((Shr(hmask, Constants.High3) & one).AsUInt16(), 2).AsByte();
+        var scales = Q3_KScales(x);
+        s0 = Avx512BW.PermuteVar32x16(scales, Constants.Lanes0);
+        s1 = Avx512BW.PermuteVar32x16(scales, Constants.Lanes1);
+        s2 = Avx512BW.PermuteVar32x16(scales, Constants.Lanes2);
+        s3 = Avx512BW.PermuteVar32x16(scales, Constants.Lanes3);
+
+    }
+
+    /// <summary>One Q3_K register's int32 lanes: (q − 4)·y as the AVX2 kernel's two pair sums, × the chunks' scales.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<int> Q3_KTerms(Vector512<byte> q, byte* q8, Vector512<short> scales)
+    {
+        var y = Vector512.Load((sbyte*)q8);
+        var pairs = Avx512BW.MultiplyAddAdjacent(q, y) - Avx512BW.MultiplyAddAdjacent(Vector512.Create((byte)4), y);
+        return Avx512BW.MultiplyAddAdjacent(pairs, scales);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static float Q3_K(byte* x, byte* y, int n)
+    {
+                var acc = Vector256<float>.Zero;
+        for (int i = 0; i < n / 256; i++, x += 110, y += Q8Bytes)
+        {
+            Q3_KDecode(x, out var q0, out var q1, out var q2, out var q3, out var s0, out var s1, out var s2, out var s3);
+            byte* q8 = y + Q8Qs;
+            var sumi = (Q3_KTerms(q0, q8, s0) + Q3_KTerms(q1, q8 + 64, s1)) + (Q3_KTerms(q2, q8 + 128, s2) + Q3_KTerms(q3, q8 + 192, s3));
+            float d = Half(x + 108) * *(float*)y;
+            acc = Fma.MultiplyAdd(Vector256.Create(d), Avx.ConvertToVector256Single(sumi.GetLower() + sumi.GetUpper()), acc);
+        }
+        return HSum(acc);
+    }
+
+    /// <summary><see cref="Q3_K"/> for <see cref="Rows"/> activation rows (y + j·ys → s[j·ss]), each row's arithmetic Q3_K's.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Q3_KRows(byte* x, byte* y, nint ys, int n, float* s, nint ss)
+    {
+                var acc = stackalloc Vector256<float>[Rows];
+        for (int j = 0; j < Rows; j++) acc[j] = Vector256<float>.Zero;
+        for (int i = 0; i < n / 256; i++, x += 110, y += Q8Bytes)
+        {
+            Q3_KDecode(x, out var q0, out var q1, out var q2, out var q3, out var s0, out var s1, out var s2, out var s3);
+            float hd = Half(x + 108);
+            for (int j = 0; j < Rows; j++)
+            {
+                byte* yj = y + j * ys;
+                byte* q8 = yj + Q8Qs;
+                var sumi = (Q3_KTerms(q0, q8, s0) + Q3_KTerms(q1, q8 + 64, s1)) + (Q3_KTerms(q2, q8 + 128, s2) + Q3_KTerms(q3, q8 + 192, s3));
+                acc[j] = Fma.MultiplyAdd(Vector256.Create(hd * *(float*)yj), Avx.ConvertToVector256Single(sumi.GetLower() + sumi.GetUpper()), acc[j]);
+            }
+        }
+        for (int j = 0; j < Rows; j++) s[j * ss] = HSum(acc[j]);
+    }
+}
