@@ -17,6 +17,10 @@ internal static unsafe class Avx512LowBitKQuantDots
 {
     private const int Q8Bytes = 292, Q8Qs = 4, Q8Bsums = 260, Rows = MultiRowDots.Rows;
 
+    // The constant vectors are made where they are used, from constant arguments: the JIT folds them into data. (Static
+    // readonly fields are not folded in AggressiveOptimization methods, which are compiled before the fields exist: a
+    // class-initialization check and a load per use, measured 2x slower for Q3_K.)
+
     /// <summary>int16 lane i takes scale i / 8 + 4·register: chunk 2r's two sub-block scales, then chunk 2r + 1's.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector512<short> ScaleLanes(int register) =>
@@ -25,8 +29,12 @@ internal static unsafe class Avx512LowBitKQuantDots
 
     /// <summary>Shift counts: <paramref name="first"/> for the lower 256 bits, <paramref name="first"/> + step for the upper.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<ushort> Shifts(int first, int step) =>
-        Vector512.Create(Vector256.Create((ushort)first), Vector256.Create((ushort)(first + step)));
+    private static Vector512<ushort> Shifts(int first, int step)
+    {
+        // eight 64-bit lanes: one Create of constants, which the JIT folds (two 256-bit halves it inserts at run time)
+        ulong low = 0x0001000100010001ul * (ulong)first, high = 0x0001000100010001ul * (ulong)(first + step);
+        return Vector512.Create(low, low, low, low, high, high, high, high).AsUInt16();
+    }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector512<byte> Twice(Vector256<byte> v) => Avx512F.InsertVector256(v.ToVector512Unsafe(), v, 1);
@@ -34,17 +42,6 @@ internal static unsafe class Avx512LowBitKQuantDots
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector512<byte> Shr(Vector512<byte> v, Vector512<ushort> counts) =>
         Avx512BW.ShiftRightLogicalVariable(v.AsUInt16(), counts).AsByte();
-
-    /// <summary>The kernels' constant vectors (static readonly: the optimizing JIT embeds them).</summary>
-    private static class Constants
-    {
-        /// <summary>VPERMW indices of registers 0–3 (<see cref="ScaleLanes"/>).</summary>
-        public static readonly Vector512<short> Lanes0 = ScaleLanes(0), Lanes1 = ScaleLanes(1), Lanes2 = ScaleLanes(2), Lanes3 = ScaleLanes(3);
-        /// <summary>Low-bit shifts of the even and odd registers of a 32-byte quant half: chunks at bits 0, 2 and 4, 6.</summary>
-        public static readonly Vector512<ushort> LowEven = Shifts(0, 2), LowOdd = Shifts(4, 2);
-        /// <summary>Q3_K's hmask shifts of registers 0–3: bits 2r, 2r + 1.</summary>
-        public static readonly Vector512<ushort> High0 = Shifts(0, 1), High1 = Shifts(2, 1), High2 = Shifts(4, 1), High3 = Shifts(6, 1);
-    }
 
     // ---- Q2_K: 16 sub-blocks of 16, 2-bit quants, 4-bit scales and mins ----
 
@@ -73,15 +70,15 @@ internal static unsafe class Avx512LowBitKQuantDots
         var m3 = Vector512.Create((byte)3);
         var half0 = Twice(Vector256.Load(x + 16));
         var half1 = Twice(Vector256.Load(x + 48));
-        q0 = Shr(half0, Constants.LowEven) & m3;
-        q1 = Shr(half0, Constants.LowOdd) & m3;
-        q2 = Shr(half1, Constants.LowEven) & m3;
-        q3 = Shr(half1, Constants.LowOdd) & m3;
+        q0 = Shr(half0, Shifts(0, 2)) & m3;
+        q1 = Shr(half0, Shifts(4, 2)) & m3;
+        q2 = Shr(half1, Shifts(0, 2)) & m3;
+        q3 = Shr(half1, Shifts(4, 2)) & m3;
         var scales = Q2_KScales(x);
-        s0 = Avx512BW.PermuteVar32x16(scales, Constants.Lanes0);
-        s1 = Avx512BW.PermuteVar32x16(scales, Constants.Lanes1);
-        s2 = Avx512BW.PermuteVar32x16(scales, Constants.Lanes2);
-        s3 = Avx512BW.PermuteVar32x16(scales, Constants.Lanes3);
+        s0 = Avx512BW.PermuteVar32x16(scales, ScaleLanes(0));
+        s1 = Avx512BW.PermuteVar32x16(scales, ScaleLanes(1));
+        s2 = Avx512BW.PermuteVar32x16(scales, ScaleLanes(2));
+        s3 = Avx512BW.PermuteVar32x16(scales, ScaleLanes(3));
     }
 
     /// <summary>One register's int32 lanes: the pair sums of q·y × the chunks' scales.</summary>
@@ -160,15 +157,15 @@ internal static unsafe class Avx512LowBitKQuantDots
         var half1 = Twice(Vector256.Load(x + 64));
         var hmask = Twice(Vector256.Load(x));
         // the high bit to bit 2 (shifted left by two in 16-bit lanes after masking, so nothing crosses a byte)
-        q0 = (Shr(half0, Constants.LowEven) & m3) | Vector512.ShiftLeft((Shr(hmask, Constants.High0) & one).AsUInt16(), 2).AsByte();
-        q1 = (Shr(half0, Constants.LowOdd) & m3) | Vector512.ShiftLeft((Shr(hmask, Constants.High1) & one).AsUInt16(), 2).AsByte();
-        q2 = (Shr(half1, Constants.LowEven) & m3) | Vector512.ShiftLeft((Shr(hmask, Constants.High2) & one).AsUInt16(), 2).AsByte();
-        q3 = (Shr(half1, Constants.LowOdd) & m3) | Vector512.ShiftLeft((Shr(hmask, Constants.High3) & one).AsUInt16(), 2).AsByte();
+        q0 = (Shr(half0, Shifts(0, 2)) & m3) | Vector512.ShiftLeft((Shr(hmask, Shifts(0, 1)) & one).AsUInt16(), 2).AsByte();
+        q1 = (Shr(half0, Shifts(4, 2)) & m3) | Vector512.ShiftLeft((Shr(hmask, Shifts(2, 1)) & one).AsUInt16(), 2).AsByte();
+        q2 = (Shr(half1, Shifts(0, 2)) & m3) | Vector512.ShiftLeft((Shr(hmask, Shifts(4, 1)) & one).AsUInt16(), 2).AsByte();
+        q3 = (Shr(half1, Shifts(4, 2)) & m3) | Vector512.ShiftLeft((Shr(hmask, Shifts(6, 1)) & one).AsUInt16(), 2).AsByte();
         var scales = Q3_KScales(x);
-        s0 = Avx512BW.PermuteVar32x16(scales, Constants.Lanes0);
-        s1 = Avx512BW.PermuteVar32x16(scales, Constants.Lanes1);
-        s2 = Avx512BW.PermuteVar32x16(scales, Constants.Lanes2);
-        s3 = Avx512BW.PermuteVar32x16(scales, Constants.Lanes3);
+        s0 = Avx512BW.PermuteVar32x16(scales, ScaleLanes(0));
+        s1 = Avx512BW.PermuteVar32x16(scales, ScaleLanes(1));
+        s2 = Avx512BW.PermuteVar32x16(scales, ScaleLanes(2));
+        s3 = Avx512BW.PermuteVar32x16(scales, ScaleLanes(3));
 
     }
 
