@@ -83,18 +83,21 @@ internal static unsafe class Avx2LegacyDots
             acc2 = Fma.MultiplyAdd(Vector256.Create(Half(y + 34) * Half(x + 18)), Avx.ConvertToVector256Single(IQ4_NLLanes(x + 18, y + 34)), acc2);
         }
         float sumf = HSum(acc1 + acc2);
-        if (ib < nb)
-        {
-            var values = SharpInfer.Numerics.Quants.IQ4_NLFormat.Values;
-            int sumi1 = 0, sumi2 = 0;
-            for (int j = 0; j < 16; j++)
-            {
-                sumi1 += (sbyte)y[2 + j] * values[x[2 + j] & 0xf];
-                sumi2 += (sbyte)y[2 + j + 16] * values[x[2 + j] >> 4];
-            }
-            sumf += Half(y) * Half(x) * (sumi1 + sumi2);
-        }
+        if (ib < nb) sumf += IQ4_NLTail(x, y);
         return sumf;
+    }
+
+    /// <summary>ggml's scalar code for an odd last IQ4_NL block.</summary>
+    public static float IQ4_NLTail(byte* x, byte* y)
+    {
+        var values = SharpInfer.Numerics.Quants.IQ4_NLFormat.Values;
+        int sumi1 = 0, sumi2 = 0;
+        for (int j = 0; j < 16; j++)
+        {
+            sumi1 += (sbyte)y[2 + j] * values[x[2 + j] & 0xf];
+            sumi2 += (sbyte)y[2 + j + 16] * values[x[2 + j] >> 4];
+        }
+        return Half(y) * Half(x) * (sumi1 + sumi2);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -35,6 +35,48 @@ internal static unsafe class MultiRowDots
         for (int j = 0; j < Rows; j++) s[j * ss] = Simd512.HSum(acc[j]);
     }
 
+    /// <summary>
+    /// Rows of <see cref="Avx2LegacyDots.IQ4_NL"/> (ggml's shape: block pairs into two accumulators per row, an odd last
+    /// block in scalar code): each block's values and their magnitudes decoded once for the four rows.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void IQ4_NLAvx2(byte* x, byte* y, nint ys, int n, float* s, nint ss)
+    {
+        var acc1 = stackalloc Vector256<float>[Rows];
+        var acc2 = stackalloc Vector256<float>[Rows];
+        for (int j = 0; j < Rows; j++) acc1[j] = acc2[j] = Vector256<float>.Zero;
+        var table = Vector128.Create((sbyte)-127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113);
+        int nb = n / 32, ib = 0;
+        for (; ib + 1 < nb; ib += 2, x += 36, y += 68)
+        {
+            var q1 = Values(x);
+            var q2 = Values(x + 18);
+            var a1 = Avx2.Abs(q1).AsByte();
+            var a2 = Avx2.Abs(q2).AsByte();
+            float d1 = Half(x), d2 = Half(x + 18);
+            for (int j = 0; j < Rows; j++)
+            {
+                byte* yj = y + j * ys;
+                var p1 = DotU8I8(a1, Avx2.Sign(Vector256.Load((sbyte*)(yj + 2)), q1));
+                var p2 = DotU8I8(a2, Avx2.Sign(Vector256.Load((sbyte*)(yj + 36)), q2));
+                acc1[j] = Fma.MultiplyAdd(Vector256.Create(Half(yj) * d1), Avx.ConvertToVector256Single(p1), acc1[j]);
+                acc2[j] = Fma.MultiplyAdd(Vector256.Create(Half(yj + 34) * d2), Avx.ConvertToVector256Single(p2), acc2[j]);
+            }
+        }
+        for (int j = 0; j < Rows; j++)
+        {
+            float sumf = HSum(acc1[j] + acc2[j]);
+            if (ib < nb) sumf += Avx2LegacyDots.IQ4_NLTail(x, y + j * ys);
+            s[j * ss] = sumf;
+        }
+
+        Vector256<sbyte> Values(byte* block)
+        {
+            var idx = Nibbles(block + 2).AsSByte();
+            return Vector256.Create(Ssse3.Shuffle(table, idx.GetLower()), Ssse3.Shuffle(table, idx.GetUpper()));
+        }
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Q8_0Avx2(byte* x, byte* y, nint ys, int n, float* s, nint ss)
     {
