@@ -170,6 +170,7 @@ public static unsafe class DotKernels
             (KernelIsa.Avx512, GgmlType.Q6_K) => &MultiRowDots.Q6_KAvx512,
             (KernelIsa.Avx512, GgmlType.IQ4_XS) when Bmi2.X64.IsSupported => &MultiRowDots.IQ4_XSAvx512,
             (KernelIsa.Avx2, GgmlType.IQ4_NL) => &MultiRowDots.IQ4_NLAvx2,
+            (KernelIsa.Avx2, GgmlType.Q5_1) => &MultiRowDots.Q5_1Avx2,
             (KernelIsa.Avx512, GgmlType.Q2_K) => &Avx512LowBitKQuantDots.Q2_KRows,
             (KernelIsa.Avx512, GgmlType.Q3_K) => &Avx512LowBitKQuantDots.Q3_KRows,
             _ => null,

@@ -11,7 +11,8 @@ public unsafe class MultiRowDotTests
          from isa in CpuKernels.Available.Where(i => i != KernelIsa.Scalar)
          select new object[] { t, isa })
         .Append([GgmlType.Q6_K, KernelIsa.Avx512]).Append([GgmlType.Q6_K, KernelIsa.Avx2]).Append([GgmlType.IQ4_XS, KernelIsa.Avx512])
-        .Append([GgmlType.Q2_K, KernelIsa.Avx512]).Append([GgmlType.Q3_K, KernelIsa.Avx512]).Append([GgmlType.IQ4_NL, KernelIsa.Avx2]);
+        .Append([GgmlType.Q2_K, KernelIsa.Avx512]).Append([GgmlType.Q3_K, KernelIsa.Avx512]).Append([GgmlType.IQ4_NL, KernelIsa.Avx2])
+        .Append([GgmlType.Q5_1, KernelIsa.Avx2]);
 
     /// <summary>Each row of a multi-row kernel must equal the single-row kernel of the same level bit for bit.</summary>
     [Theory]
@@ -54,6 +55,7 @@ public unsafe class MultiRowDotTests
     [InlineData(GgmlType.Q5_K)]
     [InlineData(GgmlType.Q6_K)]
     [InlineData(GgmlType.IQ4_NL)]
+    [InlineData(GgmlType.Q5_1)]
     public void DefaultMultiRowKernelsEqualTheDefaultRowKernel(GgmlType type)
     {
         var multi = DotKernels.DefaultMultiRow(type, CpuKernels.Best);
