@@ -67,12 +67,7 @@ public class SimdDotTests(ITestOutputHelper output)
         int n = GgmlTypeInfo.Get(type).BlockSize == 256 ? 2816 : 2080 + (type is GgmlType.F32 or GgmlType.F16 or GgmlType.BF16 ? 7 : 0);
         for (int seed = 0; seed < 3; seed++)
         {
-            var wf = QuantizationRoundTripTests.RandomRow(n, seed: 11 + seed, scale: 0.5f);
-            var xf = QuantizationRoundTripTests.RandomRow(n, seed: 77 + seed, scale: 2f);
-            var w = new byte[GgmlTypeInfo.Get(type).RowBytes(n)];
-            Quantization.Quantize(type, wf, w);
-            var a = new byte[VecDot.ActivationRowBytes(type, n)];
-            VecDot.QuantizeActivations(type, xf, a);
+            var (w, a) = QuantizedRandomRows(type, n, 11 + seed, 77 + seed);
             double absSum = AbsSum(type, w, a, n);
             float scalar = VecDot.DotWith(KernelIsa.Scalar, type, w, a, n);
             float vector = VecDot.DotWith(isa, type, w, a, n);
@@ -98,16 +93,21 @@ public class SimdDotTests(ITestOutputHelper output)
         const int n = 2816;
         for (int seed = 0; seed < 8; seed++)
         {
-            var wf = QuantizationRoundTripTests.RandomRow(n, seed: 5 + seed, scale: 0.5f);
-            var xf = QuantizationRoundTripTests.RandomRow(n, seed: 50 + seed, scale: 2f);
-            var w = new byte[GgmlTypeInfo.Get(type).RowBytes(n)];
-            Quantization.Quantize(type, wf, w);
-            var a = new byte[VecDot.ActivationRowBytes(type, n)];
-            VecDot.QuantizeActivations(type, xf, a);
+            var (w, a) = QuantizedRandomRows(type, n, 5 + seed, 50 + seed);
             float avx2 = VecDot.DotWith(KernelIsa.Avx2, type, w, a, n);
             float avx512 = VecDot.DotWith(KernelIsa.Avx512, type, w, a, n);
             Assert.True(BitConverter.SingleToInt32Bits(avx2) == BitConverter.SingleToInt32Bits(avx512), $"{type} seed {seed}: AVX-512 {avx512} vs AVX2 {avx2}");
         }
+    }
+
+    /// <summary>A random weight row quantized to <paramref name="type"/> and a random activation row in its vec_dot type.</summary>
+    private static (byte[] W, byte[] A) QuantizedRandomRows(GgmlType type, int n, int weightSeed, int activationSeed)
+    {
+        var w = new byte[GgmlTypeInfo.Get(type).RowBytes(n)];
+        Quantization.Quantize(type, QuantizationRoundTripTests.RandomRow(n, seed: weightSeed, scale: 0.5f), w);
+        var a = new byte[VecDot.ActivationRowBytes(type, n)];
+        VecDot.QuantizeActivations(type, QuantizationRoundTripTests.RandomRow(n, seed: activationSeed, scale: 2f), a);
+        return (w, a);
     }
 
     /// <summary>Σ|wᵢ·aᵢ| of the dequantized operands, in double.</summary>

@@ -89,7 +89,7 @@ internal static unsafe class Avx512LowBitKQuantDots
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float Q2_K(byte* x, byte* y, int n)
     {
-                var acc = Vector256<float>.Zero;
+        var acc = Vector256<float>.Zero;
         for (int i = 0; i < n / 256; i++, x += 84, y += Q8Bytes)
         {
             float yd = *(float*)y;
@@ -107,7 +107,7 @@ internal static unsafe class Avx512LowBitKQuantDots
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Q2_KRows(byte* x, byte* y, nint ys, int n, float* s, nint ss)
     {
-                var acc = stackalloc Vector256<float>[Rows];
+        var acc = stackalloc Vector256<float>[Rows];
         for (int j = 0; j < Rows; j++) acc[j] = Vector256<float>.Zero;
         for (int i = 0; i < n / 256; i++, x += 84, y += Q8Bytes)
         {
@@ -181,7 +181,7 @@ internal static unsafe class Avx512LowBitKQuantDots
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float Q3_K(byte* x, byte* y, int n)
     {
-                var acc = Vector256<float>.Zero;
+        var acc = Vector256<float>.Zero;
         for (int i = 0; i < n / 256; i++, x += 110, y += Q8Bytes)
         {
             Q3_KDecode(x, out var q0, out var q1, out var q2, out var q3, out var s0, out var s1, out var s2, out var s3);
@@ -197,7 +197,7 @@ internal static unsafe class Avx512LowBitKQuantDots
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Q3_KRows(byte* x, byte* y, nint ys, int n, float* s, nint ss)
     {
-                var acc = stackalloc Vector256<float>[Rows];
+        var acc = stackalloc Vector256<float>[Rows];
         for (int j = 0; j < Rows; j++) acc[j] = Vector256<float>.Zero;
         for (int i = 0; i < n / 256; i++, x += 110, y += Q8Bytes)
         {
