@@ -127,6 +127,7 @@ public static unsafe class DotKernels
             (GgmlType.Q4_K, KernelIsa.Avx512) => &KQuantColumns.Q4_K,
             (GgmlType.Q5_K, KernelIsa.Avx512) => &KQuantColumns.Q5_K,
             (GgmlType.Q6_K, KernelIsa.Avx512) => &KQuantColumns.Q6_K,
+            (GgmlType.Q2_K, KernelIsa.Avx512) => &Avx512LowBitKQuantDots.Q2_KColumn,
             _ => null,
         };
     }

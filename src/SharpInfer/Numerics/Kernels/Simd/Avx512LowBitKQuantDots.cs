@@ -127,6 +127,50 @@ internal static unsafe class Avx512LowBitKQuantDots
         for (int j = 0; j < Rows; j++) s[j * ss] = HSum(acc[j]);
     }
 
+    /// <summary>
+    /// Generation: groups of four consecutive weight rows (stride <paramref name="xs"/>) × one activation row, each output
+    /// <see cref="Q2_K"/>'s bits; the activation's chunks and bsums are loaded once for the four rows, and the rows ahead
+    /// are prefetched as <see cref="KQuantColumns.PrefetchAhead"/> does (four row streams alone confuse the hardware).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Q2_KColumn(byte* x, nint xs, byte* y, int n, float* s, int groups)
+    {
+        long distance = GenerationPrefetch.Distance((long)n / 256 * 84, xs);
+        for (int g = 0; g < groups; g++, x += Rows * xs, s += Rows)
+        {
+            var acc0 = Vector256<float>.Zero; var acc1 = acc0; var acc2 = acc0; var acc3 = acc0;
+            byte* x0 = x, yb = y;
+            for (int i = 0; i < n / 256; i++, x0 += 84, yb += Q8Bytes)
+            {
+                KQuantColumns.PrefetchAhead(x, distance, i, 84);
+                float yd = *(float*)yb;
+                var bsums = Vector256.Load((short*)(yb + Q8Bsums));
+                var y0 = Vector512.Load((sbyte*)(yb + Q8Qs));
+                var y1 = Vector512.Load((sbyte*)(yb + Q8Qs + 64));
+                var y2 = Vector512.Load((sbyte*)(yb + Q8Qs + 128));
+                var y3 = Vector512.Load((sbyte*)(yb + Q8Qs + 192));
+                acc0 = Q2_KSuperBlock(x0, yd, bsums, y0, y1, y2, y3, acc0);
+                acc1 = Q2_KSuperBlock(x0 + xs, yd, bsums, y0, y1, y2, y3, acc1);
+                acc2 = Q2_KSuperBlock(x0 + 2 * xs, yd, bsums, y0, y1, y2, y3, acc2);
+                acc3 = Q2_KSuperBlock(x0 + 3 * xs, yd, bsums, y0, y1, y2, y3, acc3);
+            }
+            s[0] = HSum(acc0); s[1] = HSum(acc1); s[2] = HSum(acc2); s[3] = HSum(acc3);
+        }
+    }
+
+    /// <summary>One Q2_K super-block of one row into its accumulator: the min term, then the scaled sums (as <see cref="Q2_K"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> Q2_KSuperBlock(byte* x, float yd, Vector256<short> bsums, Vector512<sbyte> y0, Vector512<sbyte> y1,
+        Vector512<sbyte> y2, Vector512<sbyte> y3, Vector256<float> acc)
+    {
+        float dall = yd * Half(x + 80), dmin = -yd * Half(x + 82);
+        acc = Fma.MultiplyAdd(Vector256.Create(dmin), Avx.ConvertToVector256Single(Avx2.MultiplyAddAdjacent(Q2_KMinValues(x), bsums)), acc);
+        Q2_KDecode(x, out var q0, out var q1, out var q2, out var q3, out var s0, out var s1, out var s2, out var s3);
+        var sumi = (Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(q0, y0), s0) + Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(q1, y1), s1))
+                 + (Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(q2, y2), s2) + Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(q3, y3), s3));
+        return Fma.MultiplyAdd(Vector256.Create(dall), Avx.ConvertToVector256Single(sumi.GetLower() + sumi.GetUpper()), acc);
+    }
+
     // ---- Q3_K: 16 sub-blocks of 16, 2 low bits + a high bit (set: +0, clear: −4), 6-bit scales − 32 ----
 
     /// <summary>The 16 six-bit scales − 32 as int16 lanes 0–15 (ggml's 32-bit unpacking, as the AVX2 kernel).</summary>
