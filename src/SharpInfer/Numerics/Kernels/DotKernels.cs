@@ -128,6 +128,7 @@ public static unsafe class DotKernels
             (GgmlType.Q5_K, KernelIsa.Avx512) => &KQuantColumns.Q5_K,
             (GgmlType.Q6_K, KernelIsa.Avx512) => &KQuantColumns.Q6_K,
             (GgmlType.Q2_K, KernelIsa.Avx512) => &Avx512LowBitKQuantDots.Q2_KColumn,
+            (GgmlType.Q3_K, KernelIsa.Avx512) => &Avx512LowBitKQuantDots.Q3_KColumn,
             _ => null,
         };
     }

@@ -237,6 +237,52 @@ internal static unsafe class Avx512LowBitKQuantDots
         return HSum(acc);
     }
 
+    /// <summary>
+    /// Generation: groups of four consecutive weight rows (stride <paramref name="xs"/>) × one activation row, each output
+    /// <see cref="Q3_K"/>'s bits; the activation's chunks and their 4·y pair sums are formed once for the four rows, and
+    /// the rows ahead are prefetched as <see cref="KQuantColumns.PrefetchAhead"/> does.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Q3_KColumn(byte* x, nint xs, byte* y, int n, float* s, int groups)
+    {
+        long distance = GenerationPrefetch.Distance((long)n / 256 * 110, xs);
+        var four = Vector512.Create((byte)4);
+        for (int g = 0; g < groups; g++, x += Rows * xs, s += Rows)
+        {
+            var acc0 = Vector256<float>.Zero; var acc1 = acc0; var acc2 = acc0; var acc3 = acc0;
+            byte* x0 = x, yb = y;
+            for (int i = 0; i < n / 256; i++, x0 += 110, yb += Q8Bytes)
+            {
+                KQuantColumns.PrefetchAhead(x, distance, i, 110);
+                float yd = *(float*)yb;
+                var y0 = Vector512.Load((sbyte*)(yb + Q8Qs));
+                var y1 = Vector512.Load((sbyte*)(yb + Q8Qs + 64));
+                var y2 = Vector512.Load((sbyte*)(yb + Q8Qs + 128));
+                var y3 = Vector512.Load((sbyte*)(yb + Q8Qs + 192));
+                var f0 = Avx512BW.MultiplyAddAdjacent(four, y0);
+                var f1 = Avx512BW.MultiplyAddAdjacent(four, y1);
+                var f2 = Avx512BW.MultiplyAddAdjacent(four, y2);
+                var f3 = Avx512BW.MultiplyAddAdjacent(four, y3);
+                acc0 = Q3_KSuperBlock(x0, yd, y0, y1, y2, y3, f0, f1, f2, f3, acc0);
+                acc1 = Q3_KSuperBlock(x0 + xs, yd, y0, y1, y2, y3, f0, f1, f2, f3, acc1);
+                acc2 = Q3_KSuperBlock(x0 + 2 * xs, yd, y0, y1, y2, y3, f0, f1, f2, f3, acc2);
+                acc3 = Q3_KSuperBlock(x0 + 3 * xs, yd, y0, y1, y2, y3, f0, f1, f2, f3, acc3);
+            }
+            s[0] = HSum(acc0); s[1] = HSum(acc1); s[2] = HSum(acc2); s[3] = HSum(acc3);
+        }
+    }
+
+    /// <summary>One Q3_K super-block of one row into its accumulator, the 4·y pair sums given (as <see cref="Q3_K"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> Q3_KSuperBlock(byte* x, float yd, Vector512<sbyte> y0, Vector512<sbyte> y1, Vector512<sbyte> y2, Vector512<sbyte> y3,
+        Vector512<short> f0, Vector512<short> f1, Vector512<short> f2, Vector512<short> f3, Vector256<float> acc)
+    {
+        Q3_KDecode(x, out var q0, out var q1, out var q2, out var q3, out var s0, out var s1, out var s2, out var s3);
+        var sumi = (Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(q0, y0) - f0, s0) + Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(q1, y1) - f1, s1))
+                 + (Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(q2, y2) - f2, s2) + Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(q3, y3) - f3, s3));
+        return Fma.MultiplyAdd(Vector256.Create(Half(x + 108) * yd), Avx.ConvertToVector256Single(sumi.GetLower() + sumi.GetUpper()), acc);
+    }
+
     /// <summary><see cref="Q3_K"/> for <see cref="Rows"/> activation rows (y + j·ys → s[j·ss]), each row's arithmetic Q3_K's.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Q3_KRows(byte* x, byte* y, nint ys, int n, float* s, nint ss)
