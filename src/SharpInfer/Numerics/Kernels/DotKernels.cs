@@ -129,6 +129,8 @@ public static unsafe class DotKernels
             (GgmlType.Q6_K, KernelIsa.Avx512) => &KQuantColumns.Q6_K,
             (GgmlType.Q2_K, KernelIsa.Avx512) => &Avx512LowBitKQuantDots.Q2_KColumn,
             (GgmlType.Q3_K, KernelIsa.Avx512) => &Avx512LowBitKQuantDots.Q3_KColumn,
+            // the AVX2 row kernel's bits (ggml's block-pair accumulators side by side in one 16-lane register)
+            (GgmlType.IQ4_NL, KernelIsa.Avx512) => &IQ4_NLColumns.Column,
             _ => null,
         };
     }

@@ -142,7 +142,7 @@ public sealed unsafe class TileKernelTests(ITestOutputHelper output)
         {
             if (isa == KernelIsa.Scalar) continue;
             foreach (var t in new[] { GgmlType.Q8_0, GgmlType.Q4_0, GgmlType.Q5_0 }) data.Add(t, isa);
-            if (isa == KernelIsa.Avx512) { data.Add(GgmlType.Q4_K, isa); data.Add(GgmlType.Q5_K, isa); data.Add(GgmlType.Q6_K, isa); data.Add(GgmlType.Q2_K, isa); data.Add(GgmlType.Q3_K, isa); }
+            if (isa == KernelIsa.Avx512) { data.Add(GgmlType.Q4_K, isa); data.Add(GgmlType.Q5_K, isa); data.Add(GgmlType.Q6_K, isa); data.Add(GgmlType.Q2_K, isa); data.Add(GgmlType.Q3_K, isa); data.Add(GgmlType.IQ4_NL, isa); }
         }
         return data;
     }

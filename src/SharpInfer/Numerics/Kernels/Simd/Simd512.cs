@@ -7,13 +7,22 @@ namespace SharpInfer.Numerics.Kernels;
 /// <summary>512-bit building blocks of the AVX-512 kernels (two 32-value blocks per register).</summary>
 internal static unsafe class Simd512
 {
+    /// <summary>
+    /// [<paramref name="lower"/>, <paramref name="upper"/>] as one VINSERTI64X4 onto the lower half's register. (The JIT
+    /// builds <c>Vector512.Create(lower, upper)</c> by inserting both halves into whatever register it picks, whose old
+    /// contents the first insert keeps: a false dependency that chains a kernel's loop iterations.)
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<T> Join<T>(Vector256<T> lower, Vector256<T> upper) =>
+        Avx512F.InsertVector256(lower.AsByte().ToVector512Unsafe(), upper.AsByte(), 1).As<byte, T>();
+
     /// <summary>Nibbles of two blocks: [a low, a high, b low, b high] (16 bytes each).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector512<byte> Nibbles(byte* a, byte* b) => Vector512.Create(Simd256.Nibbles(a), Simd256.Nibbles(b));
+    public static Vector512<byte> Nibbles(byte* a, byte* b) => Join(Simd256.Nibbles(a), Simd256.Nibbles(b));
 
     /// <summary>Two 32-byte activation blocks side by side.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector512<sbyte> Load2(sbyte* a, sbyte* b) => Vector512.Create(Vector256.Load(a), Vector256.Load(b));
+    public static Vector512<sbyte> Load2(sbyte* a, sbyte* b) => Join(Vector256.Load(a), Vector256.Load(b));
 
     /// <summary>Four-byte group sums of u·s (16 int32 lanes), VPMADDUBSW + VPMADDWD (512-bit VPDPBUSD is not exposed by .NET).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -38,7 +47,7 @@ internal static unsafe class Simd512
 
     /// <summary>Per-half broadcast: lanes 0–7 = <paramref name="a"/>, 8–15 = <paramref name="b"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector512<float> Halves(float a, float b) => Vector512.Create(Vector256.Create(a), Vector256.Create(b));
+    public static Vector512<float> Halves(float a, float b) => Avx512F.InsertVector256(Vector512.Create(a), Vector256.Create(b), 1);
 
     /// <summary>Sum of 16 lanes: upper + lower 256 bits, then <see cref="Simd256.HSum"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
