@@ -74,7 +74,13 @@ internal static unsafe class Avx512LowBitKQuantDots
         q1 = Shr(half0, Shifts(4, 2)) & m3;
         q2 = Shr(half1, Shifts(0, 2)) & m3;
         q3 = Shr(half1, Shifts(4, 2)) & m3;
-        var scales = Q2_KScales(x);
+        SpreadScales(Q2_KScales(x), out s0, out s1, out s2, out s3);
+    }
+
+    /// <summary>A super-block's 16 sub-block scales (int16 lanes 0–15) spread to registers 0–3 (<see cref="ScaleLanes"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void SpreadScales(Vector512<short> scales, out Vector512<short> s0, out Vector512<short> s1, out Vector512<short> s2, out Vector512<short> s3)
+    {
         s0 = Avx512BW.PermuteVar32x16(scales, ScaleLanes(0));
         s1 = Avx512BW.PermuteVar32x16(scales, ScaleLanes(1));
         s2 = Avx512BW.PermuteVar32x16(scales, ScaleLanes(2));
@@ -205,11 +211,7 @@ internal static unsafe class Avx512LowBitKQuantDots
         q1 = (Shr(half0, Shifts(4, 2)) & m3) | Vector512.ShiftLeft((Shr(hmask, Shifts(2, 1)) & one).AsUInt16(), 2).AsByte();
         q2 = (Shr(half1, Shifts(0, 2)) & m3) | Vector512.ShiftLeft((Shr(hmask, Shifts(4, 1)) & one).AsUInt16(), 2).AsByte();
         q3 = (Shr(half1, Shifts(4, 2)) & m3) | Vector512.ShiftLeft((Shr(hmask, Shifts(6, 1)) & one).AsUInt16(), 2).AsByte();
-        var scales = Q3_KScales(x);
-        s0 = Avx512BW.PermuteVar32x16(scales, ScaleLanes(0));
-        s1 = Avx512BW.PermuteVar32x16(scales, ScaleLanes(1));
-        s2 = Avx512BW.PermuteVar32x16(scales, ScaleLanes(2));
-        s3 = Avx512BW.PermuteVar32x16(scales, ScaleLanes(3));
+        SpreadScales(Q3_KScales(x), out s0, out s1, out s2, out s3);
 
     }
 
