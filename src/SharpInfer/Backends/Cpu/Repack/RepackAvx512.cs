@@ -58,14 +58,6 @@ internal static unsafe class RepackAvx512
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector512<byte> Hi(Vector512<byte> q) => Lo(Avx512BW.ShiftRightLogical(q.AsUInt16(), 4).AsByte());
 
-    /// <summary>Single-group entry (the bias computed here); products call the overload with the bias computed once.</summary>
-    public static void GroupQ4_0(byte* w, byte* a, int nb, float* out8)
-    {
-        int* bias = stackalloc int[nb];
-        NibbleBias(a, nb, bias);
-        GroupQ4_0(w, a, bias, nb, out8);
-    }
-
     /// <summary>
     /// Σ (q − 8)·a per row and block as Σ q·a − 8·Σa (<paramref name="bias"/> from <see cref="NibbleBias"/>): exact
     /// integers, then the scalar twin's float step.

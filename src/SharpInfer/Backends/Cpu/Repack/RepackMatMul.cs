@@ -33,19 +33,26 @@ public static unsafe class RepackMatMul
     public static void GemvGroups(GgmlType type, byte* weights, int cols, byte* activations, float* output,
         int firstGroup, int groupCount, RepackKernelPath path)
     {
-        var kernel = Kernel(type, path);
         int nb = cols / 32;
         long groupBytes = (long)nb * RepackLayout.PackedBlockBytes(type);
-        if (type == GgmlType.Q4_0 && path == RepackKernelPath.Avx512)
+        if (TakesNibbleBias(type, path))
         {
+            RequireSupported(path);
             int* bias = NibbleBias(activations, 1, ActivationRowBytes(cols), nb);
             for (int g = firstGroup; g < firstGroup + groupCount; g++)
                 RepackAvx512.GroupQ4_0(weights + g * groupBytes, activations, bias, nb, output + g * RepackLayout.Rows);
             return;
         }
+        var kernel = Kernel(type, path);
         for (int g = firstGroup; g < firstGroup + groupCount; g++)
             kernel(weights + g * groupBytes, activations, nb, output + g * RepackLayout.Rows);
     }
+
+    /// <summary>
+    /// The kernels that take the activation's nibble bias 8·Σa per block (<see cref="NibbleBias"/>), computed once per
+    /// activation row for all groups of rows: AVX-512 Q4_0.
+    /// </summary>
+    private static bool TakesNibbleBias(GgmlType type, RepackKernelPath path) => type == GgmlType.Q4_0 && path == RepackKernelPath.Avx512;
 
     [ThreadStatic] private static int[]? t_bias;
 
@@ -79,7 +86,9 @@ public static unsafe class RepackMatMul
     public static void GemmGroups(GgmlType type, byte* weights, int rows, int cols, byte* activations, int count, float* output,
         int firstGroup, int groupCount, RepackKernelPath path)
     {
-        var kernel = Kernel(type, path);
+        bool q4Bias = TakesNibbleBias(type, path);
+        if (q4Bias) RequireSupported(path);
+        var kernel = q4Bias ? null : Kernel(type, path);
         int groups = Groups(type, rows, cols);
         if (firstGroup < 0 || groupCount < 0 || firstGroup + groupCount > groups)
             throw new ArgumentOutOfRangeException(nameof(groupCount), $"groups [{firstGroup}, {firstGroup + groupCount}) outside [0, {groups})");
@@ -89,7 +98,6 @@ public static unsafe class RepackMatMul
         // weights of one group stay in cache while every activation row passes over them; where a kernel takes four
         // activation rows at once it loads and unpacks each packed block once for the four (same bits per row)
         var kernel4 = Kernel4(type, path);
-        bool q4Bias = type == GgmlType.Q4_0 && path == RepackKernelPath.Avx512;
         int* bias = q4Bias ? NibbleBias(activations, count, actBytes, nb) : null;
         for (int g = firstGroup; g < firstGroup + groupCount; g++)
         {
@@ -125,14 +133,19 @@ public static unsafe class RepackMatMul
         _ => null,
     };
 
-    private static delegate*<byte*, byte*, int, float*, void> Kernel(GgmlType type, RepackKernelPath path)
+    private static void RequireSupported(RepackKernelPath path)
     {
         if (!RepackKernelPaths.IsSupported(path)) throw new PlatformNotSupportedException($"{path} is not supported by this CPU");
+    }
+
+    /// <summary>The one-group kernel of the types and paths that take no nibble bias (<see cref="TakesNibbleBias"/>).</summary>
+    private static delegate*<byte*, byte*, int, float*, void> Kernel(GgmlType type, RepackKernelPath path)
+    {
+        RequireSupported(path);
         return (type, path) switch
         {
             (GgmlType.Q4_0, RepackKernelPath.Scalar) => &RepackScalar.GroupQ4_0,
             (GgmlType.Q4_0, RepackKernelPath.Avx2) => &RepackAvx2.GroupQ4_0,
-            (GgmlType.Q4_0, RepackKernelPath.Avx512) => &RepackAvx512.GroupQ4_0,
             (GgmlType.Q8_0, RepackKernelPath.Scalar) => &RepackScalar.GroupQ8_0,
             (GgmlType.Q8_0, RepackKernelPath.Avx2) => &RepackAvx2.GroupQ8_0,
             (GgmlType.Q8_0, RepackKernelPath.Avx512) => &RepackAvx512.GroupQ8_0,
