@@ -126,11 +126,14 @@ internal static unsafe class Avx2LegacyDots
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector256<int> IQ4_NLLanes(byte* x, byte* y)
+    public static Vector256<int> IQ4_NLLanes(byte* x, byte* y) => DotI8(IQ4_NLValues(x), Vector256.Load((sbyte*)(y + 2)));
+
+    /// <summary>An IQ4_NL block's 32 values kvalues_iq4nl[nibble] in element order (low nibbles, then high).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<sbyte> IQ4_NLValues(byte* x)
     {
         var table = Vector128.Create((sbyte)-127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113);
         var idx = Nibbles(x + 2).AsSByte();
-        var q = Vector256.Create(Ssse3.Shuffle(table, idx.GetLower()), Ssse3.Shuffle(table, idx.GetUpper()));
-        return DotI8(q, Vector256.Load((sbyte*)(y + 2)));
+        return Vector256.Create(Ssse3.Shuffle(table, idx.GetLower()), Ssse3.Shuffle(table, idx.GetUpper()));
     }
 }

@@ -22,8 +22,6 @@ internal static unsafe class Avx512KQuantDots
         var m4 = Vector256.Create((byte)0x0F);
         var m3 = Vector256.Create((byte)3);
         var m32 = Vector512.Create((byte)32);
-        // lane l of register (h, pair p) takes scale 8h + 4p + l/8
-        var lane = Vector512.Create((short)0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3);
         for (int i = 0; i < n / 256; i++, x += 210, y += Q8Bytes)
         {
             var scales = Vector512.Create(Avx2.ConvertToVector256Int16(Vector128.Load((sbyte*)(x + 192))), Vector256<short>.Zero);
@@ -46,7 +44,7 @@ internal static unsafe class Avx512KQuantDots
                     var u = Vector512.Create(u0, u1);
                     var ys = Vector512.Load(q8);
                     var pairs = Avx512BW.MultiplyAddAdjacent(u, ys) - Avx512BW.MultiplyAddAdjacent(m32, ys);
-                    var sc = Avx512BW.PermuteVar32x16(scales, lane + Vector512.Create((short)(8 * h + 4 * p)));
+                    var sc = Simd512.SpreadScales(scales, 8 * h + 4 * p); // lane l of register (h, pair p): scale 8h + 4p + l/8
                     sumi += Avx512BW.MultiplyAddAdjacent(pairs, sc);
                 }
             }
@@ -67,7 +65,7 @@ internal static unsafe class Avx512KQuantDots
     public static float IQ4_XS(byte* x, byte* y, int n)
     {
         var acc = Vector256<float>.Zero;
-        var table = IQ4_XSTable();
+        var table = IQ4ValuesTable();
         for (int ibl = 0; ibl < n / 256; ibl++, x += 136, y += Q8Bytes)
         {
             var scales = IQ4_XSScales(x);
@@ -88,7 +86,7 @@ internal static unsafe class Avx512KQuantDots
 
     /// <summary>kvalues_iq4nl in every 128-bit lane, for VPSHUFB.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static Vector512<sbyte> IQ4_XSTable()
+    internal static Vector512<sbyte> IQ4ValuesTable()
     {
         var t = Vector128.Create((sbyte)-127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113);
         return Vector512.Create(Vector256.Create(t, t), Vector256.Create(t, t));

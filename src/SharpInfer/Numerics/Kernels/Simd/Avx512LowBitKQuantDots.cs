@@ -21,12 +21,6 @@ internal static unsafe class Avx512LowBitKQuantDots
     // readonly fields are not folded in AggressiveOptimization methods, which are compiled before the fields exist: a
     // class-initialization check and a load per use, measured 2x slower for Q3_K.)
 
-    /// <summary>int16 lane i takes scale i / 8 + 4·register: chunk 2r's two sub-block scales, then chunk 2r + 1's.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<short> ScaleLanes(int register) =>
-        Vector512.Create((short)0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3)
-        + Vector512.Create((short)(4 * register));
-
     /// <summary>Shift counts: <paramref name="first"/> for the lower 256 bits, <paramref name="first"/> + step for the upper.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector512<ushort> Shifts(int first, int step)
@@ -37,7 +31,7 @@ internal static unsafe class Avx512LowBitKQuantDots
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<byte> Twice(Vector256<byte> v) => Avx512F.InsertVector256(v.ToVector512Unsafe(), v, 1);
+    private static Vector512<byte> Twice(Vector256<byte> v) => Simd512.Join(v, v);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector512<byte> Shr(Vector512<byte> v, Vector512<ushort> counts) =>
@@ -77,14 +71,14 @@ internal static unsafe class Avx512LowBitKQuantDots
         SpreadScales(Q2_KScales(x), out s0, out s1, out s2, out s3);
     }
 
-    /// <summary>A super-block's 16 sub-block scales (int16 lanes 0–15) spread to registers 0–3 (<see cref="ScaleLanes"/>).</summary>
+    /// <summary>A super-block's 16 sub-block scales (int16 lanes 0–15) spread to registers 0–3: register r holds chunks 2r, 2r + 1, scales 4r to 4r + 3.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void SpreadScales(Vector512<short> scales, out Vector512<short> s0, out Vector512<short> s1, out Vector512<short> s2, out Vector512<short> s3)
     {
-        s0 = Avx512BW.PermuteVar32x16(scales, ScaleLanes(0));
-        s1 = Avx512BW.PermuteVar32x16(scales, ScaleLanes(1));
-        s2 = Avx512BW.PermuteVar32x16(scales, ScaleLanes(2));
-        s3 = Avx512BW.PermuteVar32x16(scales, ScaleLanes(3));
+        s0 = Simd512.SpreadScales(scales, 0);
+        s1 = Simd512.SpreadScales(scales, 4);
+        s2 = Simd512.SpreadScales(scales, 8);
+        s3 = Simd512.SpreadScales(scales, 12);
     }
 
     /// <summary>One register's int32 lanes: the pair sums of q·y × the chunks' scales.</summary>

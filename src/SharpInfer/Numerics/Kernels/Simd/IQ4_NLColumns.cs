@@ -21,8 +21,7 @@ internal static unsafe class IQ4_NLColumns
     {
         int nb = n / 32;
         long distance = GenerationPrefetch.Distance((long)nb * BlockBytes, xs);
-        var t = Vector128.Create((sbyte)-127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113);
-        var table = Vector512.Create(Vector256.Create(t, t), Vector256.Create(t, t));
+        var table = Avx512KQuantDots.IQ4ValuesTable();
         for (int g = 0; g < groups; g++, x += Rows * xs, s += Rows)
         {
             var acc0 = Vector512<float>.Zero; var acc1 = acc0; var acc2 = acc0; var acc3 = acc0;

@@ -218,9 +218,7 @@ internal static unsafe class KQuantColumns
     /// 64g + 63, 16 per scale): scales 4g to 4g + 3, eight lanes each.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<short> Q6_KScaleVector(Vector512<short> scales, int g) => Avx512BW.PermuteVar32x16(scales,
-        Vector512.Create((short)0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3)
-        + Vector512.Create((short)(4 * g)));
+    private static Vector512<short> Q6_KScaleVector(Vector512<short> scales, int g) => Simd512.SpreadScales(scales, 4 * g);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector256<int> Q6_KSums(byte* x, Vector512<sbyte> y0, Vector512<sbyte> y1, Vector512<sbyte> y2, Vector512<sbyte> y3,

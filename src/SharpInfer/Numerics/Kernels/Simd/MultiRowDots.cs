@@ -45,12 +45,11 @@ internal static unsafe class MultiRowDots
         var acc1 = stackalloc Vector256<float>[Rows];
         var acc2 = stackalloc Vector256<float>[Rows];
         for (int j = 0; j < Rows; j++) acc1[j] = acc2[j] = Vector256<float>.Zero;
-        var table = Vector128.Create((sbyte)-127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113);
         int nb = n / 32, ib = 0;
         for (; ib + 1 < nb; ib += 2, x += 36, y += 68)
         {
-            var q1 = Values(x);
-            var q2 = Values(x + 18);
+            var q1 = Avx2LegacyDots.IQ4_NLValues(x);
+            var q2 = Avx2LegacyDots.IQ4_NLValues(x + 18);
             var a1 = Avx2.Abs(q1).AsByte();
             var a2 = Avx2.Abs(q2).AsByte();
             float d1 = Half(x), d2 = Half(x + 18);
@@ -68,12 +67,6 @@ internal static unsafe class MultiRowDots
             float sumf = HSum(acc1[j] + acc2[j]);
             if (ib < nb) sumf += Avx2LegacyDots.IQ4_NLTail(x, y + j * ys);
             s[j * ss] = sumf;
-        }
-
-        Vector256<sbyte> Values(byte* block)
-        {
-            var idx = Nibbles(block + 2).AsSByte();
-            return Vector256.Create(Ssse3.Shuffle(table, idx.GetLower()), Ssse3.Shuffle(table, idx.GetUpper()));
         }
     }
 
@@ -443,7 +436,6 @@ internal static unsafe class MultiRowDots
         var m4 = Vector256.Create((byte)0x0F);
         var m3 = Vector256.Create((byte)3);
         var m32 = Vector512.Create((byte)32);
-        var lane = Vector512.Create((short)0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3);
         for (int i = 0; i < n / 256; i++, x += 210, y += 292)
         {
             var scales = Vector512.Create(Avx2.ConvertToVector256Int16(Vector128.Load((sbyte*)(x + 192))), Vector256<short>.Zero);
@@ -463,7 +455,7 @@ internal static unsafe class MultiRowDots
                     var u0 = (lo0 & m4) | Vector256.ShiftLeft(hi0.AsUInt16(), 4).AsByte();
                     var u1 = (lo1 & m4) | Vector256.ShiftLeft(hi1.AsUInt16(), 4).AsByte();
                     var u = Vector512.Create(u0, u1);
-                    var sc = Avx512BW.PermuteVar32x16(scales, lane + Vector512.Create((short)(8 * h + 4 * p)));
+                    var sc = Simd512.SpreadScales(scales, 8 * h + 4 * p);
                     for (int j = 0; j < Rows; j++)
                     {
                         var yv = Vector512.Load((sbyte*)(y + j * ys + q8));
@@ -478,6 +470,7 @@ internal static unsafe class MultiRowDots
         }
         for (int j = 0; j < Rows; j++) s[j * ss] = Simd512.HSum(acc[j]);
     }
+
     /// <summary>Rows of <see cref="Avx512KQuantDots.IQ4_XS"/>: the values, their magnitudes and signs and the scales once per weight block.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void IQ4_XSAvx512(byte* x, byte* y, nint ys, int n, float* s, nint ss)
@@ -485,7 +478,7 @@ internal static unsafe class MultiRowDots
         var acc = stackalloc Vector256<float>[Rows];
         var sumi = stackalloc Vector512<int>[Rows];
         for (int j = 0; j < Rows; j++) acc[j] = Vector256<float>.Zero;
-        var table = Avx512KQuantDots.IQ4_XSTable();
+        var table = Avx512KQuantDots.IQ4ValuesTable();
         for (int ibl = 0; ibl < n / 256; ibl++, x += 136, y += 292)
         {
             var scales = Avx512KQuantDots.IQ4_XSScales(x);

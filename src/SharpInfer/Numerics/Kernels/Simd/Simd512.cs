@@ -16,6 +16,15 @@ internal static unsafe class Simd512
     public static Vector512<T> Join<T>(Vector256<T> lower, Vector256<T> upper) =>
         Avx512F.InsertVector256(lower.AsByte().ToVector512Unsafe(), upper.AsByte(), 1).As<byte, T>();
 
+    /// <summary>
+    /// Word i = <paramref name="scales"/>[<paramref name="first"/> + i / 8]: four consecutive int16 scales, each over eight
+    /// lanes (one VPERMW) — the scales of a register of pair sums over 16-value sub-blocks (Q2_K, Q3_K, Q6_K).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<short> SpreadScales(Vector512<short> scales, int first) => Avx512BW.PermuteVar32x16(scales,
+        Vector512.Create((short)0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3)
+        + Vector512.Create((short)first));
+
     /// <summary>Nibbles of two blocks: [a low, a high, b low, b high] (16 bytes each).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<byte> Nibbles(byte* a, byte* b) => Join(Simd256.Nibbles(a), Simd256.Nibbles(b));
