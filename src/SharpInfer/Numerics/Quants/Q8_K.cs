@@ -14,6 +14,18 @@ internal static class Q8_KFormat
     /// <summary>The float scale d of super-block <paramref name="superBlock"/> of the Q8_K row at <paramref name="row"/>.</summary>
     public static unsafe float Scale(byte* row, int superBlock) => *(float*)(row + (long)superBlock * BlockBytes);
 
+    /// <summary>
+    /// Σ q over sub-block <paramref name="j"/> of <paramref name="elements"/> values (a multiple of 16) of super-block
+    /// <paramref name="superBlock"/>, from the block's bsums (one per 16 values).
+    /// </summary>
+    public static unsafe int SubBlockSum(byte* row, int superBlock, int j, int elements)
+    {
+        short* bsums = (short*)(row + (long)superBlock * BlockBytes + OffBsums) + j * (elements / 16);
+        int sum = 0;
+        for (int i = 0; i < elements / 16; i++) sum += bsums[i];
+        return sum;
+    }
+
     public static void Dequantize(ReadOnlySpan<byte> src, Span<float> dst)
     {
         int nb = QuantMath.BlockCount(GgmlType.Q8_K, dst.Length, BlockSize);

@@ -33,13 +33,6 @@ internal static unsafe class KMinsAmxMath
 
     private const int Panel = 16, SubBlock = 32, ActBlock = Q8_KFormat.BlockBytes;
 
-    /// <summary>Σ a over the 32 activation values of sub-block <paramref name="j"/> of <paramref name="superBlock"/>.</summary>
-    private static int ActivationSum(byte* aRow, int superBlock, int j)
-    {
-        short* bsums = (short*)(aRow + (long)superBlock * ActBlock + Q8_KFormat.OffBsums) + 2 * j;
-        return bsums[0] + bsums[1];
-    }
-
     private static float Half(byte* tile, int offset, int row) => (float)((Half*)(tile + offset))[row];
 
     /// <summary>
@@ -71,7 +64,7 @@ internal static unsafe class KMinsAmxMath
                     int sumi = 0, summ = 0;
                     for (int j = 0; j < 8; j++)
                     {
-                        int b = 8 * s + j, sa = ActivationSum(aRow, s, j);
+                        int b = 8 * s + j, sa = Q8_KFormat.SubBlockSum(aRow, s, j, SubBlock);
                         byte* tile = first + (long)j * L.TileBytes;
                         sumi += tile[L.ScalesOffset + r] * (sums[b * 1024 + i * 32 + col] + L.Bias * sa);
                         summ += tile[L.MinsOffset + r] * sa;
@@ -111,7 +104,7 @@ internal static unsafe class KMinsAmxMath
                         var summ = Vector512<int>.Zero;
                         for (int j = 0; j < 8; j++)
                         {
-                            int sa = ActivationSum(aRow, s, j);
+                            int sa = Q8_KFormat.SubBlockSum(aRow, s, j, SubBlock);
                             var isum = Vector512.Load(sums + (8 * s + j) * 1024 + i * 32 + col) + Vector512.Create(L.Bias * sa);
                             sumi += sc[j] * isum;
                             summ += mn[j] * Vector512.Create(sa);
@@ -147,7 +140,7 @@ internal static unsafe class KMinsAmxMath
                     {
                         byte* tile = first + (long)j * L.TileBytes;
                         sbyte* a = (sbyte*)(activation + (long)s * ActBlock + Q8_KFormat.OffQs + 32 * j);
-                        int isum = 0, sa = ActivationSum(activation, s, j);
+                        int isum = 0, sa = Q8_KFormat.SubBlockSum(activation, s, j, SubBlock);
                         if (L.HighBitsOffset == 0)
                         {
                             // byte pair·64 + row·4 + i: element 8·pair + i in the low nibble, 8·pair + 4 + i in the high one
@@ -188,7 +181,7 @@ internal static unsafe class KMinsAmxMath
                     byte* tile = first + (long)j * L.TileBytes;
                     int* a = (int*)(activation + (long)s * ActBlock + Q8_KFormat.OffQs + 32 * j);
                     var isum = Vector512<int>.Zero;
-                    int sa = ActivationSum(activation, s, j);
+                    int sa = Q8_KFormat.SubBlockSum(activation, s, j, SubBlock);
                     if (L.HighBitsOffset == 0)
                     {
                         for (int pair = 0; pair < 4; pair++)

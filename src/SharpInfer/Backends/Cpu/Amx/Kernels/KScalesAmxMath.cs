@@ -15,8 +15,8 @@ namespace SharpInfer.Backends.Cpu.Amx.Kernels;
 internal static unsafe class KScalesAmxMath
 {
     /// <summary>Where a type's tile keeps its signed scales and fp16 d, and how a super-block divides into sub-blocks.</summary>
-    /// <remarks>The scales' offset is within a tile, d's within the packed super-block (its sub-block tiles, then d).</remarks>
     /// <remarks>
+    /// The scales' offset is within a tile, d's within the packed super-block (its sub-block tiles, then d).
     /// <see cref="SixBit"/>: the tile holds Q6_K's unsigned six-bit q (<see cref="Q6_KAmxLayout"/>; the value is q − 32),
     /// which the gemv multiplies exactly on VPMADDUBSW (u8·s8 pairs within int16) and takes 32·Σa back; otherwise it holds
     /// IQ4_XS's 4-bit indices (<see cref="IQ4_XSAmxLayout"/>), whose values (−127…113) the gemv looks up and multiplies
@@ -158,7 +158,7 @@ internal static unsafe class KScalesAmxMath
                         isum += Simd512.DotU8I8(Q6_KAmxLayout.Line(low0, high, 1), Vector512.Create(a[1]).AsSByte());
                         isum += Simd512.DotU8I8(Q6_KAmxLayout.Line(low1, high, 2), Vector512.Create(a[2]).AsSByte());
                         isum += Simd512.DotU8I8(Q6_KAmxLayout.Line(low1, high, 3), Vector512.Create(a[3]).AsSByte());
-                        isum -= Vector512.Create(Q6_KAmxLayout.Offset * ActivationSum(activation, s, j, L.SubBlockElements));
+                        isum -= Vector512.Create(Q6_KAmxLayout.Offset * Q8_KFormat.SubBlockSum(activation, s, j, L.SubBlockElements));
                     }
                     else
                         for (int pair = 0; pair < L.SubBlockElements / 8; pair++)
@@ -173,15 +173,6 @@ internal static unsafe class KScalesAmxMath
             }
             acc.Store(y + p * Panel);
         }
-    }
-
-    /// <summary>Σ a over sub-block <paramref name="j"/> (of <paramref name="elements"/> values, a multiple of 16) of a super-block, from the Q8_K bsums.</summary>
-    private static int ActivationSum(byte* aRow, int superBlock, int j, int elements)
-    {
-        short* bsums = (short*)(aRow + (long)superBlock * ActBlock + Q8_KFormat.OffBsums) + j * (elements / 16);
-        int sum = 0;
-        for (int i = 0; i < elements / 16; i++) sum += bsums[i];
-        return sum;
     }
 
     private static Vector512<int> Scales(in Layout L, byte* tile) => Avx512F.ConvertToVector512Int32(Vector128.Load((sbyte*)(tile + L.ScalesOffset)));
