@@ -29,6 +29,13 @@ internal static unsafe class AmxNibbleTile
         }
     }
 
+    /// <summary>The four bits of element <paramref name="e"/> of row <paramref name="row"/> in a packed tile (line e / 4, folded in pairs).</summary>
+    public static int Nibble(byte* tile, int row, int e)
+    {
+        int g = e / 4;
+        return (tile[(g / 2) * 64 + row * 4 + e % 4] >> (4 * (g % 2))) & 0xF;
+    }
+
     /// <summary>
     /// One packed tile's quants to the int8 VNNI tile {8, 16, 4} (512 bytes, 64-byte lines) minus
     /// <paramref name="offset"/> (8 for Q4_0, 0 for Q4_1), as ggml's unpack_B does before tileloadd:

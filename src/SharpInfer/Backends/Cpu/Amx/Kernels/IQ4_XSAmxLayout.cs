@@ -58,8 +58,7 @@ internal static unsafe class IQ4_XSAmxLayout
     /// <summary>The value kvalues_iq4nl[index] of element <paramref name="e"/> of row <paramref name="row"/> in a packed tile.</summary>
     public static int Value(byte* tile, int row, int e)
     {
-        int g = e / 4, i = e % 4;
-        return IQ4_NLFormat.Values[(tile[(g / 2) * 64 + row * 4 + i] >> (4 * (g % 2))) & 0xF];
+        return IQ4_NLFormat.Values[AmxNibbleTile.Nibble(tile, row, e)];
     }
 
     private static readonly Vector128<sbyte> ValueTable = Vector128.Create(IQ4_NLFormat.Values);

@@ -72,9 +72,7 @@ internal static unsafe class Q5_KAmxLayout
     /// <summary>The unsigned quant q (0…31) of element <paramref name="e"/> of row <paramref name="row"/> in a packed tile.</summary>
     public static int Quant(byte* tile, int row, int e)
     {
-        int g = e / 4, i = e % 4;
-        int low = (tile[(g / 2) * 64 + row * 4 + i] >> (4 * (g % 2))) & 0xF;
-        return low | ((tile[HighBitsOffset + row * 4 + i] >> g) & 1) << 4;
+        return AmxNibbleTile.Nibble(tile, row, e) | ((tile[HighBitsOffset + row * 4 + e % 4] >> (e / 4)) & 1) << 4;
     }
 
     /// <summary>Line g (0…7) of the VNNI tile as unsigned q from its nibble byte line and the tile's fifth bits.</summary>

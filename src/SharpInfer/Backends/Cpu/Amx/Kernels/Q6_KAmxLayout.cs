@@ -64,10 +64,8 @@ internal static unsafe class Q6_KAmxLayout
     /// <summary>The unsigned quant q (0…63) of element <paramref name="e"/> of row <paramref name="row"/> in a packed tile.</summary>
     public static int Quant(byte* tile, int row, int e)
     {
-        int g = e / 4, i = e % 4;
-        int low = (tile[(g / 2) * 64 + row * 4 + i] >> (4 * (g % 2))) & 0xF;
-        int high = (tile[HighBitsOffset + row * 4 + i] >> (2 * g)) & 3;
-        return low | high << 4;
+        int high = (tile[HighBitsOffset + row * 4 + e % 4] >> (2 * (e / 4))) & 3;
+        return AmxNibbleTile.Nibble(tile, row, e) | high << 4;
     }
 
     /// <summary>Line g (0…3) of the VNNI tile as unsigned q: 64 bytes, byte row·4 + i for element 4g + i.</summary>
