@@ -67,11 +67,15 @@ internal static class FloatFormats
         return ((s << 13) & Vector512.Create(unchecked((int)0x8FFFE000))).AsSingle();
     }
 
-    /// <summary>Half → float for 16 values, exact for every half (<see cref="ScaledHalves"/> rescaled, infinities and NaNs given the all-ones exponent).</summary>
+    /// <summary>Half → float for 16 finite halves, exact: <see cref="ScaledHalves"/> × 2^112.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static unsafe Vector512<float> FiniteHalves(ushort* p) => ScaledHalves(p) * Vector512.Create(0x77800000).AsSingle();
+
+    /// <summary>Half → float for 16 values, exact for every half (<see cref="FiniteHalves"/>, infinities and NaNs given the all-ones exponent).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static unsafe Vector512<float> ExactHalves(ushort* p)
     {
-        var f = ScaledHalves(p) * Vector512.Create(0x77800000).AsSingle(); // × 2^112
+        var f = FiniteHalves(p);
         var em = Avx512F.ConvertToVector512UInt32(Vector256.Load(p)) & Vector512.Create(0x7fffu);
         var special = Vector512.GreaterThanOrEqual(em, Vector512.Create(0x7c00u));
         return Vector512.ConditionalSelect(special.AsSingle(), (f.AsUInt32() | Vector512.Create(0x7f800000u)).AsSingle(), f);

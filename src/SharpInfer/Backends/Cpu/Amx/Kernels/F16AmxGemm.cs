@@ -88,7 +88,7 @@ internal static unsafe class F16AmxGemm
     private struct FiniteHalves : IHalves
     {
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static Vector512<float> Load(ushort* p) => FloatFormats.ScaledHalves(p) * Vector512.Create(0x77800000).AsSingle();
+        public static Vector512<float> Load(ushort* p) => FloatFormats.FiniteHalves(p);
     }
 
     /// <summary>Scalar reference: the same lane accumulation and reduction tree, one value at a time.</summary>
